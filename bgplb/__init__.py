@@ -1,0 +1,1 @@
+"""bgplb: build and audit Kubernetes LoadBalancer services advertised over BGP with ECMP."""

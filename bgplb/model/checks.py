@@ -1,0 +1,279 @@
+"""Cross-checks between parts of the site that no single schema can see."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from ipaddress import IPv4Address, IPv4Network
+from typing import TYPE_CHECKING
+
+from bgplb.model.problems import Problem, Severity
+from bgplb.model.site import CLIENT_SEGMENT, NODE_SEGMENT, Site
+
+if TYPE_CHECKING:
+    from bgplb.model.raw import RawInventory
+
+LAB_NET = IPv4Network("198.18.0.0/15")
+
+
+class Where:
+    """Turns (host, data key) or a site key into the file and object that define it."""
+
+    def __init__(self, inv: RawInventory) -> None:
+        self.inv = inv
+
+    def host(self, host: str, key: str, message: str, warn: bool = False) -> Problem:
+        from bgplb.model.load import locate
+
+        top = key.removeprefix("data.").split(".", 1)[0].split("[", 1)[0]
+        if key.startswith("data."):
+            file, obj = locate(self.inv, host).origin.get(
+                top, (self.inv.file("hosts.yaml"), f"host {host}")
+            )
+        else:
+            file, obj = self.inv.file("hosts.yaml"), f"host {host}"
+        sev = Severity.WARNING if warn else Severity.ERROR
+        return Problem(file, obj, key, message, sev)
+
+    def site(self, key: str, message: str, warn: bool = False) -> Problem:
+        sev = Severity.WARNING if warn else Severity.ERROR
+        return Problem(self.inv.file("defaults.yaml"), "defaults", f"data.site.{key}", message, sev)
+
+
+Check = Callable[[Site, Where], list[Problem]]
+
+
+def check_segments(site: Site, where: Where) -> list[Problem]:
+    out = []
+    for name in (NODE_SEGMENT, CLIENT_SEGMENT):
+        if name not in site.segments:
+            out.append(
+                where.host(
+                    site.router.name,
+                    "data.interfaces",
+                    f"no router interface on segment {name!r} (segments: nodes, clients)",
+                )
+            )
+    return out
+
+
+def check_overlaps(site: Site, where: Where) -> list[Problem]:
+    k8s = site.kubernetes
+    # (label, network, host owning the key or "" for the site section, key)
+    named: list[tuple[str, IPv4Network, str, str]] = [
+        (f"segment {seg}", net, site.router.name, "data.interfaces")
+        for seg, net in site.segments.items()
+    ]
+    named.append(("pod CIDR", k8s.pod_cidr, "", "kubernetes.pod_cidr"))
+    named.append(("service CIDR", k8s.service_cidr, "", "kubernetes.service_cidr"))
+    for i, pool in enumerate(site.metallb.pools):
+        for j, net in enumerate(pool.addresses):
+            named.append((f"pool {pool.name}", net, "", f"metallb.pools[{i}].addresses[{j}]"))
+    out = []
+    for a, (name_a, net_a, _, _) in enumerate(named):
+        for name_b, net_b, host, key in named[a + 1 :]:
+            if net_a.overlaps(net_b):
+                msg = f"{name_b} {net_b} overlaps {name_a} {net_a}"
+                out.append(where.host(host, key, msg) if host else where.site(key, msg))
+    return out
+
+
+def check_services(site: Site, where: Where) -> list[Problem]:
+    out = []
+    pools = {p.name for p in site.metallb.pools}
+    seen: dict[IPv4Address, str] = {}
+    for i, svc in enumerate(site.services):
+        if svc.pool and svc.pool not in pools:
+            out.append(where.site(f"services[{i}].pool", f"unknown pool {svc.pool!r}"))
+        if svc.lb_ip is None:
+            continue
+        pool = site.pool_of(svc.lb_ip)
+        if pool is None:
+            out.append(
+                where.site(f"services[{i}].lb_ip", f"{svc.lb_ip} is outside every MetalLB pool")
+            )
+        elif svc.pool and pool != svc.pool:
+            out.append(
+                where.site(f"services[{i}].lb_ip", f"{svc.lb_ip} is in pool {pool}, not {svc.pool}")
+            )
+        if svc.lb_ip in seen:
+            out.append(
+                where.site(f"services[{i}].lb_ip", f"{svc.lb_ip} already used by {seen[svc.lb_ip]}")
+            )
+        seen[svc.lb_ip] = svc.name
+    return out
+
+
+def check_router_bgp(site: Site, where: Where) -> list[Problem]:
+    router = site.router
+    bgp = router.bgp
+    out = []
+    own = {i.address.ip for i in router.interfaces}
+    groups = {g.name for g in bgp.peer_groups}
+    for i, group in enumerate(bgp.peer_groups):
+        if group.update_source and group.update_source not in own:
+            out.append(
+                where.host(
+                    router.name,
+                    f"data.bgp.peer_groups[{i}].update_source",
+                    f"{group.update_source} is not an address of the router",
+                )
+            )
+    nets = [i.address.network for i in router.interfaces]
+    seen: set[IPv4Address] = set()
+    for i, n in enumerate(bgp.neighbors):
+        key = f"data.bgp.neighbors[{i}]"
+        if not any(n.address in net for net in nets):
+            subnets = ", ".join(str(net) for net in nets)
+            out.append(
+                where.host(
+                    router.name,
+                    f"{key}.address",
+                    f"{n.address} is not inside a router-connected subnet ({subnets})",
+                )
+            )
+        if n.peer_group and n.peer_group not in groups:
+            out.append(
+                where.host(router.name, f"{key}.peer_group", f"unknown peer group {n.peer_group!r}")
+            )
+        if n.remote_as is None and not n.peer_group:
+            out.append(where.host(router.name, f"{key}.remote_as", "needs remote_as or peer_group"))
+        if n.address in seen:
+            out.append(where.host(router.name, f"{key}.address", f"duplicate neighbor {n.address}"))
+        seen.add(n.address)
+    by_address = {n.address: n for n in router.neighbors}
+    for node in site.nodes:
+        peer = by_address.get(node.address)
+        if peer is None:
+            out.append(
+                where.host(
+                    router.name,
+                    "data.bgp.neighbors",
+                    f"node {node.name} ({node.address}) is not a BGP neighbor of the router",
+                )
+            )
+        elif peer.remote_as and peer.remote_as != node.asn:
+            out.append(
+                where.host(
+                    node.name,
+                    "data.bgp_asn",
+                    f"node ASN {node.asn} differs from the router's remote-as {peer.remote_as}",
+                )
+            )
+        if node.asn == bgp.asn:
+            out.append(where.host(node.name, "data.bgp_asn", f"equals the router's ASN {bgp.asn}"))
+    announcers = len(site.expected_announcers)
+    if bgp.maximum_paths.ebgp < announcers:
+        out.append(
+            where.host(
+                router.name,
+                "data.bgp.maximum_paths.ebgp",
+                f"{bgp.maximum_paths.ebgp} is below the {announcers} nodes expected to announce "
+                "each LB IP: ECMP would be silently truncated",
+                warn=True,
+            )
+        )
+    return out
+
+
+def check_nodes_on_segment(site: Site, where: Where) -> list[Problem]:
+    net = site.segments.get(NODE_SEGMENT)
+    if net is None:
+        return []
+    return [
+        where.host(n.name, "hostname", f"{n.address} is not on the router's node segment {net}")
+        for n in site.nodes
+        if n.address not in net
+    ]
+
+
+def check_clients(site: Site, where: Where) -> list[Problem]:
+    out = []
+    router_addrs = {i.address.ip for i in site.router.interfaces}
+    net = site.segments.get(CLIENT_SEGMENT)
+    for client in site.clients:
+        if net is not None and client.address not in net:
+            out.append(
+                where.host(client.name, "hostname", f"{client.address} is not on segment {net}")
+            )
+        for i, route in enumerate(client.routes):
+            if route.via not in router_addrs:
+                out.append(
+                    where.host(
+                        client.name,
+                        f"data.routes[{i}].via",
+                        f"{route.via} is not an address of the router",
+                    )
+                )
+    return out
+
+
+def check_unique_addresses(site: Site, where: Where) -> list[Problem]:
+    seen: dict[IPv4Address, str] = {}
+    out = []
+    for name, login in site.logins.items():
+        if login.address in seen:
+            out.append(
+                where.host(name, "hostname", f"{login.address} is also host {seen[login.address]}")
+            )
+        seen.setdefault(login.address, name)
+    return out
+
+
+def check_metallb(site: Site, where: Where) -> list[Problem]:
+    m = site.metallb
+    out = []
+    if m.config_dialect and m.config_dialect != m.dialect:
+        out.append(
+            where.site(
+                "metallb.config_dialect",
+                f"MetalLB {m.version} is configured with {m.dialect} "
+                "(ConfigMap up to 0.12, CRDs from 0.13), not " + m.config_dialect,
+            )
+        )
+    if m.version_tuple < (0, 10, 0) and not m.memberlist_secret_env:
+        out.append(
+            where.site(
+                "metallb.memberlist_secret_env",
+                f"MetalLB {m.version} needs the memberlist secret created by hand: name the "
+                "environment variable that holds its key",
+            )
+        )
+    names = [p.name for p in m.pools]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            out.append(where.site(f"metallb.pools[{i}].name", f"duplicate pool {name!r}"))
+    return out
+
+
+def check_lab_addresses(site: Site, where: Where) -> list[Problem]:
+    """A twin inventory may only use 198.18.0.0/15: nothing it drives can reach a real lab."""
+    if site.lab is None:
+        return []
+    out = []
+    for name, login in site.logins.items():
+        if login.address not in LAB_NET:
+            out.append(where.host(name, "hostname", f"{login.address} is outside {LAB_NET}"))
+    nets = [*site.segments.values(), site.kubernetes.pod_cidr, site.kubernetes.service_cidr]
+    nets += [n for p in site.metallb.pools for n in p.addresses]
+    for net in nets:
+        if not net.subnet_of(LAB_NET):
+            out.append(where.site("lab", f"{net} is outside {LAB_NET}: not allowed in a twin"))
+    return out
+
+
+CHECKS: tuple[Check, ...] = (
+    check_segments,
+    check_overlaps,
+    check_services,
+    check_router_bgp,
+    check_nodes_on_segment,
+    check_clients,
+    check_unique_addresses,
+    check_metallb,
+    check_lab_addresses,
+)
+
+
+def cross_check(site: Site, inv: RawInventory) -> list[Problem]:
+    where = Where(inv)
+    return [p for check in CHECKS for p in check(site, where)]

@@ -1,0 +1,225 @@
+"""Schemas of the inventory's data, one per role and one for the site-wide section."""
+
+from __future__ import annotations
+
+import re
+from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from bgplb.model.types import Asn, EnvName, Name, Strict
+
+
+class Credentials(Strict):
+    """Secrets are references only: an environment variable's name or an SSH key's path."""
+
+    password_env: EnvName | None = None
+    ssh_key: Path | None = None
+
+
+class InterfaceSpec(Strict):
+    name: Name
+    address: IPv4Interface
+    segment: Name
+
+
+class MaximumPaths(Strict):
+    ebgp: int = Field(ge=1, le=256)
+    ibgp: int = Field(ge=1, le=256)
+
+
+class BgpTimers(Strict):
+    keepalive: int = Field(ge=1, le=65535)
+    holdtime: int = Field(ge=3, le=65535)
+
+    @model_validator(mode="after")
+    def _hold_above_keepalive(self) -> BgpTimers:
+        if self.holdtime < self.keepalive:
+            raise ValueError("holdtime must not be below keepalive")
+        return self
+
+
+class PeerGroupSpec(Strict):
+    name: Name
+    remote_as: Asn
+    update_source: IPv4Address | None = None
+    soft_reconfiguration_inbound: bool = False
+    password_env: EnvName | None = None
+
+
+class NeighborSpec(Strict):
+    address: IPv4Address
+    peer_group: Name | None = None
+    remote_as: Asn | None = None
+    update_source: IPv4Address | None = None
+    soft_reconfiguration_inbound: bool = False
+    password_env: EnvName | None = None
+    description: str | None = None
+
+
+class RouterBgpSpec(Strict):
+    asn: Asn
+    router_id: IPv4Address | None = None
+    maximum_paths: MaximumPaths
+    layer4_hashing: bool = True
+    networks: list[IPv4Network] = []
+    peer_groups: list[PeerGroupSpec] = []
+    neighbors: list[NeighborSpec] = []
+    timers: BgpTimers | None = None
+
+
+class RouterData(Strict):
+    vyos_version: str
+    interfaces: list[InterfaceSpec] = Field(min_length=1)
+    bgp: RouterBgpSpec
+    credentials: Credentials = Credentials()
+
+
+class NodeData(Strict):
+    os: Literal["ubuntu-20.04", "ubuntu-22.04"]
+    container_runtime: Literal["cri-o"]
+    bgp_asn: Asn
+    credentials: Credentials = Credentials()
+    mac: str | None = Field(default=None, pattern=r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
+    labels: dict[str, str] = {}
+
+
+class StaticRoute(Strict):
+    prefix: IPv4Network
+    via: IPv4Address
+
+
+class ClientData(Strict):
+    routes: list[StaticRoute] = []
+    credentials: Credentials = Credentials()
+
+
+class VmSpec(Strict):
+    name: Name
+    template: str
+    cpu: int = Field(ge=1, le=256)
+    memory_mib: int = Field(ge=256)
+    disk_gib: int = Field(ge=1)
+    run_script_once: str | None = None
+
+
+class HypervisorData(Strict):
+    interfaces: list[InterfaceSpec] = []
+    vms: list[VmSpec] = []
+    credentials: Credentials = Credentials()
+
+
+class CniSpec(Strict):
+    name: Literal["calico"]
+    version: str = Field(pattern=r"^v\d+\.\d+\.\d+$")
+    encapsulation: Literal["ipip", "vxlan", "none"]
+    manifest: str
+
+
+class KubernetesSpec(Strict):
+    version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
+    pod_cidr: IPv4Network
+    service_cidr: IPv4Network
+    control_plane_endpoint: str = Field(pattern=r"^[A-Za-z0-9.-]+$")
+    cri_socket: str
+    kubeconfig: Path
+    api_server_override: str | None = None
+    cni: CniSpec
+
+    @property
+    def minor(self) -> str:
+        return ".".join(self.version.split(".")[:2])
+
+
+class PoolSpec(Strict):
+    name: Name
+    addresses: list[IPv4Network] = Field(min_length=1)
+    avoid_buggy_ips: bool = False
+    auto_assign: bool = True
+
+
+MetallbDialect = Literal["configmap", "crds"]
+
+
+class MetallbSpec(Strict):
+    version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
+    mode: Literal["bgp"]
+    config_dialect: MetallbDialect | None = None
+    control_plane_announces: bool = False
+    manifests: list[str] = Field(min_length=1)
+    memberlist_secret_env: EnvName | None = None
+    password_env: EnvName | None = None
+    pools: list[PoolSpec] = Field(min_length=1)
+
+    @property
+    def version_tuple(self) -> tuple[int, int, int]:
+        major, minor, patch = (int(x) for x in self.version.split("."))
+        return (major, minor, patch)
+
+    @property
+    def dialect(self) -> MetallbDialect:
+        """ConfigMap up to 0.12, CRDs from 0.13 (config_dialect, when given, must agree)."""
+        return "configmap" if self.version_tuple < (0, 13, 0) else "crds"
+
+    @property
+    def honours_exclude_label(self) -> bool:
+        """Speakers skip nodes labelled exclude-from-external-load-balancers from 0.14.2."""
+        return self.version_tuple >= (0, 14, 2)
+
+
+class ServiceSpec(Strict):
+    name: Name
+    namespace: Name = "default"
+    app: Name
+    image: str
+    replicas: int = Field(ge=0, le=1000)
+    port: int = Field(ge=1, le=65535)
+    lb_ip: IPv4Address | None = None
+    pool: Name | None = None
+    external_traffic_policy: Literal["Cluster", "Local"] = "Cluster"
+
+
+class LabSpec(Strict):
+    """Present only in inventories of the local twin."""
+
+    state_dir: Path
+    known_hosts: Path
+
+
+class SiteSpec(Strict):
+    name: Name
+    kubernetes: KubernetesSpec
+    metallb: MetallbSpec
+    services: list[ServiceSpec] = []
+    lab: LabSpec | None = None
+
+
+# Keys that hold secrets when given inline. Only *_env references and key paths are allowed.
+SECRET_KEY = re.compile(r"(^|_)(password|passwd|secret|secretkey|token|api_key|apikey)$", re.I)
+
+
+class RawEntry(Strict):
+    """A host or group entry of Nornir's SimpleInventory, before role-specific validation."""
+
+    hostname: str | None = None
+    port: int | None = Field(default=None, ge=1, le=65535)
+    username: str | None = None
+    platform: str | None = None
+    groups: list[str] = []
+    data: dict[str, object] = {}
+    connection_options: dict[str, dict[str, object]] = {}
+
+    @field_validator("groups", mode="before")
+    @classmethod
+    def _groups_list(cls, value: object) -> object:
+        return [] if value is None else value
+
+
+class RawDefaults(Strict):
+    port: int | None = Field(default=None, ge=1, le=65535)
+    username: str | None = None
+    platform: str | None = None
+    data: dict[str, object] = {}
+    connection_options: dict[str, dict[str, object]] = {}

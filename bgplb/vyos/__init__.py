@@ -1,0 +1,1 @@
+"""VyOS knowledge as data: versions, syntax dialects, CLI behaviour."""

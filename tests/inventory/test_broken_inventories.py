@@ -1,0 +1,318 @@
+"""Broken inventories: each exits 2 naming file, object and key, and contacts nothing."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bgplb.model import InventoryProblems, load_site
+from runbooks import validate
+from tests.inventory.mutate import Files, copy_inventory, mutated
+
+
+def router(f: Files) -> dict[str, Any]:
+    return f["hosts"]["vyos"]["data"]  # type: ignore[no-any-return]
+
+
+def site(f: Files) -> dict[str, Any]:
+    return f["defaults"]["data"]["site"]  # type: ignore[no-any-return]
+
+
+@dataclass
+class Case:
+    name: str
+    mutate: Callable[[Files], None]
+    file: str
+    key: str
+    message: str
+    obj: str = ""
+
+
+def _set(d: dict[str, Any], key: str, value: Any) -> None:
+    d[key] = value
+
+
+CASES = [
+    Case(
+        "pod-cidr-overlaps-node-segment",
+        lambda f: _set(site(f)["kubernetes"], "pod_cidr", "192.168.30.0/25"),
+        "defaults.yaml",
+        "data.site.kubernetes.pod_cidr",
+        "overlaps segment nodes",
+    ),
+    Case(
+        "pool-overlaps-service-cidr",
+        lambda f: _set(site(f)["kubernetes"], "service_cidr", "192.168.100.0/25"),
+        "defaults.yaml",
+        "data.site.metallb.pools[0].addresses[0]",
+        "overlaps service CIDR",
+    ),
+    Case(
+        "lb-ip-outside-pool",
+        lambda f: _set(site(f)["services"][0], "lb_ip", "192.168.101.10"),
+        "defaults.yaml",
+        "data.site.services[0].lb_ip",
+        "outside every MetalLB pool",
+    ),
+    Case(
+        "asn-zero",
+        lambda f: _set(router(f)["bgp"], "asn", 0),
+        "hosts.yaml",
+        "data.bgp.asn",
+        "greater than or equal to 1",
+        "host vyos",
+    ),
+    Case(
+        "asn-too-big",
+        lambda f: _set(f["groups"]["k8s_nodes"]["data"], "bgp_asn", 4294967296),
+        "groups.yaml",
+        "data.bgp_asn",
+        "less than or equal to 4294967295",
+        "group k8s_nodes",
+    ),
+    Case(
+        "neighbor-outside-router-subnets",
+        lambda f: router(f)["bgp"]["neighbors"].append(
+            {"address": "192.168.40.7", "peer_group": "group01"}
+        ),
+        "hosts.yaml",
+        "data.bgp.neighbors[3].address",
+        "not inside a router-connected subnet",
+        "host vyos",
+    ),
+    Case(
+        "unknown-group",
+        lambda f: _set(f["hosts"]["worker02"], "groups", ["worker"]),
+        "hosts.yaml",
+        "groups[0]",
+        "unknown group 'worker'",
+        "host worker02",
+    ),
+    Case(
+        "typo-in-host-data",
+        lambda f: _set(router(f)["bgp"], "maximum_path", router(f)["bgp"].pop("maximum_paths")),
+        "hosts.yaml",
+        "data.bgp.maximum_path",
+        "unknown key",
+        "host vyos",
+    ),
+    Case(
+        "typo-in-site-data",
+        lambda f: _set(site(f)["metallb"]["pools"][0], "avoid_buggy_ip", True),
+        "defaults.yaml",
+        "data.site.metallb.pools[0].avoid_buggy_ip",
+        "unknown key",
+    ),
+    Case(
+        "inline-password-on-host",
+        lambda f: _set(f["hosts"]["vyos"], "password", "s3cr3t-value"),
+        "hosts.yaml",
+        "password",
+        "secrets must not be written in the inventory",
+        "host vyos",
+    ),
+    Case(
+        "inline-bgp-password",
+        lambda f: _set(router(f)["bgp"]["peer_groups"][0], "password", "s3cr3t-value"),
+        "hosts.yaml",
+        "data.bgp.peer_groups[0].password",
+        "secrets must not be written in the inventory",
+        "host vyos",
+    ),
+    Case(
+        "password-env-holds-a-value",
+        lambda f: _set(f["groups"]["router"]["data"]["credentials"], "password_env", "s3cr3t!"),
+        "groups.yaml",
+        "data.credentials.password_env",
+        "must be the NAME of an environment variable",
+        "group router",
+    ),
+    Case(
+        "duplicate-host-address",
+        lambda f: _set(f["hosts"]["worker02"], "hostname", "192.168.30.60"),
+        "hosts.yaml",
+        "hostname",
+        "also host worker01",
+        "host worker02",
+    ),
+    Case(
+        "node-off-node-segment",
+        lambda f: _set(f["hosts"]["worker02"], "hostname", "192.168.31.61"),
+        "hosts.yaml",
+        "hostname",
+        "not on the router's node segment 192.168.30.0/24",
+        "host worker02",
+    ),
+    Case(
+        "metallb-dialect-mismatch",
+        lambda f: _set(site(f)["metallb"], "config_dialect", "crds"),
+        "defaults.yaml",
+        "data.site.metallb.config_dialect",
+        "ConfigMap up to 0.12, CRDs from 0.13",
+    ),
+    Case(
+        "unknown-vyos-version",
+        lambda f: _set(router(f), "vyos_version", "1.2.9-S1"),
+        "hosts.yaml",
+        "data.vyos_version",
+        "only 1.4 and 1.5",
+        "host vyos",
+    ),
+    Case(
+        "tag-asn-vyos-rolling",
+        lambda f: _set(router(f), "vyos_version", "1.4-rolling-202102010000"),
+        "hosts.yaml",
+        "data.vyos_version",
+        "tag-ASN BGP syntax",
+        "host vyos",
+    ),
+    Case(
+        "client-route-via-non-router",
+        lambda f: _set(f["groups"]["clients"]["data"]["routes"][0], "via", "192.168.123.99"),
+        "groups.yaml",
+        "data.routes[0].via",
+        "not an address of the router",
+        "group clients",
+    ),
+    Case(
+        "node-asn-differs-from-router-remote-as",
+        lambda f: _set(f["hosts"]["worker01"]["data"], "bgp_asn", 64999),
+        "hosts.yaml",
+        "data.bgp_asn",
+        "differs from the router's remote-as 64500",
+        "host worker01",
+    ),
+    Case(
+        "host-in-two-roles",
+        lambda f: _set(f["hosts"]["c01"], "groups", ["clients", "workers"]),
+        "hosts.yaml",
+        "groups",
+        "exactly one role group",
+        "host c01",
+    ),
+    Case(
+        "unknown-peer-group",
+        lambda f: _set(router(f)["bgp"]["neighbors"][0], "peer_group", "group02"),
+        "hosts.yaml",
+        "data.bgp.neighbors[0].peer_group",
+        "unknown peer group 'group02'",
+        "host vyos",
+    ),
+    Case(
+        "update-source-not-on-router",
+        lambda f: _set(router(f)["bgp"]["peer_groups"][0], "update_source", "192.168.30.253"),
+        "hosts.yaml",
+        "data.bgp.peer_groups[0].update_source",
+        "not an address of the router",
+        "host vyos",
+    ),
+]
+
+
+@pytest.fixture
+def no_connections(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
+    """Record (and refuse) every socket connection attempted while the test runs."""
+    attempts: list[object] = []
+
+    def refuse(_sock: socket.socket, address: object) -> None:
+        attempts.append(address)
+        raise AssertionError(f"connection attempted to {address}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    return attempts
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_broken_inventory_is_reported(case: Case, tmp_path: Path) -> None:
+    inv = mutated(tmp_path / "inv", case.mutate)
+    with pytest.raises(InventoryProblems) as info:
+        load_site(inv)
+    matching = [
+        p
+        for p in info.value.problems
+        if p.file == str(inv / case.file)
+        and p.key == case.key
+        and case.message in p.message
+        and p.obj.startswith(case.obj)
+    ]
+    assert matching, "\n".join(str(p) for p in info.value.problems)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_validate_exits_2_and_contacts_nothing(
+    case: Case,
+    tmp_path: Path,
+    no_connections: list[object],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    inv = mutated(tmp_path / "inv", case.mutate)
+    with pytest.raises(SystemExit) as info:
+        validate.main(["--inventory", str(inv)])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert case.file in err
+    assert case.key in err
+    assert "s3cr3t" not in err  # secrets never echoed
+    assert no_connections == []
+
+
+def test_malformed_yaml(tmp_path: Path) -> None:
+    inv = copy_inventory(tmp_path / "inv")
+    (inv / "hosts.yaml").write_text("vyos:\n  hostname: [192.168.123.20\n")
+    with pytest.raises(InventoryProblems) as info:
+        load_site(inv)
+    (problem,) = info.value.problems
+    assert problem.file == str(inv / "hosts.yaml")
+    assert "malformed YAML at line 3" in problem.message
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    inv = copy_inventory(tmp_path / "inv")
+    (inv / "groups.yaml").unlink()
+    with pytest.raises(InventoryProblems) as info:
+        load_site(inv)
+    assert [str(p) for p in info.value.problems] == [f"{inv / 'groups.yaml'}: file not found"]
+
+
+def test_all_problems_reported_at_once(tmp_path: Path) -> None:
+    def two_faults(f: Files) -> None:
+        _set(router(f)["bgp"], "asn", 0)
+        _set(site(f)["services"][0], "lb_ip", "192.168.101.10")
+        _set(f["hosts"]["worker02"], "groups", ["worker"])
+
+    inv = mutated(tmp_path / "inv", two_faults)
+    with pytest.raises(InventoryProblems) as info:
+        load_site(inv)
+    keys = {p.key for p in info.value.problems}
+    assert {"data.bgp.asn", "groups[0]"} <= keys
+
+
+def test_lab_inventory_refuses_addresses_outside_rfc2544(tmp_path: Path) -> None:
+    inv = mutated(
+        tmp_path / "inv",
+        lambda f: _set(f["hosts"]["c01"], "hostname", "192.168.123.5"),
+        source="inventory/lab",
+    )
+    with pytest.raises(InventoryProblems) as info:
+        load_site(inv)
+    assert any("outside 198.18.0.0/15" in p.message for p in info.value.problems)
+
+
+def test_maximum_paths_below_announcers_is_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inv = mutated(
+        tmp_path / "inv", lambda f: _set(router(f)["bgp"], "maximum_paths", {"ebgp": 1, "ibgp": 1})
+    )
+    loaded = load_site(inv)
+    (warning,) = loaded.warnings
+    assert warning.key == "data.bgp.maximum_paths.ebgp"
+    assert "below the 3 nodes expected to announce" in warning.message
+    assert validate.main(["--inventory", str(inv)]) == 0
+    assert "silently truncated" in capsys.readouterr().out
