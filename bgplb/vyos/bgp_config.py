@@ -1,0 +1,149 @@
+"""The router's BGP configuration rendered from the site model, per VyOS dialect (pure).
+
+The result is a list of (path, value) leaves; `plan_router_bgp` turns it, together with the
+router's running `show configuration commands`, into the set and delete lines to load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bgplb.errors import InputError
+from bgplb.model import Site
+from bgplb.vyos.config_lines import Path, parse_commands, render_delete, render_set, under
+from bgplb.vyos.dialects import BgpSyntax
+
+BGP: Path = ("protocols", "bgp")
+AF: Path = (*BGP, "address-family", "ipv4-unicast")
+MULTIPATH_L4: Path = ("system", "ip", "multipath", "layer4-hashing")
+MANAGED_DESCRIPTION = "bgplb"
+
+Leaf = tuple[Path, str | None]
+
+
+@dataclass(frozen=True)
+class RouterPlan:
+    sets: list[str]
+    deletes: list[str]
+
+    @property
+    def lines(self) -> list[str]:
+        """Deletes first (stale objects), then the full desired state as set lines."""
+        return [*self.deletes, *self.sets]
+
+
+def _secret(env: Mapping[str, str], name: str | None, where: str) -> str | None:
+    if name is None:
+        return None
+    value = env.get(name)
+    if not value:
+        raise InputError(f"{where}: environment variable {name} (password_env) is not set")
+    return value
+
+
+def desired_leaves(site: Site, env: Mapping[str, str]) -> list[Leaf]:
+    """Every leaf the toolkit owns on the router, sorted as VyOS shows them."""
+    router = site.router
+    bgp = router.bgp
+    dialect = router.dialect
+    if dialect.bgp_syntax is BgpSyntax.TAG_ASN:
+        raise InputError(f"VyOS {router.vyos_version}: tag-ASN BGP syntax is not supported")
+    asn_key = "local-as" if dialect.bgp_syntax is BgpSyntax.LOCAL_AS else "system-as"
+    leaves: list[Leaf] = [
+        ((*BGP, asn_key), str(bgp.asn)),
+        ((*AF, "maximum-paths", "ebgp"), str(bgp.maximum_paths.ebgp)),
+        ((*AF, "maximum-paths", "ibgp"), str(bgp.maximum_paths.ibgp)),
+    ]
+    leaves += [((*AF, "network", str(net)), None) for net in bgp.networks]
+    if bgp.router_id:
+        leaves.append(((*BGP, "parameters", "router-id"), str(bgp.router_id)))
+    if bgp.timers:
+        leaves.append(((*BGP, "timers", "keepalive"), str(bgp.timers.keepalive)))
+        leaves.append(((*BGP, "timers", "holdtime"), str(bgp.timers.holdtime)))
+    for group in bgp.peer_groups:
+        base = (*BGP, "peer-group", group.name)
+        leaves.append(((*base, "remote-as"), str(group.remote_as)))
+        if group.update_source:
+            leaves.append(((*base, "update-source"), str(group.update_source)))
+        if group.soft_reconfiguration_inbound:
+            leaves.append(
+                ((*base, "address-family", "ipv4-unicast", "soft-reconfiguration", "inbound"), None)
+            )
+        elif dialect.neighbor_af_required:
+            leaves.append(((*base, "address-family", "ipv4-unicast"), None))
+        secret = _secret(env, group.password_env, f"peer group {group.name}")
+        if secret:
+            leaves.append(((*base, "password"), secret))
+    names = {n.address: n.name for n in site.nodes}
+    for spec in bgp.neighbors:
+        base = (*BGP, "neighbor", str(spec.address))
+        if spec.peer_group:
+            leaves.append(((*base, "peer-group"), spec.peer_group))
+        else:
+            node = names.get(spec.address)
+            label = f"{MANAGED_DESCRIPTION} {node}" if node else MANAGED_DESCRIPTION
+            leaves.append(((*base, "description"), spec.description or label))
+        if spec.remote_as:
+            leaves.append(((*base, "remote-as"), str(spec.remote_as)))
+        if spec.update_source:
+            leaves.append(((*base, "update-source"), str(spec.update_source)))
+        if spec.soft_reconfiguration_inbound:
+            leaves.append(
+                ((*base, "address-family", "ipv4-unicast", "soft-reconfiguration", "inbound"), None)
+            )
+        elif dialect.neighbor_af_required:
+            leaves.append(((*base, "address-family", "ipv4-unicast"), None))
+        secret = _secret(env, spec.password_env, f"neighbor {spec.address}")
+        if secret:
+            leaves.append(((*base, "password"), secret))
+    if bgp.layer4_hashing:
+        leaves.append((MULTIPATH_L4, None))
+    return sorted(leaves, key=lambda leaf: leaf[0])
+
+
+def render_commands(site: Site, env: Mapping[str, str]) -> list[str]:
+    return [render_set(path, value) for path, value in desired_leaves(site, env)]
+
+
+def _managed_neighbors(site: Site, running: list[Path]) -> set[str]:
+    """Neighbors on the router that the toolkit owns: in one of its peer groups or so described."""
+    groups = {g.name for g in site.router.bgp.peer_groups}
+    owned = set()
+    for path in under(running, (*BGP, "neighbor")):
+        if len(path) < 6:
+            continue
+        address, key, value = path[3], path[4], path[5]
+        if (key == "peer-group" and value in groups) or (
+            key == "description" and value.startswith(MANAGED_DESCRIPTION)
+        ):
+            owned.add(address)
+    return owned
+
+
+def plan_router_bgp(site: Site, running_commands: str, env: Mapping[str, str]) -> RouterPlan:
+    """Set lines for the desired state, delete lines for what the toolkit owns but no longer wants.
+
+    Owned: the inventory's peer groups, neighbors in them or described `bgplb...`, and the
+    layer-4 hashing leaf. Anything else on the router is left alone.
+    """
+    leaves = desired_leaves(site, env)
+    desired = {path + ((value,) if value is not None else ()) for path, value in leaves}
+    running = parse_commands(running_commands)
+    wanted_neighbors = {str(n.address) for n in site.router.bgp.neighbors}
+    deletes: list[str] = []
+    for address in sorted(_managed_neighbors(site, running) - wanted_neighbors):
+        deletes.append(render_delete((*BGP, "neighbor", address)))
+    owned_prefixes = [(*BGP, "peer-group", g.name) for g in site.router.bgp.peer_groups]
+    owned_prefixes += [(*BGP, "neighbor", a) for a in sorted(wanted_neighbors)]
+    leaf_keys = {path for path, value in leaves if value is not None}
+    for prefix in owned_prefixes:
+        for path in under(running, prefix):
+            # wanted as is, or a single-valued leaf that the set line will overwrite
+            if path not in desired and path[:-1] not in leaf_keys:
+                deletes.append(render_delete(path))
+    if not site.router.bgp.layer4_hashing and MULTIPATH_L4 in running:
+        deletes.append(render_delete(MULTIPATH_L4))
+    return RouterPlan(
+        sets=[render_set(p, v) for p, v in leaves], deletes=list(dict.fromkeys(deletes))
+    )

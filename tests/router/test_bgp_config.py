@@ -1,0 +1,125 @@
+"""Router BGP rendering per dialect (golden files) and reconciliation against running config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bgplb.errors import InputError
+from bgplb.model import load_site
+from bgplb.vyos.bgp_config import plan_router_bgp, render_commands
+from tests.inventory.mutate import Files, mutated
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def router(f: Files) -> dict[str, Any]:
+    return f["hosts"]["vyos"]["data"]  # type: ignore[no-any-return]
+
+
+def seed_bgp_lines(shared: Path) -> list[str]:
+    text = (shared / "seed" / "000_d49ef959e28c536f.txt").read_text()
+    return [line for line in text.splitlines() if line.startswith("set protocols bgp ")]
+
+
+def test_reference_lab_renders_the_write_ups_bgp_config(shared: Path) -> None:
+    """local-as dialect: line for line the write-up's `show configuration commands`."""
+    lines = render_commands(load_site("inventory"), {})
+    assert [line for line in lines if line.startswith("set protocols bgp")] == seed_bgp_lines(
+        shared
+    )
+    assert lines[-1] == "set system ip multipath layer4-hashing"
+
+
+def _lts(f: Files) -> None:
+    router(f)["vyos_version"] = "1.4.3"
+    router(f)["bgp"]["router_id"] = "192.168.30.254"
+    router(f)["bgp"]["timers"] = {"keepalive": 3, "holdtime": 9}
+    router(f)["bgp"]["peer_groups"][0]["password_env"] = "TEST_BGP_PASSWORD"
+
+
+@pytest.mark.parametrize(
+    ("golden", "mutation"),
+    [("bgp-1.4-rolling-2021.txt", lambda _f: None), ("bgp-1.4-lts.txt", _lts)],
+)
+def test_golden(golden: str, mutation: Any, tmp_path: Path) -> None:
+    site = load_site(mutated(tmp_path / "inv", mutation))
+    rendered = "\n".join(render_commands(site, {"TEST_BGP_PASSWORD": "pw-from-env"})) + "\n"
+    assert rendered == (GOLDEN / golden).read_text()
+
+
+def test_system_as_dialect_rejects_nothing_and_adds_address_family(tmp_path: Path) -> None:
+    site = load_site(mutated(tmp_path / "inv", _lts))
+    lines = render_commands(site, {"TEST_BGP_PASSWORD": "x"})
+    assert "set protocols bgp system-as '64501'" in lines
+    assert not any("local-as" in line for line in lines)
+
+
+def test_missing_password_env_is_input_error(tmp_path: Path) -> None:
+    site = load_site(mutated(tmp_path / "inv", _lts))
+    with pytest.raises(InputError, match="TEST_BGP_PASSWORD"):
+        render_commands(site, {})
+
+
+def _running(shared: Path, extra: list[str] = ()) -> str:  # type: ignore[assignment]
+    return "\n".join([*seed_bgp_lines(shared), *extra]) + "\n"
+
+
+def test_converged_router_plans_no_deletes(shared: Path) -> None:
+    plan = plan_router_bgp(load_site("inventory"), _running(shared), {})
+    assert plan.deletes == []
+
+
+def test_neighbor_that_left_the_inventory_is_deleted(shared: Path) -> None:
+    extra = [
+        "set protocols bgp neighbor 192.168.30.62 peer-group 'group01'",
+        "set protocols bgp neighbor 192.168.30.70 description 'bgplb worker09'",
+        "set protocols bgp neighbor 192.168.30.70 remote-as '64500'",
+    ]
+    plan = plan_router_bgp(load_site("inventory"), _running(shared, extra), {})
+    assert plan.deletes == [
+        "delete protocols bgp neighbor 192.168.30.62",
+        "delete protocols bgp neighbor 192.168.30.70",
+    ]
+
+
+def test_unmanaged_configuration_is_left_alone(shared: Path) -> None:
+    extra = [
+        "set protocols bgp neighbor 192.168.123.99 remote-as '65000'",
+        "set protocols bgp peer-group other remote-as '65000'",
+        "set protocols bgp address-family ipv4-unicast network 10.0.0.0/8",
+        "set service ssh",
+    ]
+    plan = plan_router_bgp(load_site("inventory"), _running(shared, extra), {})
+    assert plan.deletes == []
+
+
+def test_stale_leaves_on_managed_objects_are_deleted(shared: Path) -> None:
+    extra = [
+        "set protocols bgp neighbor 192.168.30.50 shutdown",
+        "set protocols bgp peer-group group01 password 'old-secret'",
+    ]
+    plan = plan_router_bgp(load_site("inventory"), _running(shared, extra), {})
+    assert plan.deletes == [
+        "delete protocols bgp peer-group group01 password old-secret",
+        "delete protocols bgp neighbor 192.168.30.50 shutdown",
+    ]
+
+
+def test_changed_value_is_overwritten_not_deleted(shared: Path) -> None:
+    running = _running(shared).replace("remote-as '64500'", "remote-as '64999'")
+    plan = plan_router_bgp(load_site("inventory"), running, {})
+    assert plan.deletes == []
+    assert "set protocols bgp peer-group group01 remote-as '64500'" in plan.sets
+
+
+def test_layer4_hashing_removed_when_disabled(tmp_path: Path, shared: Path) -> None:
+    site = load_site(
+        mutated(tmp_path / "inv", lambda f: router(f)["bgp"].update(layer4_hashing=False))
+    )
+    running = _running(shared, ["set system ip multipath layer4-hashing"])
+    assert plan_router_bgp(site, running, {}).deletes == [
+        "delete system ip multipath layer4-hashing"
+    ]
