@@ -26,6 +26,7 @@ Leaf = tuple[Path, str | None]
 class RouterPlan:
     sets: list[str]
     deletes: list[str]
+    removed_neighbors: list[str]  # managed neighbors that left the inventory
 
     @property
     def lines(self) -> list[str]:
@@ -131,9 +132,8 @@ def plan_router_bgp(site: Site, running_commands: str, env: Mapping[str, str]) -
     desired = {path + ((value,) if value is not None else ()) for path, value in leaves}
     running = parse_commands(running_commands)
     wanted_neighbors = {str(n.address) for n in site.router.bgp.neighbors}
-    deletes: list[str] = []
-    for address in sorted(_managed_neighbors(site, running) - wanted_neighbors):
-        deletes.append(render_delete((*BGP, "neighbor", address)))
+    removed = sorted(_managed_neighbors(site, running) - wanted_neighbors)
+    deletes = [render_delete((*BGP, "neighbor", address)) for address in removed]
     owned_prefixes = [(*BGP, "peer-group", g.name) for g in site.router.bgp.peer_groups]
     owned_prefixes += [(*BGP, "neighbor", a) for a in sorted(wanted_neighbors)]
     leaf_keys = {path for path, value in leaves if value is not None}
@@ -145,5 +145,7 @@ def plan_router_bgp(site: Site, running_commands: str, env: Mapping[str, str]) -
     if not site.router.bgp.layer4_hashing and MULTIPATH_L4 in running:
         deletes.append(render_delete(MULTIPATH_L4))
     return RouterPlan(
-        sets=[render_set(p, v) for p, v in leaves], deletes=list(dict.fromkeys(deletes))
+        sets=[render_set(p, v) for p, v in leaves],
+        deletes=list(dict.fromkeys(deletes)),
+        removed_neighbors=removed,
     )
