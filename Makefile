@@ -5,7 +5,7 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 APT_PACKAGES := frr frr-pythontools openssh-server iproute2 procps iputils-ping
-PY_DIRS := bgplb tasks runbooks lab napalm_bgplb_vyos
+PY_DIRS := $(wildcard bgplb tasks runbooks lab napalm_bgplb_vyos)
 
 .PHONY: install system-deps venv check lint typecheck pytest test demo bench clean lab-down
 
