@@ -300,3 +300,21 @@ def test_config_boot_is_loaded_on_start(tmp_path: Path) -> None:
     state2 = RouterState(LTS_14, "1.4.0", "vyos", state.config_boot, FakeBackend())
     assert state2.active == state.active
     assert state2.apply_active() is None
+
+
+def test_commit_comment_run_and_json(tmp_path: Path) -> None:
+    shell, state, _ = make(tmp_path)
+    shell.handle("configure")
+    shell.handle("set service ssh")
+    assert shell.handle('commit comment "add ssh"').output == ""
+    assert state.revisions[0].comment == "add ssh"
+    assert shell.handle("run show configuration commands").output == (
+        "set protocols bgp system-as '64501'\n"
+        "set service ssh\n"
+        "set system config-management commit-revisions '100'\n"
+        "set system host-name 'vyos'\n"
+    )
+    assert shell.handle("run vtysh -c 'show run'").output == "\n  Invalid command: [vtysh]\n\n"
+    assert shell.handle("run show configuration json").output.startswith(
+        '{"protocols":{"bgp":{"system-as":"64501"}},"service":{"ssh":{}}'
+    )
