@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection
-from pathlib import Path
 from typing import Any
 
 from nornir import InitNornir
@@ -17,14 +16,19 @@ from bgplb.model import Site
 from bgplb.model.site import Login
 
 
-def _known_hosts(site: Site) -> Path | None:
-    return site.lab.known_hosts if site.lab else None
+def _password(site: Site, env_name: str) -> str | None:
+    """From the environment; for a twin, else from the password file the lab generated."""
+    value = os.environ.get(env_name)
+    if not value and site.lab and site.lab.password_file.is_file():
+        value = site.lab.password_file.read_text().strip()
+    return value or None
 
 
-def _apply_login(host: Host, login: Login, known_hosts: Path | None) -> None:
+def _apply_login(site: Site, host: Host, login: Login) -> None:
+    known_hosts = site.lab.known_hosts if site.lab else None
     creds = login.credentials
     if creds.password_env:
-        value = os.environ.get(creds.password_env)
+        value = _password(site, creds.password_env)
         if not value:
             raise InputError(
                 f"host {host.name}: environment variable {creds.password_env} "
@@ -73,9 +77,8 @@ def init_nornir(site: Site, hosts: Collection[str], num_workers: int | None = No
         kwargs["runner"] = {"plugin": "threaded", "options": {"num_workers": num_workers}}
     nr = InitNornir(config_file=str(NORNIR_CONFIG), **kwargs)
     nr = nr.filter(filter_func=lambda h: h.name in hosts)
-    known_hosts = _known_hosts(site)
     for name, host in nr.inventory.hosts.items():
         login = site.logins.get(name)
         if login is not None:
-            _apply_login(host, login, known_hosts)
+            _apply_login(site, host, login)
     return nr
