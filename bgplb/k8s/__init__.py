@@ -1,0 +1,1 @@
+"""The Kubernetes layer's pure renderers: kubeadm commands, kubeconfig, manifests, MetalLB, app."""

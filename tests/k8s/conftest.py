@@ -1,0 +1,57 @@
+"""Shared helpers of the Kubernetes layer's tests: the write-up's YAML blocks and site variants."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bgplb.model import Site, load_site
+from tests.inventory.mutate import Files, mutated
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def write_up(shared: Path) -> str:
+    return (shared / "seed" / "000_d49ef959e28c536f.txt").read_text()
+
+
+def write_up_file(shared: Path, name: str) -> dict[str, Any]:
+    """The YAML the write-up shows with `cat NAME`, up to the next shell prompt."""
+    text = write_up(shared)
+    match = re.search(rf"\$ cat {re.escape(name)}\n(.*?)\n\S*\$(?: |\n)", text, re.S)
+    assert match, f"write-up has no `cat {name}`"
+    doc = yaml.safe_load(match.group(1))
+    assert isinstance(doc, dict)
+    return doc
+
+
+def site_data(f: Files) -> dict[str, Any]:
+    return f["defaults"]["data"]["site"]  # type: ignore[no-any-return]
+
+
+def metallb(version: str, control_plane_announces: bool) -> Callable[[Files], None]:
+    def mutation(f: Files) -> None:
+        m = site_data(f)["metallb"]
+        m["version"] = version
+        m["control_plane_announces"] = control_plane_announces
+        if version >= "0.13":
+            m["manifests"] = [
+                "https://raw.githubusercontent.com/metallb/metallb/v0.14.9/config/manifests/metallb-native.yaml"
+            ]
+
+    return mutation
+
+
+@pytest.fixture
+def make_site(tmp_path: Path) -> Callable[[Callable[[Files], None]], Site]:
+    counter = iter(range(1000))
+
+    def make(mutation: Callable[[Files], None]) -> Site:
+        return load_site(mutated(tmp_path / f"inv{next(counter)}", mutation))
+
+    return make

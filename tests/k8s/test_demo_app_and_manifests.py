@@ -1,0 +1,114 @@
+"""The demo app against the write-up's YAML; manifests loaded from files and URLs, ordered."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bgplb.errors import InputError
+from bgplb.k8s.demo_app import LB_IPS_ANNOTATION, render_demo_app
+from bgplb.k8s.manifests import (
+    crd_names,
+    deployments,
+    load_manifest,
+    order_for_apply,
+    parse_documents,
+    ref,
+    render_yaml,
+    site_manifests,
+)
+from bgplb.model import load_site
+from tests.k8s.conftest import GOLDEN, write_up_file
+
+
+def test_demo_app_is_the_write_ups_plus_namespace_annotation_and_policy(shared: Path) -> None:
+    deployment, service = render_demo_app(load_site("inventory"))
+    seed_dep = write_up_file(shared, "deployment-nginx.yaml")
+    seed_svc = write_up_file(shared, "service-nginx.yaml")
+    seed_dep["metadata"]["namespace"] = "default"
+    assert deployment == seed_dep
+    assert service["metadata"].pop("annotations") == {LB_IPS_ANNOTATION: "192.168.100.10"}
+    assert service["spec"].pop("externalTrafficPolicy") == "Cluster"
+    seed_svc["metadata"]["namespace"] = "default"
+    assert service == seed_svc
+
+
+def test_demo_app_golden() -> None:
+    rendered = render_yaml(render_demo_app(load_site("inventory/lab")))
+    assert rendered == (GOLDEN / "demo-app-lab.yaml").read_text()
+
+
+def test_upstream_manifests_ordered_namespaces_then_crds(shared: Path) -> None:
+    docs = load_manifest(str(shared / "manifests/metallb-v0.14.9/metallb-native.yaml"))
+    ordered = order_for_apply(reversed(docs))
+    assert ordered[0]["kind"] == "Namespace"
+    n = len(crd_names(docs))
+    assert n == 7
+    assert {d["kind"] for d in ordered[1 : 1 + n]} == {"CustomResourceDefinition"}
+    assert sorted(map(ref, ordered)) == sorted(map(ref, docs))
+    assert deployments(docs) == [("metallb-system", "controller")]
+
+
+def test_relative_path_from_inventory_dir_and_list_expansion(tmp_path: Path) -> None:
+    (tmp_path / "m.yaml").write_text(
+        "---\n\n---\napiVersion: v1\nkind: List\nitems:\n"
+        "- {apiVersion: v1, kind: ConfigMap, metadata: {name: a, namespace: x}}\n"
+    )
+    docs = load_manifest("m.yaml", base_dir=tmp_path)
+    assert [ref(d) for d in docs] == ["ConfigMap/x/a"]
+    assert load_manifest((tmp_path / "m.yaml").as_uri()) == docs
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["just a string\n", "apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n", "a: [\n"],
+)
+def test_bad_documents_are_input_errors(text: str) -> None:
+    with pytest.raises(InputError):
+        parse_documents(text, "test.yaml")
+
+
+def test_unknown_scheme_and_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="only http"):
+        load_manifest("ftp://127.0.0.1/x.yaml")
+    with pytest.raises(InputError, match="cannot read"):
+        load_manifest(str(tmp_path / "nope.yaml"))
+
+
+@pytest.fixture
+def http_dir(shared: Path) -> Iterator[str]:
+    """The upstream manifests served on 127.0.0.1 (an air-gapped mirror)."""
+    root = shared / "manifests"
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, directory=str(root), **kwargs)  # type: ignore[arg-type]
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_load_from_url(http_dir: str, shared: Path) -> None:
+    docs = load_manifest(f"{http_dir}/metallb-v0.9.6/metallb.yaml")
+    local = load_manifest(str(shared / "manifests/metallb-v0.9.6/metallb.yaml"))
+    assert docs == local
+    assert ("metallb-system", "controller") in deployments(docs)
+    with pytest.raises(InputError, match="cannot read"):
+        load_manifest(f"{http_dir}/missing.yaml")
+
+
+def test_site_manifests_are_the_pinned_ones() -> None:
+    sources = site_manifests(load_site("inventory"))
+    assert sources["cni"] == ["https://docs.projectcalico.org/manifests/calico.yaml"]
+    assert sources["metallb"][0].endswith("/v0.9.6/manifests/namespace.yaml")
