@@ -1,0 +1,119 @@
+"""VyOS `show version`, `show configuration commands` and /proc/uptime -> NAPALM get_facts.
+
+Both layouts are read: the 2021 rolling one (leading blank line, `Release Train:`,
+`Build Commit ID:`) and the 1.4/1.5 template (`Release train:`, `Release flavor:` ...).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+
+from bgplb.errors import ParseError
+from bgplb.vyos.dialects import UnknownVyosVersion, VyosDialect, dialect_for
+
+_FIELD = re.compile(r"^([A-Za-z][A-Za-z0-9 /]*?):[ \t]*(.*?)\s*$")
+
+
+@dataclass(frozen=True)
+class VyosVersion:
+    version: str  # without the "VyOS " prefix, e.g. 1.4-rolling-202105210417
+    release_train: str
+    hardware_model: str
+    serial_number: str
+    system_type: str
+
+    def dialect(self) -> VyosDialect:
+        """The CLI dialect of this version; UnknownVyosVersion if the toolkit cannot speak it."""
+        return dialect_for(self.version)
+
+    def dialect_name(self) -> str:
+        try:
+            return self.dialect().name
+        except UnknownVyosVersion:
+            return "unsupported"
+
+
+def parse_show_version(text: str) -> VyosVersion:
+    fields: dict[str, str] = {}
+    for line in text.splitlines():
+        m = _FIELD.match(line.strip())
+        if m:
+            fields.setdefault(m[1].strip().lower(), m[2])
+    raw = fields.get("version", "")
+    if not raw.startswith("VyOS "):
+        raise ParseError("show version", "no `Version:          VyOS <version>` line", text)
+    return VyosVersion(
+        version=raw.removeprefix("VyOS ").strip(),
+        release_train=fields.get("release train", ""),
+        hardware_model=fields.get("hardware model", ""),
+        serial_number=fields.get("hardware s/n", ""),
+        system_type=fields.get("system type", ""),
+    )
+
+
+def parse_proc_uptime(text: str) -> float:
+    """`/proc/uptime` is `<seconds up> <seconds idle>`."""
+    parts = text.split()
+    try:
+        return float(parts[0])
+    except (IndexError, ValueError) as exc:
+        raise ParseError("cat /proc/uptime", "expected `<uptime> <idle>` seconds", text) from exc
+
+
+def config_words(line: str) -> list[str]:
+    """`set system host-name 'vyos'` -> ['set', 'system', 'host-name', 'vyos']."""
+    try:
+        return shlex.split(line)
+    except ValueError as exc:
+        raise ParseError("show configuration commands", f"bad quoting in {line!r}") from exc
+
+
+@dataclass(frozen=True)
+class ConfigFacts:
+    hostname: str
+    domain_name: str
+    interfaces: list[str]
+
+
+def parse_config_facts(config_commands: str) -> ConfigFacts:
+    hostname = ""
+    domain = ""
+    interfaces: list[str] = []
+    seen_set = False
+    for line in config_commands.splitlines():
+        if not line.startswith("set "):
+            continue
+        seen_set = True
+        words = config_words(line)
+        if words[1:3] == ["system", "host-name"] and len(words) == 4:
+            hostname = words[3]
+        elif words[1:3] == ["system", "domain-name"] and len(words) == 4:
+            domain = words[3]
+        elif words[1] == "interfaces" and len(words) >= 4:
+            name = words[3]
+            if len(words) >= 6 and words[4] == "vif":
+                name = f"{name}.{words[5]}"
+            if name not in interfaces:
+                interfaces.append(name)
+    if not seen_set:
+        raise ParseError("show configuration commands", "no `set ...` lines", config_commands)
+    return ConfigFacts(hostname=hostname, domain_name=domain, interfaces=interfaces)
+
+
+def build_facts(
+    version: VyosVersion, config: ConfigFacts, uptime: float, prompt_host: str
+) -> dict[str, object]:
+    """NAPALM FactsDict; `os_version` is the plain VyOS version (dialect: get_vyos_dialect)."""
+    hostname = config.hostname or prompt_host
+    return {
+        "os_version": version.version,
+        "uptime": uptime,
+        "interface_list": sorted(config.interfaces),
+        "vendor": "VyOS",
+        "serial_number": version.serial_number,
+        "model": version.hardware_model or version.system_type,
+        "hostname": hostname,
+        "fqdn": f"{hostname}.{config.domain_name}" if config.domain_name else hostname,
+    }
