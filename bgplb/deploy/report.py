@@ -1,0 +1,47 @@
+"""The deploy's final table (host x phase) and its failure list, rendered with rich."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from bgplb.deploy.ledger import Ledger, Outcome
+
+MARK = {
+    Outcome.OK: "[green]ok[/]",
+    Outcome.CHANGED: "[yellow]changed[/]",
+    Outcome.FAILED: "[bold red]failed[/]",
+    Outcome.SKIPPED: "[dim]skipped[/]",
+}
+
+
+def render_ledger(ledger: Ledger, phases: tuple[str, ...], console: Console, dry_run: bool) -> None:
+    hosts = list(dict.fromkeys(e.host for e in ledger.entries))
+    table = Table(title="deploy" + (" (dry run: nothing changed)" if dry_run else ""))
+    table.add_column("host")
+    for name in phases:
+        table.add_column(name)
+    for host in hosts:
+        cells = []
+        for name in phases:
+            outcome = ledger.outcome(name, host)
+            cells.append(MARK[outcome] if outcome else "")
+        table.add_row(host, *cells)
+    console.print(table)
+    if dry_run:
+        for e in ledger.entries:
+            if e.diff:
+                console.rule(f"{e.host}: {e.phase} would change")
+                console.print(e.diff, markup=False, highlight=False)
+    for e in ledger.entries:
+        if e.outcome in (Outcome.FAILED, Outcome.SKIPPED) and e.detail:
+            colour = "red" if e.outcome is Outcome.FAILED else "dim"
+            console.print(
+                f"[{colour}]{e.host}: {e.phase} {e.outcome.value}[/]: {e.detail}", highlight=False
+            )
+    verb = "would change" if dry_run else "changed"
+    status = "[bold red]FAILED[/]" if ledger.failed else "[bold green]OK[/]"
+    console.print(
+        f"{status}: {ledger.changed} {verb}, {len(ledger.failed)} failed, "
+        f"{sum(e.outcome is Outcome.SKIPPED for e in ledger.entries)} skipped"
+    )

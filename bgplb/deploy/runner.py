@@ -1,0 +1,87 @@
+"""Run the selected phases with Nornir, host by host, and keep the ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from nornir.core import Nornir
+from nornir.core.task import MultiResult, Result, Task
+
+from bgplb.cli import redact
+from bgplb.deploy.ledger import Entry, Ledger, Outcome
+from bgplb.deploy.phases import hosts_of
+from bgplb.model import Site
+
+# A phase's Nornir task: task(task, site=..., dry_run=...) -> Result
+PhaseTask = Callable[..., Result]
+
+
+@dataclass
+class DeployRun:
+    site: Site
+    nr: Nornir
+    phases: tuple[str, ...]
+    hosts: Collection[str]  # --limit
+    dry_run: bool
+    tasks: Mapping[str, PhaseTask]
+    secrets: list[str]
+
+
+def _first_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def entry_of(phase: str, host: str, multi: MultiResult, secrets: list[str]) -> Entry:
+    diff = redact("\n".join(r.diff for r in multi if r.diff), secrets)
+    if multi.failed:
+        failed = [r for r in multi if r.failed]
+        reason = ""
+        for r in failed:
+            if r.exception is not None:
+                reason = f"{type(r.exception).__name__}: {r.exception}"
+                break
+            if r.result:
+                reason = str(r.result)
+        return Entry(phase, host, Outcome.FAILED, redact(_first_line(reason), secrets), diff)
+    summary = str(multi[0].result or "") if len(multi) else ""
+    outcome = Outcome.CHANGED if multi.changed else Outcome.OK
+    return Entry(phase, host, outcome, redact(_first_line(summary), secrets), diff)
+
+
+def run_phases(run: DeployRun, on_entry: Callable[[Entry], None] | None = None) -> Ledger:
+    ledger = Ledger(run.site)
+
+    def record(entry: Entry) -> None:
+        ledger.record(entry)
+        if on_entry:
+            on_entry(entry)
+
+    for name in run.phases:
+        targets = [h for h in hosts_of(run.site, name) if h in run.hosts]
+        runnable = []
+        for host in targets:
+            why = ledger.blocker(name, host, run.phases)
+            if why:
+                record(Entry(name, host, Outcome.SKIPPED, f"needs {why}"))
+            else:
+                runnable.append(host)
+        if not runnable:
+            continue
+        task = run.tasks[name]
+        chosen = run.nr.filter(filter_func=lambda h, wanted=tuple(runnable): h.name in wanted)
+        result = chosen.run(task=task, name=name, site=run.site, dry_run=run.dry_run)
+        for host in runnable:
+            record(entry_of(name, host, result[host], run.secrets))
+    return ledger
+
+
+def unavailable(module: str) -> PhaseTask:
+    """A phase whose implementation is not part of this build: it fails, never passes."""
+
+    def task(task: Task, **_: Any) -> Result:
+        return Result(host=task.host, failed=True, result=f"not available: {module} is missing")
+
+    return task
