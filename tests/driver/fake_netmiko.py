@@ -3,7 +3,7 @@
 Each step is (command the driver must send, raw device text after the echo, ending with the
 prompt). Like netmiko's send_command, the fake requires `expect_string` to match the end of
 that text (so the driver's prompt patterns are checked against real prompts) and, with
-strip_prompt, drops the last line (the prompt line itself; `[edit]` stays, as with netmiko).
+strip_prompt, drops the last line (when it holds the base prompt; `[edit]` stays, as with netmiko).
 """
 
 from __future__ import annotations
@@ -53,8 +53,9 @@ class FakeNetmiko:
         assert re.search(expect_string, raw), (
             f"pattern {expect_string!r} never matches the answer to {command_string!r}"
         )
-        if strip_prompt:
-            return raw.rsplit("\n", 1)[0] if "\n" in raw else ""
+        lines = raw.split("\n")
+        if strip_prompt and self.base_prompt in lines[-1]:  # netmiko's strip_prompt rule
+            return "\n".join(lines[:-1])
         return raw
 
     def write_channel(self, out_data: str) -> None:

@@ -79,10 +79,11 @@ def test_policy_peer_is_up_but_marked() -> None:
 
 def test_neighbor_filter() -> None:
     text = read_text(CAPTURES / "peers3" / "getter_bgp_neighbors.out")
-    docs = split_json_documents(text, BGP_NEIGHBORS_COMMANDS)
-    one = parse_bgp_neighbors_detail(*docs, neighbor_address="198.18.30.12")
+    summary, neighbors = split_json_documents(text, BGP_NEIGHBORS_COMMANDS)
+    one = parse_bgp_neighbors_detail(summary, neighbors, neighbor_address="198.18.30.12")
     assert [p["remote_address"] for p in one["global"][64500]] == ["198.18.30.12"]
-    assert parse_bgp_neighbors_detail(*docs, neighbor_address="198.18.30.99") == {"global": {}}
+    none = parse_bgp_neighbors_detail(summary, neighbors, neighbor_address="198.18.30.99")
+    assert none == {"global": {}}
 
 
 ROUTE_CASES: list[tuple[str, tuple[str, str, bool]]] = [
