@@ -1,0 +1,66 @@
+"""The lab's own credentials: router password, client key pair, SSH host key, known_hosts.
+
+Generated once into the state directory (private files mode 0600) and reused by later `up`s,
+so clients that trusted the host key keep trusting it. Values are never printed.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from ipaddress import IPv4Address
+from pathlib import Path
+
+import asyncssh
+
+from lab.state import LabPaths
+
+PASSWORD_ENV = "BGPLB_LAB_PASSWORD"
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.chmod(path, 0o600)
+
+
+def router_password(paths: LabPaths, env_name: str = PASSWORD_ENV) -> str:
+    """The router's password: the environment's when set, else the lab's generated one."""
+    from_env = os.environ.get(env_name)
+    if from_env:
+        return from_env
+    if not paths.password_file.exists():
+        _write_private(paths.password_file, secrets.token_urlsafe(18).encode() + b"\n")
+    return paths.password_file.read_text().strip()
+
+
+def ensure_key(path: Path, comment: str) -> asyncssh.SSHKey:
+    """An ed25519 key pair at path (private, 0600) and path.pub; created when missing."""
+    if path.exists():
+        return asyncssh.read_private_key(str(path))
+    key = asyncssh.generate_private_key("ssh-ed25519", comment=comment)
+    _write_private(path, key.export_private_key("openssh"))
+    path.with_name(path.name + ".pub").write_bytes(key.export_public_key("openssh"))
+    return key
+
+
+def known_hosts_text(host_key: asyncssh.SSHKey, addresses: list[IPv4Address]) -> str:
+    public = host_key.export_public_key("openssh").decode().split()
+    names = ",".join(str(a) for a in addresses)
+    return f"{names} {public[0]} {public[1]}\n"
+
+
+def write_known_hosts(paths: LabPaths, host_key: asyncssh.SSHKey, addrs: list[IPv4Address]) -> None:
+    paths.known_hosts.parent.mkdir(parents=True, exist_ok=True)
+    paths.known_hosts.write_text(known_hosts_text(host_key, addrs))
+
+
+def ensure_all(paths: LabPaths, router_addresses: list[IPv4Address]) -> None:
+    """Everything the router's SSH server and its clients need."""
+    paths.root.mkdir(parents=True, exist_ok=True)
+    router_password(paths)
+    ensure_key(paths.client_key, "bgplab-client")
+    host_key = ensure_key(paths.host_key, "bgplab-router")
+    write_known_hosts(paths, host_key, router_addresses)

@@ -1,0 +1,83 @@
+"""FRR configurations of the twin's router and node speakers (pure rendering).
+
+The router behaves like VyOS: RFC 8212's `ebgp-requires-policy` is off. Node speakers stand in
+for MetalLB's FRR mode: they peer with the router and announce LB addresses with `network`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv4Network
+from pathlib import Path
+
+from bgplb.model import K8sNode, Site
+
+
+@dataclass(frozen=True)
+class Timers:
+    keepalive: int
+    holdtime: int
+
+
+def header(hostname: str, log_file: Path) -> list[str]:
+    return [
+        "frr defaults traditional",
+        f"hostname {hostname}",
+        f"log file {log_file}",
+        "service integrated-vtysh-config",
+        "!",
+    ]
+
+
+def render_base(hostname: str, log_file: Path) -> str:
+    """An instance with nothing configured yet (the router's comes from the VyOS emulator)."""
+    return "\n".join(header(hostname, log_file)) + "\n"
+
+
+def router_peer_address(site: Site, node: K8sNode) -> IPv4Address:
+    """The router address a node peers with: the router's address on the node's segment."""
+    for iface in site.router.interfaces:
+        if node.address in iface.address.network:
+            return iface.address.ip
+    addr = site.router.address_on("nodes")
+    assert addr is not None, "the site model guarantees a router address on the node segment"
+    return addr
+
+
+def render_node(site: Site, node: K8sNode, log_file: Path, *, peer: bool) -> str:
+    """A node speaker at boot: its BGP instance, peered with the router when `peer`."""
+    lines = header(node.name, log_file)
+    lines += [f"router bgp {node.asn}", *node_bgp_body(site, node, peer=peer), "exit", "!"]
+    return "\n".join(lines) + "\n"
+
+
+def node_bgp_body(site: Site, node: K8sNode, *, peer: bool) -> list[str]:
+    lines = [f" bgp router-id {node.address}", " no bgp ebgp-requires-policy"]
+    if peer:
+        lines += peer_lines(site, node)
+    return lines
+
+
+def peer_lines(site: Site, node: K8sNode) -> list[str]:
+    router = router_peer_address(site, node)
+    return [f" neighbor {router} remote-as {site.router.bgp.asn}"]
+
+
+def vtysh_router_bgp(node: K8sNode, body: list[str]) -> list[str]:
+    """`vtysh -c` arguments that enter `router bgp ASN` and apply `body` there."""
+    return ["configure terminal", f"router bgp {node.asn}", *(line.strip() for line in body)]
+
+
+def network_commands(node: K8sNode, prefix: IPv4Network, *, withdraw: bool) -> list[str]:
+    verb = "no network" if withdraw else "network"
+    return [
+        "configure terminal",
+        f"router bgp {node.asn}",
+        "address-family ipv4 unicast",
+        f"{verb} {prefix}",
+    ]
+
+
+def timers_commands(node: K8sNode, timers: Timers | None) -> list[str]:
+    line = f"timers bgp {timers.keepalive} {timers.holdtime}" if timers else "no timers bgp"
+    return ["configure terminal", f"router bgp {node.asn}", line]

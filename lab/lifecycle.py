@@ -1,0 +1,346 @@
+"""Bring the twin up, tear it down, check its health (thin I/O over the pure plan).
+
+from lab.lifecycle import up, down
+up(site)            # idempotent; rebuilds a half-torn lab from scratch
+down(site)          # removes every namespace, process, link and run file the lab made
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bgplb.errors import LabError
+from bgplb.model import Site
+from lab import frr, netns, topology
+from lab.credentials import ensure_all
+from lab.frr_config import render_base, render_node
+from lab.observe import router_sessions
+from lab.poll import wait_for
+from lab.state import (
+    FRR_RUN_ROOT,
+    LabPaths,
+    ProcRecord,
+    all_records,
+    cmdline,
+    is_alive,
+    read_record,
+    record_process,
+    stop_processes,
+)
+
+ROUTER_DAEMONS = ("zebra", "bgpd", "staticd")
+NODE_DAEMONS = ("zebra", "bgpd")
+REPO_ROOT = Path(__file__).resolve().parent.parent
+Log = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Lab:
+    """The site's twin: its plan, paths and FRR instances (no I/O in construction)."""
+
+    site: Site
+    paths: LabPaths
+    topo: topology.Topology
+
+    @classmethod
+    def of(cls, site: Site) -> Lab:
+        return cls(site, LabPaths.of(site), topology.plan(site))
+
+    @property
+    def router_inst(self) -> frr.Instance:
+        ns = self.topo.router.ns
+        return frr.Instance(ns, ns, ROUTER_DAEMONS, self.paths)
+
+    @property
+    def node_insts(self) -> list[frr.Instance]:
+        return [
+            frr.Instance(h.ns, h.ns, NODE_DAEMONS, self.paths)
+            for h in self.topo.hosts
+            if h.kind == "node"
+        ]
+
+    @property
+    def instances(self) -> list[frr.Instance]:
+        return [self.router_inst, *self.node_insts]
+
+    def http_record(self, node: str) -> str:
+        return f"http.{node}"
+
+    @property
+    def ssh_record(self) -> str:
+        return f"ssh.{self.site.router.name}"
+
+    @property
+    def expected_records(self) -> list[str]:
+        names = [i.record_name(d) for i in self.instances for d in i.daemons]
+        names += [self.http_record(n.name) for n in self.site.nodes]
+        return [*names, self.ssh_record]
+
+
+@dataclass
+class UpResult:
+    changed: bool
+    seconds: float
+    steps: list[tuple[str, float]] = field(default_factory=list)
+
+
+# ---- preflight ----------------------------------------------------------------------------
+
+
+def preflight() -> None:
+    """Root, FRR and its Python tools; each missing piece named with its Debian package."""
+    if os.geteuid() != 0:
+        raise LabError("the lab needs root (network namespaces, FRR): run it as root")
+    missing = [
+        pkg
+        for path, pkg in (
+            (frr.FRR_BIN / "zebra", "frr"),
+            (frr.FRR_BIN / "bgpd", "frr"),
+            (frr.FRR_BIN / "staticd", "frr"),
+            (Path("/usr/bin/vtysh"), "frr"),
+            (frr.FRR_RELOAD, "frr-pythontools"),
+        )
+        if not path.exists()
+    ]
+    if shutil.which("ip") is None:
+        missing.append("iproute2")
+    if missing:
+        pkgs = " ".join(dict.fromkeys(missing))
+        raise LabError(f"missing Debian packages: {pkgs} (apt-get install -y {pkgs})")
+    frr.frr_ids()
+
+
+# ---- health -------------------------------------------------------------------------------
+
+
+def problems(lab: Lab) -> list[str]:
+    """Why the lab is not fully up (empty: healthy)."""
+    found = []
+    present = netns.list_namespaces()
+    found += [f"namespace {ns} missing" for ns in lab.topo.namespaces if ns not in present]
+    found += [
+        f"link {link.ifname} missing"
+        for link in lab.topo.host_links
+        if not netns.link_exists(link.ifname)
+    ]
+    for name in lab.expected_records:
+        rec = read_record(lab.paths, name)
+        if rec is None or not is_alive(rec):
+            found.append(f"process {name} not running")
+    return found
+
+
+# ---- up -----------------------------------------------------------------------------------
+
+
+def up(
+    site: Site,
+    *,
+    peer: bool = True,
+    router_bgp: bool = True,
+    wait: bool = True,
+    log: Log = _quiet,
+) -> UpResult:
+    """Build the twin; nothing changes when it is already healthy.
+
+    peer: node speakers peer with the router at boot (else `Speaker.peer()` does it later);
+    router_bgp: the router boots with the write-up's BGP configuration (else interfaces only);
+    wait: return once every router session is Established (when both sides are configured).
+    """
+    preflight()
+    lab = Lab.of(site)
+    start = time.monotonic()
+    found = problems(lab)
+    if not found:
+        log("lab already up: nothing to do")
+        return UpResult(changed=False, seconds=time.monotonic() - start)
+    result = UpResult(changed=True, seconds=0.0)
+
+    def step(name: str) -> None:
+        result.steps.append((name, time.monotonic() - start))
+        log(f"{time.monotonic() - start:6.2f}s {name}")
+
+    if any(ns in netns.list_namespaces() for ns in lab.topo.namespaces) or all_records(lab.paths):
+        log("partial lab found (" + "; ".join(found[:4]) + "): tearing it down first")
+        down(site, log=log)
+        step("leftovers removed")
+    try:
+        _build(lab, peer=peer, router_bgp=router_bgp, wait=wait, step=step)
+    except BaseException:
+        log("up failed: tearing down what was built")
+        down(site, log=log)
+        raise
+    result.seconds = time.monotonic() - start
+    return result
+
+
+def _build(lab: Lab, *, peer: bool, router_bgp: bool, wait: bool, step: Log) -> None:
+    topo = lab.topo
+    lab.paths.root.mkdir(parents=True, exist_ok=True)
+    for ns in topo.namespaces:
+        netns.add_namespace(ns)
+    netns.ip_batch(topology.switch_commands(topo), topology.SWITCH_NS)
+    netns.ip_batch(topology.host_side_commands(topo))
+    netns.ip_batch(topology.switch_host_port_commands(topo), topology.SWITCH_NS)
+    netns.ip_batch(topology.host_side_up_commands(topo))
+    for host in topo.hosts:
+        netns.ip_batch(topology.namespace_commands(topo, host.ns), host.ns)
+    netns.set_sysctls(topo.router.ns, topology.router_sysctls(lab.site.router.bgp.layer4_hashing))
+    step("topology built")
+
+    router_addrs = [i.address.ip for i in lab.site.router.interfaces]
+    ensure_all(lab.paths, router_addrs)
+
+    insts = lab.instances
+    frr.prepare(lab.router_inst, render_base(lab.site.router.name, lab.router_inst.log_file))
+    for inst, node in zip(lab.node_insts, lab.site.nodes, strict=True):
+        frr.prepare(inst, render_node(lab.site, node, inst.log_file, peer=peer))
+    zebras = [(i, frr.spawn(i, ("zebra",))) for i in insts]
+    for inst, launchers in zebras:
+        frr.wait_launchers(inst, launchers)
+    others = [(i, frr.spawn(i, i.daemons[1:])) for i in insts]
+    for inst, launchers in others:
+        frr.wait_launchers(inst, launchers)
+    for inst in insts:
+        frr.record(inst, inst.daemons)
+    boots = [
+        subprocess.Popen(
+            frr.vtysh_argv(i, boot=True), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        for i in insts
+    ]
+    for inst, proc in zip(insts, boots, strict=True):
+        _, err = proc.communicate(timeout=30)
+        if proc.returncode != 0:
+            raise LabError(f"vtysh -b {inst.pathspace} failed: {err.decode().strip()}")
+    step("FRR started")
+    services = _spawn_services(lab, router_bgp=router_bgp)
+
+    for name, proc in services:
+        record_process(lab.paths, ProcRecord(name, proc.pid, _marker(proc)))
+    _wait_services(lab, services)
+    step("HTTP backends and router SSH listening")
+    if wait and peer and router_bgp:
+        wanted = {n.address for n in lab.site.router.neighbors}
+
+        def established() -> bool:
+            states = {s.peer: s.state for s in router_sessions(lab.router_inst)}
+            return all(states.get(a) == "Established" for a in wanted)
+
+        if not wait_for(established, timeout=30.0, interval=0.05):
+            raise LabError("BGP sessions did not reach Established within 30 s")
+        step("BGP sessions Established")
+
+
+def _marker(proc: subprocess.Popen[bytes]) -> str:
+    args = proc.args
+    assert isinstance(args, list)
+    return " ".join(str(a) for a in args[args.index("-m") + 1 :][:3])
+
+
+def _spawn_services(lab: Lab, *, router_bgp: bool) -> list[tuple[str, subprocess.Popen[bytes]]]:
+    """HTTP backends on every node and the router's SSH server, started in parallel."""
+    lab.paths.logs.mkdir(parents=True, exist_ok=True)
+    out: list[tuple[str, subprocess.Popen[bytes]]] = []
+    for node in lab.site.nodes:
+        argv = ["-m", "lab.http_backend", "--node", node.name]
+        out.append((lab.http_record(node.name), _spawn(lab, topology.ns_name(node.name), argv)))
+    inventory = str(lab.site.inventory_dir.resolve())
+    argv = ["-m", "lab.router_ssh", "--inventory", inventory, *([] if router_bgp else ["--bare"])]
+    out.append((lab.ssh_record, _spawn(lab, lab.topo.router.ns, argv)))
+    return out
+
+
+def _spawn(lab: Lab, ns: str, argv: list[str]) -> subprocess.Popen[bytes]:
+    log = lab.paths.logs / f"{ns}.{argv[1]}.log"
+    with log.open("ab") as fh:
+        return subprocess.Popen(
+            netns.exec_argv(ns, [sys.executable, *argv]),
+            stdin=subprocess.DEVNULL,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            cwd=REPO_ROOT,
+            start_new_session=True,
+        )
+
+
+def _port_open(address: str, port: int) -> bool:
+    try:
+        with socket.create_connection((address, port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def _wait_services(lab: Lab, services: list[tuple[str, subprocess.Popen[bytes]]]) -> None:
+    targets = [(str(n.address), 80) for n in lab.site.nodes]
+    targets.append((str(lab.site.router.login.address), 22))
+
+    def ready() -> bool:
+        for name, proc in services:
+            if proc.poll() is not None:
+                raise LabError(f"{name} exited with {proc.returncode}: see {lab.paths.logs}")
+        return all(_port_open(a, p) for a, p in targets)
+
+    if not wait_for(ready, timeout=20.0, interval=0.05):
+        raise LabError(f"services not listening within 20 s ({targets}): see {lab.paths.logs}")
+
+
+# ---- down ---------------------------------------------------------------------------------
+
+
+def down(site: Site, *, purge: bool = False, log: Log = _quiet) -> None:
+    """Remove everything the lab made; keep its credentials unless `purge`."""
+    preflight()
+    lab = Lab.of(site)
+    recs = all_records(lab.paths)
+    # Daemons of a crashed run may have lost their record but left their pid file.
+    for inst in lab.instances:
+        for d in inst.daemons:
+            pid = frr.read_pid(inst, d)
+            if pid is not None:
+                recs.append(ProcRecord(inst.record_name(d), pid, inst.marker))
+    stop_processes(recs)
+    present = netns.list_namespaces()
+    for ns in lab.topo.namespaces:
+        if ns in present:
+            _kill_leftovers(ns)
+            netns.delete_namespace(ns)
+    for link in lab.topo.host_links:
+        if netns.link_exists(link.ifname):
+            netns.delete_link(link.ifname)
+    for inst in lab.instances:
+        frr.clear_run_dir(inst)
+    if lab.paths.created_frr_run_root.exists():
+        with contextlib.suppress(OSError):  # other instances live there: not ours to remove
+            FRR_RUN_ROOT.rmdir()
+        lab.paths.created_frr_run_root.unlink()
+    for sub in (lab.paths.pids, lab.paths.frr_confdir, lab.paths.logs, lab.paths.vyos_dir):
+        shutil.rmtree(sub, ignore_errors=True)
+    if purge:
+        shutil.rmtree(lab.paths.root, ignore_errors=True)
+        lab.paths.known_hosts.unlink(missing_ok=True)
+        lab.paths.client_key.unlink(missing_ok=True)
+        lab.paths.client_key.with_name(lab.paths.client_key.name + ".pub").unlink(missing_ok=True)
+    log("lab down")
+
+
+def _kill_leftovers(ns: str) -> None:
+    """Processes still inside one of the lab's own namespaces (a crash lost their records)."""
+    out = netns.run([netns.IP, "netns", "pids", ns], check=False)
+    pids = [int(p) for p in out.split() if p.isdigit()]
+    recs = [ProcRecord(f"leftover.{p}", p, "") for p in pids if cmdline(p)]
+    stop_processes(recs)

@@ -1,0 +1,95 @@
+"""The router's service process: site -> backend -> one shared RouterState -> SSH server.
+
+On start the emulated router applies its active configuration (config.boot when saved,
+else the write-up's router configuration rendered from the site) to FRR and the kernel,
+then listens for SSH. Every session gets its own VyosShell over the shared state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import asyncssh
+
+from bgplb.errors import LabError
+from bgplb.model import Site, load_site
+from bgplb.vyos.bgp_config import render_commands
+from lab import frr
+from lab.credentials import PASSWORD_ENV, router_password
+from lab.router_backend import NamespaceRouterBackend
+from lab.router_ssh import Auth, ShellLike, serve
+from lab.state import LabPaths
+from lab.topology import ns_name
+from lab.vyos.router_state import RouterState
+
+CONFIRM_SECONDS_PER_MINUTE = 60.0
+ROUTER_DAEMONS = ("zebra", "bgpd", "staticd")
+
+
+def router_instance(site: Site) -> frr.Instance:
+    ns = ns_name(site.router.name)
+    return frr.Instance(ns, ns, ROUTER_DAEMONS, LabPaths.of(site))
+
+
+def initial_commands(site: Site, *, bgp: bool) -> list[str]:
+    """The write-up's router before anyone logs in: interfaces, host name, SSH, and (when
+    `bgp`) the BGP configuration the toolkit would render for the site."""
+    lines = [
+        f"set interfaces ethernet {i.name} address '{i.address}'" for i in site.router.interfaces
+    ]
+    lines += ["set interfaces loopback lo", "set service ssh"]
+    lines.append(f"set system host-name '{site.router.name}'")
+    if bgp:
+        lines += render_commands(site, os.environ)
+    return lines
+
+
+def build_state(site: Site, *, bgp: bool) -> RouterState:
+    paths = LabPaths.of(site)
+    paths.vyos_dir.mkdir(parents=True, exist_ok=True)
+    return RouterState(
+        site.router.dialect,
+        site.router.vyos_version,
+        site.router.name,
+        paths.vyos_dir / "config.boot",
+        NamespaceRouterBackend(router_instance(site)),
+        confirm_seconds_per_minute=CONFIRM_SECONDS_PER_MINUTE,
+        initial_commands=initial_commands(site, bgp=bgp),
+    )
+
+
+def router_auth(site: Site) -> Auth:
+    paths = LabPaths.of(site)
+    env = site.router.login.credentials.password_env or PASSWORD_ENV
+    key_pub = paths.client_key.with_name(paths.client_key.name + ".pub")
+    return Auth(
+        username=site.router.login.username or "vyos",
+        password=router_password(paths, env),
+        authorized_key=asyncssh.read_public_key(str(key_pub)) if key_pub.exists() else None,
+    )
+
+
+def run_router_service(inventory: Path, port: int, *, bgp: bool) -> None:
+    from lab.vyos.shell import VyosShell
+
+    site = load_site(inventory)
+    state = build_state(site, bgp=bgp)
+    error = state.apply_active()
+    if error:
+        raise LabError(f"the router's configuration did not apply to FRR: {error}")
+
+    def factory(username: str) -> ShellLike:
+        shell: ShellLike = VyosShell(state, user=username)
+        return shell
+
+    addresses = [str(i.address.ip) for i in site.router.interfaces]
+
+    async def main() -> None:
+        server = await serve(
+            addresses, port, LabPaths.of(site).host_key, router_auth(site), factory
+        )
+        await server.wait_closed()
+
+    asyncio.run(main())

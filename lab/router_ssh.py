@@ -1,0 +1,247 @@
+"""The router's SSH server: asyncssh hosting a VyOS-like shell, run inside the router namespace.
+
+    ip netns exec bgplab-vyos python -m lab.router_ssh --inventory inventory/lab
+
+PTY sessions behave like a terminal in front of VyOS's bash: input is echoed, `\\r` or `\\n`
+ends a line, backspace erases, Ctrl-C drops the line, output `\\n` becomes `\\r\\n`. An exec
+request (`ssh vyos 'show version'`) runs that one line. All sessions share one router state;
+shell calls are serialised on one worker thread so the event loop keeps serving others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hmac
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import asyncssh
+
+
+class ReplyLike(Protocol):
+    @property
+    def output(self) -> str: ...
+    @property
+    def close(self) -> bool: ...
+    @property
+    def expects_answer(self) -> bool: ...
+
+
+class ShellLike(Protocol):
+    def banner(self) -> str: ...
+    def prompt(self) -> str: ...
+    def handle(self, line: str) -> ReplyLike: ...
+
+
+ShellFactory = Callable[[str], ShellLike]  # username -> a new shell for one session
+
+
+@dataclass(frozen=True)
+class Auth:
+    username: str
+    password: str
+    authorized_key: asyncssh.SSHKey | None
+
+
+def crlf(text: str) -> str:
+    """Terminal output: every `\\n` becomes `\\r\\n` (existing `\\r\\n` stay as they are)."""
+    return text.replace("\r\n", "\n").replace("\n", "\r\n")
+
+
+class LineDiscipline:
+    """What a PTY in canonical mode with echo does to typed input (pure, no I/O).
+
+    feed() returns the echo to send back and the completed lines, in order; a completed
+    line is a `str`, an interrupt (Ctrl-C) is None.
+    """
+
+    def __init__(self) -> None:
+        self.buffer = ""
+        self._after_cr = False
+
+    def feed(self, data: str) -> list[tuple[str, str | None] | str]:
+        events: list[tuple[str, str | None] | str] = []
+        for ch in data:
+            after_cr, self._after_cr = self._after_cr, False
+            if ch == "\n" and after_cr:
+                continue  # the \n of a \r\n pair: the line already ended at \r
+            if ch in "\r\n":
+                self._after_cr = ch == "\r"
+                line, self.buffer = self.buffer, ""
+                events.append(("\r\n", line))
+            elif ch == "\x03":
+                self.buffer = ""
+                events.append(("^C\r\n", None))
+            elif ch in "\x7f\x08":
+                if self.buffer:
+                    self.buffer = self.buffer[:-1]
+                    events.append("\b \b")
+            elif ch == "\x15":  # Ctrl-U: kill the line
+                events.append("\b \b" * len(self.buffer))
+                self.buffer = ""
+            elif ch >= " " or ch == "\t":
+                self.buffer += ch
+                events.append(ch)
+        return events
+
+
+class ShellSession(asyncssh.SSHServerSession[str]):
+    """One SSH channel: a PTY shell, a shell without PTY, or one exec'd line."""
+
+    def __init__(self, shell: ShellLike, executor: ThreadPoolExecutor) -> None:
+        self.shell = shell
+        self.executor = executor
+        self.chan: asyncssh.SSHServerChannel[str] | None = None
+        self.pty = False
+        self.command: str | None = None
+        self.discipline = LineDiscipline()
+        self.queue: asyncio.Queue[str | None] = asyncio.Queue()
+        self.task: asyncio.Task[None] | None = None
+
+    def connection_made(self, chan: asyncssh.SSHServerChannel[str]) -> None:
+        self.chan = chan
+
+    def pty_requested(self, term_type: str, term_size: object, term_modes: object) -> bool:  # noqa: ARG002
+        self.pty = True
+        return True
+
+    def shell_requested(self) -> bool:
+        return True
+
+    def exec_requested(self, command: str) -> bool:
+        self.command = command
+        return True
+
+    def session_started(self) -> None:
+        self.task = asyncio.get_running_loop().create_task(self._run())
+
+    def data_received(self, data: str, datatype: int | None) -> None:  # noqa: ARG002
+        self.queue.put_nowait(data)
+
+    def eof_received(self) -> bool:
+        self.queue.put_nowait(None)
+        return False
+
+    def break_received(self, msec: int) -> bool:  # noqa: ARG002
+        self.queue.put_nowait("\x03")
+        return True
+
+    def connection_lost(self, exc: Exception | None) -> None:  # noqa: ARG002
+        if self.task is not None:
+            self.task.cancel()
+
+    def _write(self, text: str) -> None:
+        if self.chan is not None and not self.chan.is_closing():
+            self.chan.write(text)
+
+    async def _handle(self, line: str) -> ReplyLike:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, self.shell.handle, line)
+
+    async def _run(self) -> None:
+        assert self.chan is not None
+        if self.command is not None:
+            reply = await self._handle(self.command)
+            self._write(reply.output)
+            self.chan.exit(0)
+            return
+        self._write(crlf(self.shell.banner() + self.shell.prompt()))
+        while True:
+            data = await self.queue.get()
+            if data is None:
+                break
+            if not self.pty:
+                data = data.replace("\x03", "")
+            for event in self.discipline.feed(data):
+                if isinstance(event, str):
+                    if self.pty:
+                        self._write(event)
+                    continue
+                echo, line = event
+                if self.pty:
+                    self._write(echo)
+                if line is None:
+                    self._write(crlf(self.shell.prompt()))
+                    continue
+                reply = await self._handle(line)
+                self._write(crlf(reply.output))
+                if reply.close:
+                    self.chan.exit(0)
+                    return
+                # While a question waits for its answer the shell's prompt is empty.
+                self._write(crlf(self.shell.prompt()))
+        self.chan.exit(0)
+
+
+class RouterSSHServer(asyncssh.SSHServer):
+    """One per connection: authentication, and a new shell for each session channel."""
+
+    def __init__(self, auth: Auth, shell_factory: ShellFactory, executor: ThreadPoolExecutor):
+        self.auth = auth
+        self.shell_factory = shell_factory
+        self.executor = executor
+
+    def session_requested(self) -> ShellSession:
+        return ShellSession(self.shell_factory(self.auth.username), self.executor)
+
+    def begin_auth(self, username: str) -> bool:  # noqa: ARG002
+        return True
+
+    def password_auth_supported(self) -> bool:
+        return True
+
+    def validate_password(self, username: str, password: str) -> bool:
+        return username == self.auth.username and hmac.compare_digest(
+            password.encode(), self.auth.password.encode()
+        )
+
+    def public_key_auth_supported(self) -> bool:
+        return self.auth.authorized_key is not None
+
+    def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        wanted = self.auth.authorized_key
+        return (
+            username == self.auth.username
+            and wanted is not None
+            and key.public_data == wanted.public_data
+        )
+
+
+async def serve(
+    addresses: list[str],
+    port: int,
+    host_key: Path,
+    auth: Auth,
+    shell_factory: ShellFactory,
+) -> asyncssh.SSHAcceptor:
+    """Listen on `addresses`; every session gets a new shell from `shell_factory`."""
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vyos-shell")
+    return await asyncssh.create_server(
+        lambda: RouterSSHServer(auth, shell_factory, executor),
+        addresses,
+        port,
+        server_host_keys=[str(host_key)],
+        line_editor=False,
+        encoding="utf-8",
+        keepalive_interval=0,
+        login_timeout=30,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    from lab.router_service import run_router_service
+
+    parser = argparse.ArgumentParser(description="SSH server of the twin's router")
+    parser.add_argument("--inventory", type=Path, default=Path("inventory/lab"))
+    parser.add_argument("--port", type=int, default=22)
+    parser.add_argument("--bare", action="store_true", help="start without BGP configuration")
+    args = parser.parse_args(argv)
+    run_router_service(args.inventory, args.port, bgp=not args.bare)
+
+
+if __name__ == "__main__":
+    main()

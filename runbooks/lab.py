@@ -1,0 +1,126 @@
+"""python -m runbooks.lab up|down|status|exec: the local twin (network namespaces, real FRR).
+
+    python -m runbooks.lab up [--inventory inventory/lab] [--no-peer] [--no-wait]
+    python -m runbooks.lab status [--json]
+    python -m runbooks.lab exec c01 -- curl -s http://198.18.100.10/
+    python -m runbooks.lab down [--purge]
+
+Exit codes: 0 ok, 1 failure, 2 bad input (not root, no `lab:` in the inventory, unknown host,
+missing Debian packages).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+
+from rich.console import Console
+
+from bgplb.cli import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, consoles, emit_json, load_site_or_exit
+from bgplb.errors import LabError
+from bgplb.model import Site
+from lab import lifecycle
+from lab.credentials import PASSWORD_ENV
+from lab.state import LabPaths
+from lab.status import collect, render
+from lab.topology import ns_name
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m runbooks.lab", description=__doc__.split("\n")[0])
+    p.add_argument("--inventory", default="inventory/lab", metavar="DIR")
+    p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    p.add_argument("-v", "--verbose", action="count", default=0)
+    sub = p.add_subparsers(dest="action", required=True)
+    up = sub.add_parser("up", help="build the twin (idempotent; recovers a half-torn lab)")
+    up.add_argument("--no-peer", action="store_true", help="start node speakers unpeered")
+    up.add_argument("--no-wait", action="store_true", help="do not wait for BGP Established")
+    down = sub.add_parser("down", help="remove everything the twin made")
+    down.add_argument("--purge", action="store_true", help="also remove credentials and keys")
+    sub.add_parser("status", help="hosts, processes, BGP sessions, LB routes")
+    ex = sub.add_parser("exec", help="run a command inside a host's namespace")
+    ex.add_argument("host")
+    ex.add_argument("command", nargs=argparse.REMAINDER)
+    return p
+
+
+def access_hint(site: Site) -> list[str]:
+    """How to reach the router (never the password itself)."""
+    paths = LabPaths.of(site)
+    env = site.router.login.credentials.password_env or PASSWORD_ENV
+    source = f"${env}" if os.environ.get(env) else f"the file {paths.password_file} (mode 0600)"
+    user = site.router.login.username or "vyos"
+    return [
+        f"router: ssh {user}@{site.router.login.address} "
+        f"(password: {source}; key: {paths.client_key})",
+        f"known_hosts: {paths.known_hosts} (use StrictHostKeyChecking=yes)",
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    out, err = consoles(args.json)
+    site = load_site_or_exit(args.inventory, err, args.json)
+    if site.lab is None:
+        err.print(f"[red]bad input[/]: {args.inventory} is not a twin inventory (no `lab:`)")
+        return EXIT_BAD_INPUT
+    try:
+        lifecycle.preflight()
+    except LabError as exc:
+        err.print(f"[red]bad input[/]: {exc}")
+        return EXIT_BAD_INPUT
+    try:
+        return _dispatch(args, site, out, err)
+    except LabError as exc:
+        err.print(f"[red]lab failed[/]: {exc}")
+        if args.json:
+            emit_json({"ok": False, "error": str(exc)})
+        return EXIT_FAILED
+
+
+def _dispatch(args: argparse.Namespace, site: Site, out: Console, err: Console) -> int:
+    def log(line: str) -> None:
+        if args.verbose:
+            err.print(line, markup=False, highlight=False)
+
+    if args.action == "up":
+        result = lifecycle.up(site, peer=not args.no_peer, wait=not args.no_wait, log=log)
+        if args.json:
+            emit_json({"ok": True, "changed": result.changed, "seconds": result.seconds})
+        else:
+            verb = f"built in {result.seconds:.2f} s" if result.changed else "already up"
+            out.print(f"lab {verb}")
+            for line in access_hint(site):
+                out.print(line, markup=False, highlight=False)
+        return EXIT_OK
+    if args.action == "down":
+        lifecycle.down(site, purge=args.purge, log=log)
+        if args.json:
+            emit_json({"ok": True})
+        else:
+            out.print("lab down")
+        return EXIT_OK
+    if args.action == "status":
+        status = collect(site)
+        if args.json:
+            emit_json(status.as_dict())
+        else:
+            render(status, out)
+        return EXIT_OK if status.up else EXIT_FAILED
+    return _exec(site, args.host, args.command, err)
+
+
+def _exec(site: Site, host: str, command: list[str], err: Console) -> int:
+    command = command[1:] if command[:1] == ["--"] else command
+    names = [site.router.name, *(n.name for n in site.nodes), *(c.name for c in site.clients)]
+    if host not in names or not command:
+        err.print(f"[red]bad input[/]: exec HOST -- CMD with HOST one of {', '.join(names)}")
+        return EXIT_BAD_INPUT
+    return subprocess.call(["ip", "netns", "exec", ns_name(host), *command])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
