@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from napalm_bgplb_vyos import BgplbVyosDriver
-from tests.driver.fake_netmiko import FakeNetmiko
+
+from .fake_netmiko import FakeNetmiko
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared"

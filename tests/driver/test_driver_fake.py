@@ -12,9 +12,10 @@ from bgplb.errors import BgplbError, InputError, ParseError
 from napalm_bgplb_vyos import BgplbVyosDriver
 from napalm_bgplb_vyos.driver_errors import VyosCommandError, VyosCommitError, VyosMergeError
 from napalm_bgplb_vyos.vtysh_commands import BGP_NEIGHBORS_COMMANDS, route_query, vtysh_line
-from tests.driver import vyos_texts as texts
-from tests.driver.conftest import CAPTURES, as_json, expected, read_text
-from tests.driver.fake_netmiko import FakeNetmiko, config_reply, op_reply
+
+from . import vyos_texts as texts
+from .conftest import CAPTURES, as_json, expected, read_text
+from .fake_netmiko import FakeNetmiko, config_reply, op_reply
 
 MakeDriver = Callable[..., tuple[BgplbVyosDriver, FakeNetmiko]]
 ROLLING = {"vyos_version": "1.4-rolling-202105210417"}

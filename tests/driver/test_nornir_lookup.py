@@ -14,8 +14,9 @@ from nornir_napalm.plugins.tasks import napalm_get
 
 from napalm_bgplb_vyos import BgplbVyosDriver
 from napalm_bgplb_vyos.vtysh_commands import BGP_NEIGHBORS_COMMANDS, vtysh_line
-from tests.driver.conftest import CAPTURES, as_json, expected, read_text
-from tests.driver.fake_netmiko import FakeNetmiko, op_reply
+
+from .conftest import CAPTURES, as_json, expected, read_text
+from .fake_netmiko import FakeNetmiko, op_reply
 
 
 def test_napalm_lookup_returns_this_driver() -> None:

@@ -17,7 +17,8 @@ from napalm_bgplb_vyos.parse_bgp_neighbors import (
 )
 from napalm_bgplb_vyos.parse_route import parse_route_to
 from napalm_bgplb_vyos.vtysh_commands import BGP_NEIGHBORS_COMMANDS, route_query
-from tests.driver.conftest import CAPTURES, FRR84, as_json, expected, read_json, read_text
+
+from .conftest import CAPTURES, FRR84, as_json, expected, read_json, read_text
 
 
 def test_shared_summary_gives_three_established_peers() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from tests.driver.conftest import SHARED, read_text
+from .conftest import SHARED, read_text
 
 # section 2a [D] 1.4 (same format [V] on 1.3.8)
 SET_INVALID = "\n  Configuration path: protocols bgp [local-as] is not valid\n  Set failed\n\n"
