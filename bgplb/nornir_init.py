@@ -81,4 +81,9 @@ def init_nornir(site: Site, hosts: Collection[str], num_workers: int | None = No
         login = site.logins.get(name)
         if login is not None:
             _apply_login(site, host, login)
+    router = nr.inventory.hosts.get(site.router.name)
+    if router is not None:
+        # the driver then knows the dialect without asking `show version`
+        napalm = router.connection_options["napalm"]
+        napalm.extras["optional_args"]["vyos_version"] = site.router.vyos_version  # type: ignore[index]
     return nr
