@@ -126,3 +126,12 @@ def split_status(text: str, what: str) -> tuple[str, int]:
             return "\n".join(lines[:i]), int(line[len(STATUS_MARKER) :])
     # The output is not quoted: it may hold a credential (admin.conf, a join token).
     raise ParseError(what, f"no {STATUS_MARKER} line: the command did not finish")
+
+
+_SECRET_FLAGS = re.compile(r"(--token|--certificate-key)(\s+|=)\S+")
+
+
+def mask_output(text: str, tail: int = 20) -> str:
+    """The last lines of kubeadm's output with join tokens and certificate keys masked."""
+    masked = _SECRET_FLAGS.sub(r"\1\2********", text)
+    return "\n".join(masked.rstrip().splitlines()[-tail:])

@@ -55,3 +55,16 @@ def make_site(tmp_path: Path) -> Callable[[Callable[[Files], None]], Site]:
         return load_site(mutated(tmp_path / f"inv{next(counter)}", mutation))
 
     return make
+
+
+@pytest.fixture
+def lab_site() -> Site:
+    return load_site("inventory/lab")
+
+
+@pytest.fixture
+def nornir_nodes(lab_site: Site) -> Any:
+    """Real Nornir over the twin's inventory, node hosts only (nothing is contacted)."""
+    from bgplb.nornir_init import init_nornir
+
+    return init_nornir(lab_site, {n.name for n in lab_site.nodes}, num_workers=4)

@@ -1,0 +1,181 @@
+"""Nornir tasks: the cluster built with kubeadm over SSH, each step skipped when already done.
+
+Run on the nodes (platform linux) through the Nornir netmiko connection. The connection is
+used directly rather than through `netmiko_send_command`: what kubeadm prints (join tokens,
+admin.conf with its client key) must not be stored in a sub-result that reports print.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from nornir.core.task import Result, Task
+
+from bgplb.k8s.kubeadm import (
+    ADMIN_CONF,
+    KUBELET_CONF,
+    JoinCommand,
+    file_probe,
+    init_argv,
+    join_argv,
+    mask_output,
+    parse_join_command,
+    parse_probe,
+    read_file_command,
+    split_status,
+    sudo,
+    token_create_argv,
+    with_status,
+)
+from bgplb.k8s.kubeconfig import (
+    apply_override,
+    parse_kubeconfig,
+    plan_override,
+    render_kubeconfig,
+    server_of,
+)
+from bgplb.model import Site
+
+CONNECTION = "netmiko"
+
+
+def run_remote(
+    task: Task, command: str, what: str, read_timeout: float = 60.0, connection: str = CONNECTION
+) -> tuple[str, int]:
+    """(output, exit status) of one shell command on the task's host."""
+    shell: Any = task.host.get_connection(connection, task.nornir.config)
+    raw = shell.send_command(with_status(command), read_timeout=read_timeout)
+    return split_status(str(raw), what)
+
+
+def _probe(task: Task, path: str, connection: str) -> bool:
+    text, _ = run_remote(task, file_probe(path), f"probe of {path}", connection=connection)
+    return parse_probe(text, f"probe of {path} on {task.host.name}")
+
+
+def _failed(task: Task, what: str, status: int, output: str) -> Result:
+    return Result(
+        host=task.host,
+        failed=True,
+        changed=True,
+        result=f"{what} exited {status}:\n{mask_output(output)}",
+    )
+
+
+def kubeadm_init(
+    task: Task,
+    site: Site,
+    dry_run: bool | None = None,
+    read_timeout: float = 900.0,
+    connection: str = CONNECTION,
+) -> Result:
+    """`kubeadm init` with the model's flags, unless /etc/kubernetes/admin.conf exists."""
+    command = sudo(init_argv(site.kubernetes))
+    if _probe(task, ADMIN_CONF, connection):
+        return Result(host=task.host, changed=False, result="already initialised")
+    if task.is_dry_run(dry_run):
+        return Result(host=task.host, changed=True, diff=f"+ {command}\n", result="would init")
+    output, status = run_remote(task, command, "kubeadm init", read_timeout, connection)
+    if status != 0:
+        return _failed(task, "kubeadm init", status, output)
+    return Result(host=task.host, changed=True, diff=f"+ {command}\n", result="initialised")
+
+
+def resolves(name: str) -> bool:
+    """Whether this workstation resolves `name` (the control-plane endpoint)."""
+    try:
+        return bool(socket.getaddrinfo(name, None))
+    except (socket.gaierror, UnicodeError):
+        return False
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write atomically with mode 0600 (parent directory created 0700)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def fetch_kubeconfig(
+    task: Task,
+    site: Site,
+    dest: Path | None = None,
+    dry_run: bool | None = None,
+    resolve: Callable[[str], bool] = resolves,
+    connection: str = CONNECTION,
+) -> Result:
+    """admin.conf from the control plane, stored locally 0600, server overridden if needed.
+
+    The override keeps TLS verified against the cluster CA (`tls-server-name`).
+    """
+    path = (dest or site.kubernetes.kubeconfig).expanduser()
+    output, status = run_remote(
+        task, read_file_command(ADMIN_CONF), "cat admin.conf", 60, connection
+    )
+    if status != 0:
+        return Result(host=task.host, failed=True, result=f"cannot read {ADMIN_CONF} ({status})")
+    config = parse_kubeconfig(output)
+    override = plan_override(site, server_of(config), resolve)
+    text = render_kubeconfig(apply_override(config, override))
+    old = path.read_text() if path.exists() else None
+    mode_ok = old is not None and (path.stat().st_mode & 0o777) == 0o600
+    changed = text != old or not mode_ok
+    if changed and not task.is_dry_run(dry_run):
+        write_private(path, text)
+    summary = {
+        "path": str(path),
+        "server": override.server if override else server_of(config),
+        "tls_server_name": override.tls_server_name if override else None,
+        "override": override.reason if override else None,
+    }
+    diff = f"~ {path} (mode 0600)\n" if changed else ""
+    return Result(host=task.host, changed=changed, diff=diff, result=summary)
+
+
+def kubeadm_join_command(
+    task: Task, dry_run: bool | None = None, connection: str = CONNECTION
+) -> Result:
+    """A fresh join command from the control plane (result: JoinCommand; None in a dry run)."""
+    if task.is_dry_run(dry_run):
+        return Result(host=task.host, result=None)
+    output, status = run_remote(
+        task, sudo(token_create_argv()), "kubeadm token create", 60, connection
+    )
+    if status != 0:
+        return _failed(task, "kubeadm token create", status, output)
+    return Result(host=task.host, result=parse_join_command(output))
+
+
+def kubeadm_join(
+    task: Task,
+    site: Site,
+    join: JoinCommand | None,
+    dry_run: bool | None = None,
+    read_timeout: float = 600.0,
+    connection: str = CONNECTION,
+) -> Result:
+    """`kubeadm join` on a worker, unless /etc/kubernetes/kubelet.conf exists (joined)."""
+    if _probe(task, KUBELET_CONF, connection):
+        return Result(host=task.host, changed=False, result="already joined")
+    shown = f"+ kubeadm join {join.endpoint if join else '<endpoint>'} ...\n"
+    if task.is_dry_run(dry_run):
+        return Result(host=task.host, changed=True, diff=shown, result="would join")
+    if join is None:
+        return Result(host=task.host, failed=True, result="no join command (control plane down?)")
+    command = sudo(join_argv(join, site.kubernetes))
+    output, status = run_remote(task, command, "kubeadm join", read_timeout, connection)
+    if status != 0:
+        return _failed(task, "kubeadm join", status, output.replace(join.token, "********"))
+    return Result(host=task.host, changed=True, diff=shown, result="joined")
