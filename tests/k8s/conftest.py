@@ -11,9 +11,26 @@ import pytest
 import yaml
 
 from bgplb.model import Site, load_site
-from tests.inventory.mutate import Files, mutated
 
-GOLDEN = Path(__file__).parent / "golden"
+HERE = Path(__file__).resolve().parent
+GOLDEN = HERE / "golden"
+REPO = HERE.parents[1]
+INVENTORY = REPO / "inventory"
+LAB_INVENTORY = REPO / "inventory" / "lab"
+Files = dict[str, Any]
+
+
+def mutated(dest: Path, mutation: Callable[[Files], None], source: Path = INVENTORY) -> Path:
+    """A copy of an inventory with its YAML edited as data."""
+    dest.mkdir(parents=True, exist_ok=True)
+    files = {
+        name: yaml.safe_load((source / f"{name}.yaml").read_text())
+        for name in ("hosts", "groups", "defaults")
+    }
+    mutation(files)
+    for name, data in files.items():
+        (dest / f"{name}.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    return dest
 
 
 def write_up(shared: Path) -> str:
@@ -59,7 +76,7 @@ def make_site(tmp_path: Path) -> Callable[[Callable[[Files], None]], Site]:
 
 @pytest.fixture
 def lab_site() -> Site:
-    return load_site("inventory/lab")
+    return load_site(LAB_INVENTORY)
 
 
 @pytest.fixture

@@ -22,11 +22,12 @@ from bgplb.k8s.manifests import (
     site_manifests,
 )
 from bgplb.model import load_site
-from tests.k8s.conftest import GOLDEN, write_up_file
+
+from .conftest import GOLDEN, INVENTORY, LAB_INVENTORY, write_up_file
 
 
 def test_demo_app_is_the_write_ups_plus_namespace_annotation_and_policy(shared: Path) -> None:
-    deployment, service = render_demo_app(load_site("inventory"))
+    deployment, service = render_demo_app(load_site(INVENTORY))
     seed_dep = write_up_file(shared, "deployment-nginx.yaml")
     seed_svc = write_up_file(shared, "service-nginx.yaml")
     seed_dep["metadata"]["namespace"] = "default"
@@ -38,7 +39,7 @@ def test_demo_app_is_the_write_ups_plus_namespace_annotation_and_policy(shared: 
 
 
 def test_demo_app_golden() -> None:
-    rendered = render_yaml(render_demo_app(load_site("inventory/lab")))
+    rendered = render_yaml(render_demo_app(load_site(LAB_INVENTORY)))
     assert rendered == (GOLDEN / "demo-app-lab.yaml").read_text()
 
 
@@ -109,6 +110,6 @@ def test_load_from_url(http_dir: str, shared: Path) -> None:
 
 
 def test_site_manifests_are_the_pinned_ones() -> None:
-    sources = site_manifests(load_site("inventory"))
+    sources = site_manifests(load_site(INVENTORY))
     assert sources["cni"] == ["https://docs.projectcalico.org/manifests/calico.yaml"]
     assert sources["metallb"][0].endswith("/v0.9.6/manifests/namespace.yaml")

@@ -18,8 +18,9 @@ from bgplb.k8s.metallb_config import (
 )
 from bgplb.model import Site
 from tasks.k8s_apply import k8s_apply, k8s_label_nodes
-from tests.k8s.conftest import metallb
-from tests.k8s.fake_api import FakeDynamicClient, http_error
+
+from .conftest import metallb
+from .fake_api import FakeDynamicClient, http_error
 
 ENV = {"BGPLB_METALLB_MEMBERLIST_KEY": "memberlist-key-value", "PW": "bgp-password-value"}
 

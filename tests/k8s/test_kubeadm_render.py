@@ -20,7 +20,8 @@ from bgplb.k8s.kubeadm import (
     with_status,
 )
 from bgplb.model import load_site
-from tests.k8s.conftest import write_up
+
+from .conftest import INVENTORY, LAB_INVENTORY, write_up
 
 TOKEN = "abcdef.0123456789abcdef"
 HASH = "sha256:" + "0f" * 32
@@ -34,14 +35,14 @@ def test_init_has_exactly_the_write_ups_flags_plus_the_version(shared: Path) -> 
     line = re.search(r"\$ (sudo kubeadm init .*)", write_up(shared))
     assert line
     seed = shlex.split(line.group(1))
-    argv = init_argv(load_site("inventory").kubernetes)
+    argv = init_argv(load_site(INVENTORY).kubernetes)
     assert argv[:2] == seed[1:3] == ["kubeadm", "init"]
     assert argv[2:] == [*seed[3:], "--kubernetes-version=1.21.1"]
     assert sudo(argv) == "sudo -n " + " ".join(argv)
 
 
 def test_lab_inventory_init_uses_the_twins_cidrs() -> None:
-    argv = init_argv(load_site("inventory/lab").kubernetes)
+    argv = init_argv(load_site(LAB_INVENTORY).kubernetes)
     assert "--pod-network-cidr=198.18.50.0/24" in argv
     assert "--service-cidr=198.18.60.0/24" in argv
 
@@ -50,7 +51,7 @@ def test_join_command_parsed_and_rendered_with_cri_socket() -> None:
     join = parse_join_command("W0101 warning line\n" + JOIN_OUTPUT)
     assert join.endpoint == "k8s-cluster.example.com:6443"
     assert TOKEN not in repr(join)
-    assert join_argv(join, load_site("inventory").kubernetes) == [
+    assert join_argv(join, load_site(INVENTORY).kubernetes) == [
         "kubeadm",
         "join",
         "k8s-cluster.example.com:6443",

@@ -18,8 +18,8 @@ from bgplb.k8s.kubeconfig import (
     server_of,
 )
 from bgplb.model import Site, load_site
-from tests.inventory.mutate import Files
-from tests.k8s.conftest import site_data
+
+from .conftest import INVENTORY, Files, site_data
 
 MakeSite = Callable[[Callable[[Files], None]], Site]
 ADMIN_CONF = """\
@@ -55,7 +55,7 @@ def always(_: str) -> bool:
 
 
 def test_unresolvable_endpoint_points_at_the_control_plane_with_tls_server_name() -> None:
-    site = load_site("inventory")
+    site = load_site(INVENTORY)
     override = plan_override(site, SERVER, never)
     assert override == ServerOverride(
         "https://192.168.30.50:6443",
@@ -71,7 +71,7 @@ def test_unresolvable_endpoint_points_at_the_control_plane_with_tls_server_name(
 
 
 def test_resolvable_endpoint_or_address_needs_no_override() -> None:
-    site = load_site("inventory")
+    site = load_site(INVENTORY)
     assert plan_override(site, SERVER, always) is None
     assert plan_override(site, "https://192.168.30.50:6443", never) is None
     config = parse_kubeconfig(ADMIN_CONF)
@@ -118,7 +118,7 @@ def test_kubernetes_client_honours_tls_server_name(tmp_path: Path) -> None:
     """The official client (v37) reads tls-server-name into its Configuration."""
     from kubernetes import client, config
 
-    override = plan_override(load_site("inventory"), SERVER, never)
+    override = plan_override(load_site(INVENTORY), SERVER, never)
     path = tmp_path / "admin.conf"
     path.write_text(render_kubeconfig(apply_override(parse_kubeconfig(ADMIN_CONF), override)))
     cfg = client.Configuration()

@@ -20,8 +20,8 @@ from bgplb.k8s.metallb_config import (
     render_metallb_config,
 )
 from bgplb.model import Site, load_site
-from tests.inventory.mutate import Files
-from tests.k8s.conftest import GOLDEN, metallb, site_data, write_up_file
+
+from .conftest import GOLDEN, INVENTORY, Files, metallb, site_data, write_up_file
 
 MakeSite = Callable[[Callable[[Files], None]], Site]
 ENV = {"TEST_METALLB_PASSWORD": "bgp-pw-from-env", "BGPLB_METALLB_MEMBERLIST_KEY": "ml-key"}
@@ -29,7 +29,7 @@ ENV = {"TEST_METALLB_PASSWORD": "bgp-pw-from-env", "BGPLB_METALLB_MEMBERLIST_KEY
 
 def test_reference_configmap_is_the_write_ups_metallb_cm(shared: Any) -> None:
     """Semantically the write-up's metallb-cm.yaml: same object, same parsed `config`."""
-    (rendered,) = render_metallb_config(load_site("inventory"), {})
+    (rendered,) = render_metallb_config(load_site(INVENTORY), {})
     expected = write_up_file(shared, "metallb-cm.yaml")
     assert yaml.safe_load(rendered["data"]["config"]) == yaml.safe_load(expected["data"]["config"])
     assert {k: v for k, v in rendered.items() if k != "data"} == {
@@ -38,7 +38,7 @@ def test_reference_configmap_is_the_write_ups_metallb_cm(shared: Any) -> None:
 
 
 def test_reference_configmap_golden() -> None:
-    rendered = render_yaml(render_metallb_config(load_site("inventory"), {}))
+    rendered = render_yaml(render_metallb_config(load_site(INVENTORY), {}))
     assert rendered == (GOLDEN / "metallb-0.9.6-configmap.yaml").read_text()
 
 
@@ -87,11 +87,11 @@ def test_missing_password_env_is_input_error_and_not_echoed(make_site: MakeSite)
 
 
 def test_memberlist_secret_only_before_0_10(make_site: MakeSite) -> None:
-    (secret,) = render_memberlist_secret(load_site("inventory"), ENV)
+    (secret,) = render_memberlist_secret(load_site(INVENTORY), ENV)
     assert secret["metadata"] == {"name": "memberlist", "namespace": "metallb-system"}
     assert secret["stringData"] == {"secretkey": "ml-key"}
     with pytest.raises(InputError, match="BGPLB_METALLB_MEMBERLIST_KEY"):
-        render_memberlist_secret(load_site("inventory"), {})
+        render_memberlist_secret(load_site(INVENTORY), {})
     assert render_memberlist_secret(make_site(metallb("0.14.9", True)), {}) == []
 
 
@@ -168,7 +168,7 @@ def test_announcers_follow_the_model(version: str, cp_announces: bool, make_site
 
 
 def test_label_patches_only_when_the_label_is_honoured(make_site: MakeSite) -> None:
-    assert node_label_patches(load_site("inventory")) == {}
+    assert node_label_patches(load_site(INVENTORY)) == {}
     patches = node_label_patches(make_site(metallb("0.14.9", True)))
     assert patches["master01"] == {"metadata": {"labels": {EXCLUDE_LB_LABEL: None}}}
     assert label_patch_needed(KUBEADM_LABELS, patches["master01"])
