@@ -1,0 +1,189 @@
+"""Checks on traffic: the kernel's per-flow ECMP choice and the live probe from the clients."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from bgplb.audit.expect import Expectation
+from bgplb.audit.findings import Finding, Severity, error, passed, warning
+from bgplb.audit.naming import hop, hops, share, unavailable
+from bgplb.audit.observations import GatherFailure, Observations, RouterObservation
+from bgplb.model import Site
+
+# Below this many flows per next hop, a next hop without a flow may be bad luck, not a fault.
+FLOWS_PER_HOP_FOR_CERTAINTY = 10
+LAYER4_FIX = "set system ip multipath layer4-hashing"
+
+
+def check_hash_spread(site: Site, router: RouterObservation | GatherFailure) -> list[Finding]:
+    """7. the router's kernel spreads synthetic flows over every next hop of each LB route."""
+    obj = f"router {site.router.name} hashing"
+    if isinstance(router, GatherFailure):
+        return [unavailable("hash-spread", obj, router, "router configuration and flows")]
+    names = {n.address: n.name for n in site.nodes}
+    out: list[Finding] = []
+    layer4 = router.config.layer4_hashing
+    if layer4:
+        out.append(passed("hash-spread", obj, "layer-4 hashing (ports in the ECMP hash)"))
+    else:
+        sev = Severity.ERROR if site.router.bgp.layer4_hashing else Severity.WARNING
+        out.append(
+            Finding(
+                sev,
+                "hash-spread",
+                obj,
+                "layer-4 hashing (ports in the ECMP hash)",
+                "layer-3 only: one client address always lands on one node",
+                LAYER4_FIX,
+            )
+        )
+    for route in router.routes:
+        ip = route.host_address
+        if ip is None or len(route.fib) < 2:
+            continue
+        flows = [f for f in router.flows if f.destination == ip]
+        if not flows:
+            out.append(
+                Finding(
+                    Severity.SKIPPED,
+                    "hash-spread",
+                    str(ip),
+                    "flows asked",
+                    "no flow asked (--flows 0)",
+                )
+            )
+            continue
+        counts = Counter(f.next_hop for f in flows if f.next_hop is not None)
+        spread = share({hop(a, names): n for a, n in counts.items()})
+        errors = sorted({f.error for f in flows if f.error})
+        foreign = set(counts) - route.fib
+        idle = route.fib - set(counts)
+        expected = f"{len(flows)} flows over {hops(route.fib, names)}"
+        if errors:
+            out.append(
+                error(
+                    "hash-spread",
+                    str(ip),
+                    expected,
+                    f"{sum(1 for f in flows if f.error)} flow(s) unanswered: "
+                    + "; ".join(errors[:3]),
+                    "`ip route get` failed on the router",
+                )
+            )
+        elif foreign:
+            out.append(
+                error(
+                    "hash-spread",
+                    str(ip),
+                    expected,
+                    f"flows leave via {hops(foreign, names)}, outside the route",
+                    "the FIB changed during the audit, or policy routing applies",
+                )
+            )
+        elif idle:
+            certain = layer4 and len(flows) >= FLOWS_PER_HOP_FOR_CERTAINTY * len(route.fib)
+            hint = (
+                "ECMP hashing leaves a node idle"
+                if certain
+                else ("too few flows or layer-3 hashing: " + LAYER4_FIX + ", or ask more --flows")
+            )
+            out.append(
+                Finding(
+                    Severity.ERROR if certain else Severity.WARNING,
+                    "hash-spread",
+                    str(ip),
+                    expected,
+                    f"no flow to {hops(idle, names)}; {spread}",
+                    hint,
+                )
+            )
+        else:
+            out.append(passed("hash-spread", str(ip), expected, spread))
+    return out
+
+
+def check_probe(obs: Observations, expected: tuple[Expectation, ...]) -> list[Finding]:
+    """8. live probe: bounded HTTP requests from each client, success and share per node."""
+    if not obs.probe_requested:
+        return [
+            Finding(
+                Severity.SKIPPED,
+                "probe",
+                "clients",
+                "live HTTP probe",
+                "not requested (--no-probe)",
+            )
+        ]
+    if not obs.probes:
+        return [
+            warning(
+                "probe",
+                "clients",
+                "live HTTP probe",
+                "no client selected",
+                "add hosts to the clients group or widen --limit",
+            )
+        ]
+    announcers = {e.address: {a.node for a in e.announcers} for e in expected}
+    out: list[Finding] = []
+    for probe in obs.probes:
+        if isinstance(probe, GatherFailure):
+            out.append(unavailable("probe", f"client {probe.host}", probe, "probe results"))
+            continue
+        if not probe.results:
+            out.append(
+                warning(
+                    "probe",
+                    f"client {probe.client}",
+                    "an LB address to probe",
+                    "no target: no Service holds an address",
+                )
+            )
+        for r in probe.results:
+            obj = f"{probe.client} -> {r.target}:{r.port}"
+            ok = f"{r.successes}/{r.requests} answered"
+            spread = share(dict(r.by_node))
+            if r.successes == 0:
+                out.append(
+                    error(
+                        "probe",
+                        obj,
+                        f"{r.requests}/{r.requests} answered",
+                        ok,
+                        "; ".join(r.errors[:3]) or "nothing answered",
+                    )
+                )
+                continue
+            if r.successes < r.requests:
+                out.append(
+                    warning(
+                        "probe",
+                        obj,
+                        f"{r.requests}/{r.requests} answered",
+                        ok,
+                        "; ".join(r.errors[:3]),
+                    )
+                )
+                continue
+            want = announcers.get(r.target, set())
+            missed = sorted(want - set(r.by_node)) if r.by_node else []
+            if missed and r.requests >= FLOWS_PER_HOP_FOR_CERTAINTY * len(want):
+                out.append(
+                    warning(
+                        "probe",
+                        obj,
+                        f"requests on every announcer ({len(want)})",
+                        f"{ok}; none reached {', '.join(missed)}; {spread}",
+                        "layer-3 hashing pins a client to one node; " + LAYER4_FIX,
+                    )
+                )
+            else:
+                out.append(
+                    passed(
+                        "probe",
+                        obj,
+                        f"{r.requests}/{r.requests} answered",
+                        f"{ok}; {spread}" if r.by_node else ok,
+                    )
+                )
+    return out

@@ -1,0 +1,298 @@
+"""What the audit gathered, typed and frozen. Built only by the parsers; judged by the checks.
+
+A source that could not be gathered is a GatherFailure in place of its observation, so no
+check can mistake "nothing gathered" for "nothing wrong".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address, IPv4Network
+from typing import Literal
+
+# ---------------------------------------------------------------- failures
+
+
+@dataclass(frozen=True)
+class GatherFailure:
+    """A source that could not be gathered (or, with skipped=True, was not asked for)."""
+
+    source: str  # "router", "cluster", "probe"
+    host: str
+    error: str
+    skipped: bool = False
+
+
+# ---------------------------------------------------------------- router
+
+
+@dataclass(frozen=True)
+class BgpSession:
+    """One router BGP neighbor: NAPALM get_bgp_neighbors plus FRR's raw summary state."""
+
+    peer: IPv4Address
+    local_as: int
+    remote_as: int
+    is_up: bool
+    is_enabled: bool
+    description: str
+    received_prefixes: int | None
+    state: str | None  # FRR "state": "Established", "Active", "Idle (Admin)", ...
+    peer_state: str | None  # FRR "peerState": "OK", "Policy", "Admin", ...
+
+    @property
+    def established(self) -> bool:
+        if self.state is not None:
+            return self.state == "Established"
+        return self.is_up
+
+    @property
+    def policy_blocked(self) -> bool:
+        """FRR's RFC 8212 default: Established but exchanging nothing (`(Policy)`)."""
+        return self.peer_state == "Policy"
+
+    @property
+    def shown_state(self) -> str:
+        state = self.state or ("Established" if self.is_up else "down")
+        return f"{state} (Policy)" if self.policy_blocked else state
+
+
+@dataclass(frozen=True)
+class RoutePath:
+    """One next hop of a route, as NAPALM get_route_to lists it (one entry per next hop)."""
+
+    next_hop: IPv4Address
+    protocol: str
+    active: bool  # BGP selected it: best path or multipath
+    fib: bool  # installed in the kernel's forwarding table
+    remote_as: int | None = None
+
+
+@dataclass(frozen=True)
+class Route:
+    prefix: IPv4Network
+    paths: tuple[RoutePath, ...]
+
+    @property
+    def received(self) -> frozenset[IPv4Address]:
+        """Every next hop BGP has a path through, selected or not."""
+        return frozenset(p.next_hop for p in self.paths)
+
+    @property
+    def multipath(self) -> frozenset[IPv4Address]:
+        return frozenset(p.next_hop for p in self.paths if p.active)
+
+    @property
+    def fib(self) -> frozenset[IPv4Address]:
+        return frozenset(p.next_hop for p in self.paths if p.fib)
+
+    @property
+    def host_address(self) -> IPv4Address | None:
+        return self.prefix.network_address if self.prefix.prefixlen == 32 else None
+
+
+@dataclass(frozen=True)
+class RouterConfig:
+    """The ECMP settings as the router's running configuration states them."""
+
+    maximum_paths_ebgp: int | None
+    maximum_paths_ibgp: int | None
+    layer4_hashing: bool
+
+
+@dataclass(frozen=True)
+class FlowAnswer:
+    """The kernel's answer to `ip route get DEST from SRC iif IF ipproto tcp sport S dport P`."""
+
+    destination: IPv4Address
+    source: IPv4Address | None
+    sport: int
+    dport: int
+    next_hop: IPv4Address | None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class RouterObservation:
+    host: str
+    local_as: int | None
+    sessions: tuple[BgpSession, ...]
+    pools_queried: tuple[IPv4Network, ...]
+    routes: tuple[Route, ...]
+    config: RouterConfig
+    flows: tuple[FlowAnswer, ...]
+
+    def route_to(self, address: IPv4Address) -> Route | None:
+        return next((r for r in self.routes if r.host_address == address), None)
+
+    def session(self, peer: IPv4Address) -> BgpSession | None:
+        return next((s for s in self.sessions if s.peer == peer), None)
+
+
+# ---------------------------------------------------------------- cluster
+
+SelectorOperator = Literal["In", "NotIn", "Exists", "DoesNotExist"]
+
+
+@dataclass(frozen=True)
+class SelectorRequirement:
+    key: str
+    operator: SelectorOperator
+    values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LabelSelector:
+    """A Kubernetes label selector; an empty one selects everything."""
+
+    match_labels: Mapping[str, str] = field(default_factory=dict)
+    match_expressions: tuple[SelectorRequirement, ...] = ()
+
+
+@dataclass(frozen=True)
+class NodeObservation:
+    name: str
+    address: IPv4Address | None  # InternalIP
+    labels: Mapping[str, str]
+    ready: bool
+
+
+_IMAGE_VERSION = re.compile(r":v?(\d+)\.(\d+)\.(\d+)(?:@.*)?$")
+
+
+@dataclass(frozen=True)
+class MetallbPod:
+    name: str
+    component: Literal["speaker", "controller"]
+    node: str | None
+    ready: bool
+    image: str
+    args: tuple[str, ...] = ()
+
+    @property
+    def version(self) -> tuple[int, int, int] | None:
+        m = _IMAGE_VERSION.search(self.image)
+        return (int(m[1]), int(m[2]), int(m[3])) if m else None
+
+    @property
+    def ignores_exclude_label(self) -> bool:
+        return any(
+            a.split("=", 1)[0] == "--ignore-exclude-lb" and a != "--ignore-exclude-lb=false"
+            for a in self.args
+        )
+
+
+@dataclass(frozen=True)
+class MetallbPeer:
+    name: str
+    peer_address: IPv4Address
+    peer_asn: int
+    my_asn: int
+    node_selectors: tuple[LabelSelector, ...] = ()  # empty: every node
+
+
+@dataclass(frozen=True)
+class MetallbPool:
+    name: str
+    addresses: tuple[IPv4Network, ...]
+    protocol: str | None = None  # ConfigMap dialect: "bgp" or "layer2"; CRDs: None
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BgpAdvertisement:
+    """CRD BGPAdvertisement; the ConfigMap dialect is read as one per bgp pool, all nodes."""
+
+    name: str
+    pools: tuple[str, ...] = ()
+    pool_selectors: tuple[LabelSelector, ...] = ()
+    node_selectors: tuple[LabelSelector, ...] = ()
+    peers: tuple[str, ...] = ()  # empty: every peer
+
+
+@dataclass(frozen=True)
+class MetallbConfig:
+    """Both dialects (ConfigMap up to 0.12, CRDs from 0.13) read into one form."""
+
+    dialect: Literal["configmap", "crds"]
+    peers: tuple[MetallbPeer, ...]
+    pools: tuple[MetallbPool, ...]
+    advertisements: tuple[BgpAdvertisement, ...]
+
+    def pool_of(self, address: IPv4Address) -> MetallbPool | None:
+        return next((p for p in self.pools if any(address in n for n in p.addresses)), None)
+
+
+@dataclass(frozen=True)
+class ServiceObservation:
+    namespace: str
+    name: str
+    ingress_ips: tuple[IPv4Address, ...]
+    requested_ips: tuple[IPv4Address, ...]  # spec.loadBalancerIP or the MetalLB annotation
+    external_traffic_policy: str  # "Cluster" or "Local"
+    ports: tuple[int, ...]
+    ready_endpoint_nodes: frozenset[str]
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True)
+class ClusterObservation:
+    nodes: tuple[NodeObservation, ...]
+    pods: tuple[MetallbPod, ...]
+    config: MetallbConfig | None
+    config_error: str | None
+    services: tuple[ServiceObservation, ...]
+
+    @property
+    def speakers(self) -> tuple[MetallbPod, ...]:
+        return tuple(p for p in self.pods if p.component == "speaker")
+
+    @property
+    def controllers(self) -> tuple[MetallbPod, ...]:
+        return tuple(p for p in self.pods if p.component == "controller")
+
+    def node(self, name: str) -> NodeObservation | None:
+        return next((n for n in self.nodes if n.name == name), None)
+
+    @property
+    def metallb_version(self) -> tuple[int, int, int] | None:
+        """The version the speakers run (their image tag), when they all agree."""
+        versions = {p.version for p in self.speakers if p.version}
+        return versions.pop() if len(versions) == 1 else None
+
+
+# ---------------------------------------------------------------- probe
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """N bounded HTTP requests from one client to one LB address."""
+
+    target: IPv4Address
+    port: int
+    requests: int
+    successes: int
+    by_node: Mapping[str, int]  # backends that name themselves ({"node": ...})
+    errors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProbeObservation:
+    client: str
+    results: tuple[ProbeResult, ...]
+
+
+# ---------------------------------------------------------------- everything
+
+
+@dataclass(frozen=True)
+class Observations:
+    router: RouterObservation | GatherFailure
+    cluster: ClusterObservation | GatherFailure
+    probes: tuple[ProbeObservation | GatherFailure, ...] = ()
+    probe_requested: bool = False

@@ -1,0 +1,42 @@
+"""MetalLB behaviour by version, as data (../shared/notes/metallb-and-k8s.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Version = tuple[int, int, int]
+
+EXCLUDE_LABEL = "node.kubernetes.io/exclude-from-external-load-balancers"
+
+# feature -> first MetalLB version that has it
+SINCE: dict[str, Version] = {
+    "crds": (0, 13, 0),  # IPAddressPool/BGPAdvertisement/BGPPeer replace the ConfigMap
+    "exclude_label": (0, 14, 2),  # speakers skip nodes labelled EXCLUDE_LABEL
+    "ignore_exclude_flag": (0, 14, 4),  # speaker flag --ignore-exclude-lb
+}
+
+
+@dataclass(frozen=True)
+class MetallbSemantics:
+    version: Version
+    dialect: Literal["configmap", "crds"]
+    honours_exclude_label: bool
+    has_ignore_exclude_flag: bool
+
+    @property
+    def label(self) -> str:
+        return ".".join(map(str, self.version))
+
+
+def semantics_for(version: Version) -> MetallbSemantics:
+    return MetallbSemantics(
+        version=version,
+        dialect="crds" if version >= SINCE["crds"] else "configmap",
+        honours_exclude_label=version >= SINCE["exclude_label"],
+        has_ignore_exclude_flag=version >= SINCE["ignore_exclude_flag"],
+    )
+
+
+def version_label(version: Version) -> str:
+    return ".".join(map(str, version))

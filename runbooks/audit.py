@@ -1,0 +1,100 @@
+"""python -m runbooks.audit: is every LB IP routed over the right nodes, and does ECMP spread it?
+
+Gathers the router (NAPALM bgplb_vyos) and the cluster (Kubernetes API) in parallel, optionally
+probes from the clients, runs the pure checks of bgplb.audit and reports. Exit 0 when no
+error-level finding, 1 otherwise, 2 on bad input (then nothing was contacted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Collection, Sequence
+
+from rich.console import Console
+
+from bgplb.audit.observations import Observations
+from bgplb.audit.outcome import evaluate
+from bgplb.audit.progress import GatherProgress
+from bgplb.audit.report import json_document, render
+from bgplb.cli import (
+    EXIT_FAILED,
+    EXIT_OK,
+    base_parser,
+    consoles,
+    emit_json,
+    fail_input,
+    load_site_or_exit,
+    resolve_limit,
+    role_groups,
+    secret_values,
+)
+from bgplb.errors import InputError
+from bgplb.model import Site
+from tasks.audit_gather import GatherOptions, gather_with_nornir
+
+Gather = Callable[[Site, Collection[str], GatherOptions, Console], Observations]
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    p = base_parser(
+        "python -m runbooks.audit",
+        "Audit BGP sessions, ECMP routes, FIB, hashing and Services against MetalLB's semantics.",
+    )
+    p.add_argument(
+        "--flows",
+        type=_positive,
+        default=30,
+        metavar="N",
+        help="synthetic flows per LB IP asked of the router's kernel (default 30)",
+    )
+    p.add_argument(
+        "--probe",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="live HTTP probe from the clients group (default: on)",
+    )
+    p.add_argument(
+        "--requests",
+        type=_positive,
+        default=30,
+        metavar="N",
+        help="HTTP requests per client and LB IP when probing (default 30)",
+    )
+    return p
+
+
+def nornir_gather(
+    site: Site, hosts: Collection[str], options: GatherOptions, console: Console
+) -> Observations:
+    with GatherProgress(console) as progress:
+        return gather_with_nornir(site, hosts, options, [progress])
+
+
+def main(argv: Sequence[str] | None = None, gather: Gather = nornir_gather) -> int:
+    args = parser().parse_args(argv)
+    out, err = consoles(args.json)
+    site = load_site_or_exit(args.inventory, err, args.json)
+    options = GatherOptions(flows=args.flows, probe=args.probe, requests=args.requests)
+    try:
+        hosts = resolve_limit(site, args.limit, role_groups(site))
+        observations = gather(site, hosts, options, err)
+    except InputError as exc:
+        fail_input(exc, err, args.json)
+    outcome = evaluate(site, observations)
+    if args.json:
+        emit_json(json_document(outcome), secret_values(site))
+    else:
+        render(outcome, out, args.verbose)
+    return EXIT_OK if outcome.ok else EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,121 @@
+"""Gather the cluster's side of the audit from the Kubernetes API (official `kubernetes` client).
+
+Reads nodes, MetalLB pods, MetalLB's configuration in the dialect the running speakers use
+(ConfigMap up to 0.12, CRDs from 0.13), LoadBalancer Services and their EndpointSlices. Every
+answer is turned into API JSON and read by the pure parsers of bgplb.audit.parse_cluster.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from nornir.core.task import Result, Task
+
+from bgplb.audit.observations import ClusterObservation
+from bgplb.audit.parse_cluster import cluster_observation, parse_metallb_pods
+from bgplb.audit.semantics import semantics_for
+from bgplb.model import Site
+
+NAMESPACE = "metallb-system"
+GROUP = "metallb.io"
+# plural -> API versions to try, preferred first (BGPPeer v1beta2 is preferred from 0.14.9)
+CRD_VERSIONS: dict[str, tuple[str, ...]] = {
+    "ipaddresspools": ("v1beta1",),
+    "bgpadvertisements": ("v1beta1",),
+    "bgppeers": ("v1beta2", "v1beta1"),
+}
+TIMEOUT_S = 10
+
+
+class CoreApi(Protocol):
+    def list_node(self, **kw: Any) -> Any: ...
+    def list_namespaced_pod(self, namespace: str, **kw: Any) -> Any: ...
+    def read_namespaced_config_map(self, name: str, namespace: str, **kw: Any) -> Any: ...
+    def list_service_for_all_namespaces(self, **kw: Any) -> Any: ...
+
+
+class DiscoveryApi(Protocol):
+    def list_endpoint_slice_for_all_namespaces(self, **kw: Any) -> Any: ...
+
+
+class CustomApi(Protocol):
+    def list_namespaced_custom_object(
+        self, group: str, version: str, namespace: str, plural: str, **kw: Any
+    ) -> Any: ...
+
+
+def to_json(obj: Any) -> Any:
+    """An API answer (client model objects or plain dicts) in its JSON form."""
+    from kubernetes.client import ApiClient
+
+    client: Any = ApiClient()
+    return client.sanitize_for_serialization(obj)
+
+
+def _status(exc: Exception) -> int | None:
+    status = getattr(exc, "status", None)
+    return status if isinstance(status, int) else None
+
+
+def gather_cluster(
+    core: CoreApi, discovery: DiscoveryApi, custom: CustomApi, site: Site
+) -> ClusterObservation:
+    t = {"_request_timeout": TIMEOUT_S}
+    pods = to_json(core.list_namespaced_pod(NAMESPACE, label_selector="app=metallb", **t))
+    versions = {p.version for p in parse_metallb_pods(pods) if p.version}
+    version = versions.pop() if len(versions) == 1 else site.metallb.version_tuple
+    raw: dict[str, Any] = {
+        "dialect": semantics_for(version).dialect,
+        "nodes": to_json(core.list_node(**t)),
+        "pods": pods,
+        "services": to_json(core.list_service_for_all_namespaces(**t)),
+        "endpointslices": to_json(discovery.list_endpoint_slice_for_all_namespaces(**t)),
+    }
+    if raw["dialect"] == "configmap":
+        try:
+            raw["configmap"] = to_json(core.read_namespaced_config_map("config", NAMESPACE, **t))
+        except Exception as exc:  # kubernetes.client.ApiException; only 404 means "absent"
+            if _status(exc) != 404:
+                raise
+            raw["configmap"] = None
+    else:
+        for plural, versions_ in CRD_VERSIONS.items():
+            raw[plural] = _custom_list(custom, plural, versions_)
+    return cluster_observation(raw)
+
+
+def _custom_list(custom: CustomApi, plural: str, versions: tuple[str, ...]) -> Any:
+    for i, version in enumerate(versions):
+        try:
+            return custom.list_namespaced_custom_object(
+                GROUP, version, NAMESPACE, plural, _request_timeout=TIMEOUT_S
+            )
+        except Exception as exc:  # a version the server does not serve: try the next one
+            if _status(exc) != 404 or i == len(versions) - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def kube_apis(site: Site) -> tuple[CoreApi, DiscoveryApi, CustomApi]:
+    """The three API clients, from the kubeconfig the site model names."""
+    from kubernetes import client
+    from kubernetes import config as kubeconfig
+
+    cfg = client.Configuration()
+    loader: Any = kubeconfig.load_kube_config
+    loader(config_file=str(site.kubernetes.kubeconfig.expanduser()), client_configuration=cfg)
+    if site.kubernetes.api_server_override:
+        cfg.host = site.kubernetes.api_server_override
+    api = client.ApiClient(cfg)
+    apis: tuple[Any, Any, Any] = (
+        client.CoreV1Api(api),
+        client.DiscoveryV1Api(api),
+        client.CustomObjectsApi(api),
+    )
+    return apis
+
+
+def audit_cluster(task: Task, site: Site) -> Result:
+    """Nornir task (run on a control-plane host): the cluster as MetalLB sees it."""
+    core, discovery, custom = kube_apis(site)
+    return Result(host=task.host, result=gather_cluster(core, discovery, custom, site))
