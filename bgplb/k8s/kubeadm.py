@@ -57,7 +57,7 @@ _HASH = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 def parse_join_command(text: str) -> JoinCommand:
     """Read the one `kubeadm join ...` line; anything else is a ParseError (token not echoed)."""
-    matches = _JOIN.findall(text)
+    matches = _JOIN.findall(re.sub(r"\\[ \t]*\r?\n\s*", " ", text))  # join `\` continuations
     if len(matches) != 1:
         raise ParseError(
             "kubeadm join command", f"expected one 'kubeadm join' line, saw {len(matches)}"

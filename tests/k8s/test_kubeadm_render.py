@@ -89,3 +89,11 @@ def test_probe_and_status_markers() -> None:
     with pytest.raises(ParseError) as info:
         split_status("secret-stuff", "x")
     assert "secret-stuff" not in str(info.value)
+
+
+def test_join_command_with_continuation_lines_as_kubeadm_init_prints_it() -> None:
+    text = (
+        f"kubeadm join k8s-cluster.example.com:6443 --token {TOKEN} \\\n"
+        f"\t--discovery-token-ca-cert-hash {HASH} \n"
+    )
+    assert parse_join_command(text).ca_cert_hashes == (HASH,)
