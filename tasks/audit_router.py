@@ -1,8 +1,11 @@
 """Gather the router's side of the audit through the bgplb_vyos NAPALM driver.
 
-Round trips are constant whatever the number of LB IPs and peers: get_bgp_neighbors once,
-get_route_to(pool, protocol="bgp", longer=True) once per pool network, then one cli() call
-carrying the configuration, FRR's raw summary and every `ip route get` flow.
+Calls are constant whatever the number of LB IPs and peers: get_bgp_neighbors and
+get_bgp_neighbors_detail once each (FRR's raw state, `Established (Policy)`, is in the
+detail's connection_state), get_route_to(pool, protocol="bgp", longer=True) once per pool
+network, then one cli() call carrying the configuration and every `ip route get` flow.
+(The bgplb_vyos driver sends each cli() command as its own round trip, so the flows cost
+one round trip each: --flows N per multi-next-hop LB IP.)
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from nornir.core.task import Result, Task
 from bgplb.audit.observations import RouterObservation
 from bgplb.audit.parse_router import (
     CONFIG_COMMAND,
-    SUMMARY_COMMAND,
     flow_targets,
     plan_flows,
     router_observation,
@@ -29,6 +31,8 @@ class RouterDevice(Protocol):
     """The getters of the bgplb_vyos NAPALM driver the audit uses."""
 
     def get_bgp_neighbors(self) -> dict[str, Any]: ...
+
+    def get_bgp_neighbors_detail(self, neighbor_address: str = "") -> dict[str, Any]: ...
 
     def get_route_to(
         self, destination: str = "", protocol: str = "", longer: bool = False
@@ -45,6 +49,7 @@ def gather_router(
     device: RouterDevice, site: Site, host: str, flows_per_destination: int
 ) -> RouterObservation:
     neighbors = device.get_bgp_neighbors()
+    detail = device.get_bgp_neighbors_detail()
     routes_by_pool = {
         net: device.get_route_to(destination=str(net), protocol="bgp", longer=True)
         for net in pool_networks(site)
@@ -58,8 +63,8 @@ def gather_router(
         if flows_per_destination > 0
         else ()
     )
-    cli = device.cli([CONFIG_COMMAND, SUMMARY_COMMAND, *(f.command for f in flows)])
-    return router_observation(host, neighbors, routes_by_pool, cli, flows)
+    cli = device.cli([CONFIG_COMMAND, *(f.command for f in flows)])
+    return router_observation(host, neighbors, detail, routes_by_pool, cli, flows)
 
 
 def audit_router(task: Task, site: Site, flows_per_destination: int) -> Result:

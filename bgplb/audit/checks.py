@@ -199,9 +199,7 @@ def check_announcers(
                     obj,
                     hops(want, names),
                     f"router multipath: {hops(actual, names)}",
-                    _announcer_hint(
-                        want, actual, route.received if route else frozenset(), router, names, e
-                    ),
+                    _announcer_hint(want, actual, router, names, e),
                 )
             )
         degraded = [x for x in e.left_out if x.node in intended and x.kind != "policy"]
@@ -223,18 +221,21 @@ def check_announcers(
 def _announcer_hint(
     want: frozenset[IPv4Address],
     actual: frozenset[IPv4Address],
-    received: frozenset[IPv4Address],
     router: RouterObservation,
     names: dict[IPv4Address, str],
     e: Expectation,
 ) -> str:
     parts = []
+    limit = min(
+        (v for v in (router.config.maximum_paths_ebgp, router.config.maximum_paths_ibgp) if v),
+        default=None,
+    )
     for a in sorted(want - actual):
         s = router.session(a)
-        if a in received:
-            parts.append(f"{hop(a, names)} received but not selected (maximum-paths?)")
-        elif s is None or not s.established or s.policy_blocked:
+        if s is None or not s.established or s.policy_blocked:
             parts.append(f"{hop(a, names)} has no working session")
+        elif limit is not None and len(actual) >= limit:
+            parts.append(f"{hop(a, names)} not selected: maximum-paths {limit} truncates")
         else:
             parts.append(f"{hop(a, names)} does not announce it (speaker state?)")
     left = {x.node: x.reason for x in e.left_out}
@@ -286,7 +287,7 @@ def check_maximum_paths(
     truncated = [
         str(r.host_address)
         for r in router.routes
-        if r.host_address and value and len(r.received) > len(r.multipath) == value
+        if r.host_address and value and len(r.multipath) == value < need
     ]
     evidence = f"; truncated: {', '.join(truncated)}" if truncated else ""
     fix = (

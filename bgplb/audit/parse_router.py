@@ -1,15 +1,14 @@
 """Pure readers of what the router task brings back, into a RouterObservation.
 
-Inputs: NAPALM `get_bgp_neighbors` and `get_route_to` shapes from the bgplb_vyos driver, and the
-text of one `cli([...])` call: the running configuration (`show configuration commands`), FRR's
-raw summary (`vtysh -c 'show ip bgp summary json'`, which keeps `peerState: Policy` that the NAPALM
-shape has no field for), and one `ip route get` per synthetic flow. Anything unreadable is a
-ParseError naming what it was reading, never an empty success.
+Inputs: NAPALM `get_bgp_neighbors`, `get_bgp_neighbors_detail` (its `connection_state` keeps
+FRR's raw state, `Established (Policy)` included) and `get_route_to` from the bgplb_vyos driver,
+and the text of one `cli([...])` call: the running configuration (`show configuration commands`)
+and one `ip route get` per synthetic flow. Anything unreadable is a ParseError naming what it
+was reading, never an empty success.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,7 +26,6 @@ from bgplb.audit.observations import (
 from bgplb.errors import ParseError
 
 CONFIG_COMMAND = "show configuration commands"
-SUMMARY_COMMAND = "vtysh -c 'show ip bgp summary json'"
 
 _MAXPATHS = re.compile(
     r"^set protocols bgp (?:\d+ )?address-family ipv4-unicast maximum-paths (ebgp|ibgp) '?(\d+)'?$"
@@ -52,94 +50,79 @@ def parse_config(text: str) -> RouterConfig:
 
 
 @dataclass(frozen=True)
-class FrrPeerState:
-    state: str
-    peer_state: str
-    local_as: int
-    remote_as: int
-    received: int | None
+class PeerState:
+    """FRR's raw session state as the driver's get_bgp_neighbors_detail carries it."""
+
+    state: str  # "Established", "Active", "Idle", ...
+    peer_state: str  # "OK", "Policy", "Admin", "PfxCt", ...
 
 
-def parse_frr_summary(text: str) -> tuple[int | None, dict[IPv4Address, FrrPeerState]]:
-    """(local AS, peer -> raw state) from `show ip bgp summary json`; `{}` means no BGP."""
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ParseError(SUMMARY_COMMAND, f"not JSON: {exc.msg}", text) from exc
-    if not isinstance(doc, dict):
-        raise ParseError(SUMMARY_COMMAND, "not a JSON object", text)
-    af = doc.get("ipv4Unicast")
-    if af is None:
-        return None, {}
-    if not isinstance(af, dict) or not isinstance(af.get("peers", {}), dict):
-        raise ParseError(SUMMARY_COMMAND, "ipv4Unicast.peers is not an object", text)
-    out: dict[IPv4Address, FrrPeerState] = {}
-    for addr, peer in af.get("peers", {}).items():
-        try:
-            out[IPv4Address(addr)] = FrrPeerState(
-                state=str(peer["state"]),
-                peer_state=str(peer.get("peerState", "")),
-                local_as=int(peer["localAs"]),
-                remote_as=int(peer["remoteAs"]),
-                received=int(peer["pfxRcd"]) if "pfxRcd" in peer else None,
-            )
-        except (KeyError, TypeError, ValueError, AddressValueError) as exc:
-            raise ParseError(SUMMARY_COMMAND, f"peer {addr}: {exc!r}", text) from exc
-    local_as = af.get("as")
-    return (int(local_as) if isinstance(local_as, int) else None), out
+_CONNECTION_STATE = re.compile(r"^(?P<state>.*?)(?: \((?P<peer>[A-Za-z]+)\))?$")
+
+
+def parse_connection_state(text: str) -> PeerState:
+    """`Established (Policy)` -> (Established, Policy); `Idle (Admin)` -> (Idle, Admin)."""
+    m = _CONNECTION_STATE.match(text.strip())
+    assert m is not None  # the pattern matches any text
+    return PeerState(m["state"], m["peer"] or "OK")
+
+
+def states_from_detail(detail: Mapping[str, Any]) -> dict[IPv4Address, PeerState]:
+    """peer -> raw state from NAPALM get_bgp_neighbors_detail (`{vrf: {remote_as: [peer]}}`)."""
+    vrf = detail.get("global", {})
+    if not isinstance(vrf, dict):
+        raise ParseError("get_bgp_neighbors_detail", "global is not an object", str(detail))
+    out: dict[IPv4Address, PeerState] = {}
+    for peers in vrf.values():
+        for peer in peers if isinstance(peers, list) else ():
+            try:
+                out[IPv4Address(peer["remote_address"])] = parse_connection_state(
+                    str(peer["connection_state"])
+                )
+            except (KeyError, TypeError, ValueError, AddressValueError) as exc:
+                raise ParseError("get_bgp_neighbors_detail", repr(exc), str(peer)) from exc
+    return out
 
 
 def sessions_from_napalm(
-    neighbors: Mapping[str, Any], raw: Mapping[IPv4Address, FrrPeerState]
+    neighbors: Mapping[str, Any], raw: Mapping[IPv4Address, PeerState]
 ) -> tuple[BgpSession, ...]:
-    """NAPALM get_bgp_neighbors (global VRF) merged with FRR's raw state per peer."""
+    """NAPALM get_bgp_neighbors (global VRF) with FRR's raw state per peer added."""
     vrf = neighbors.get("global", {})
     peers = vrf.get("peers", {}) if isinstance(vrf, dict) else {}
     if not isinstance(peers, dict):
         raise ParseError("get_bgp_neighbors", "global.peers is not an object", str(neighbors))
-    sessions: dict[IPv4Address, BgpSession] = {}
+    sessions = []
     for addr, peer in peers.items():
         try:
             ip = IPv4Address(addr)
             frr = raw.get(ip)
-            received: int | None = frr.received if frr else None
-            af = peer.get("address_family", {}).get("ipv4", {})
-            if isinstance(af.get("received_prefixes"), int) and af["received_prefixes"] >= 0:
-                received = int(af["received_prefixes"])
-            sessions[ip] = BgpSession(
-                peer=ip,
-                local_as=int(peer["local_as"]),
-                remote_as=int(peer["remote_as"]),
-                is_up=bool(peer["is_up"]),
-                is_enabled=bool(peer.get("is_enabled", True)),
-                description=str(peer.get("description", "")),
-                received_prefixes=received,
-                state=frr.state if frr else None,
-                peer_state=frr.peer_state if frr else None,
+            received = peer.get("address_family", {}).get("ipv4", {}).get("received_prefixes")
+            sessions.append(
+                BgpSession(
+                    peer=ip,
+                    local_as=int(peer["local_as"]),
+                    remote_as=int(peer["remote_as"]),
+                    is_up=bool(peer["is_up"]),
+                    is_enabled=bool(peer.get("is_enabled", True)),
+                    description=str(peer.get("description", "")),
+                    received_prefixes=received
+                    if isinstance(received, int) and received >= 0
+                    else None,
+                    state=frr.state if frr else None,
+                    peer_state=frr.peer_state if frr else None,
+                )
             )
         except (KeyError, TypeError, ValueError, AddressValueError) as exc:
             raise ParseError("get_bgp_neighbors", f"peer {addr}: {exc!r}", str(peer)) from exc
-    for ip, frr in raw.items():  # a peer FRR knows and the getter missed still counts
-        if ip not in sessions:
-            sessions[ip] = BgpSession(
-                peer=ip,
-                local_as=frr.local_as,
-                remote_as=frr.remote_as,
-                is_up=frr.state == "Established",
-                is_enabled="Admin" not in frr.state,
-                description="",
-                received_prefixes=frr.received,
-                state=frr.state,
-                peer_state=frr.peer_state,
-            )
-    return tuple(sorted(sessions.values(), key=lambda s: s.peer))
+    return tuple(sorted(sessions, key=lambda s: s.peer))
 
 
 def routes_from_napalm(route_to: Mapping[str, Any]) -> tuple[Route, ...]:
-    """NAPALM get_route_to: one entry per next hop.
-
-    `current_active` is read as "BGP selected this path" (best or multipath) and
-    `selected_next_hop` as "this next hop is installed in the kernel FIB".
+    """NAPALM get_route_to as the bgplb_vyos driver fills it: one entry per next hop of the
+    route zebra holds (so only next hops BGP selected), `protocol_attributes.multipath`/`best`
+    from bgpd, `selected_next_hop` = the next hop is in the kernel FIB, `current_active` = the
+    route is selected and installed.
     """
     routes = []
     for prefix, entries in route_to.items():
@@ -149,8 +132,8 @@ def routes_from_napalm(route_to: Mapping[str, Any]) -> tuple[Route, ...]:
                 RoutePath(
                     next_hop=IPv4Address(e["next_hop"]),
                     protocol=str(e.get("protocol", "")).lower(),
-                    active=bool(e["current_active"]),
-                    fib=bool(e["selected_next_hop"]),
+                    active=_bgp_selected(e),
+                    fib=bool(e["selected_next_hop"]) and bool(e["current_active"]),
                     remote_as=_remote_as(e),
                 )
                 for e in entries
@@ -160,6 +143,13 @@ def routes_from_napalm(route_to: Mapping[str, Any]) -> tuple[Route, ...]:
             raise ParseError("get_route_to", f"prefix {prefix}: {exc!r}", str(entries)) from exc
         routes.append(Route(prefix=net, paths=paths))
     return tuple(sorted(routes, key=lambda r: r.prefix))
+
+
+def _bgp_selected(entry: Mapping[str, Any]) -> bool:
+    attrs = entry.get("protocol_attributes") or {}
+    if "multipath" in attrs or "best" in attrs:
+        return bool(attrs.get("multipath")) or bool(attrs.get("best"))
+    return True  # zebra only holds next hops BGP selected
 
 
 def _remote_as(entry: Mapping[str, Any]) -> int | None:
@@ -233,23 +223,24 @@ def parse_flow(spec: FlowSpec, text: str) -> FlowAnswer:
 def router_observation(
     host: str,
     neighbors: Mapping[str, Any],
+    detail: Mapping[str, Any],
     routes_by_pool: Mapping[IPv4Network, Mapping[str, Any]],
     cli: Mapping[str, str],
     flows: Sequence[FlowSpec],
 ) -> RouterObservation:
     """Everything the router task gathered, read and cross-checked in one place."""
-    for command in (CONFIG_COMMAND, SUMMARY_COMMAND):
-        if command not in cli:
-            raise ParseError(command, "the cli() answer has no output for it")
-    local_as, raw = parse_frr_summary(cli[SUMMARY_COMMAND])
+    if CONFIG_COMMAND not in cli:
+        raise ParseError(CONFIG_COMMAND, "the cli() answer has no output for it")
     routes: dict[IPv4Network, Route] = {}
     for answer in routes_by_pool.values():
         for route in routes_from_napalm(answer):
             routes[route.prefix] = route
+    sessions = sessions_from_napalm(neighbors, states_from_detail(detail))
+    local = {s.local_as for s in sessions}
     return RouterObservation(
         host=host,
-        local_as=local_as,
-        sessions=sessions_from_napalm(neighbors, raw),
+        local_as=local.pop() if len(local) == 1 else None,
+        sessions=sessions,
         pools_queried=tuple(routes_by_pool),
         routes=tuple(sorted(routes.values(), key=lambda r: r.prefix)),
         config=parse_config(cli[CONFIG_COMMAND]),

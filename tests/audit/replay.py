@@ -61,6 +61,10 @@ class FakeDevice:
         self.calls.append("get_bgp_neighbors")
         return dict(self.doc["get_bgp_neighbors"])
 
+    def get_bgp_neighbors_detail(self, neighbor_address: str = "") -> dict[str, Any]:
+        self.calls.append("get_bgp_neighbors_detail")
+        return dict(self.doc["get_bgp_neighbors_detail"])
+
     def get_route_to(
         self, destination: str = "", protocol: str = "", longer: bool = False
     ) -> dict[str, Any]:

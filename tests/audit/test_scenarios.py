@@ -7,7 +7,8 @@ import pytest
 from bgplb.audit.findings import Severity
 from bgplb.audit.outcome import evaluate
 from tasks.audit_router import gather_router
-from tests.audit import replay
+
+from . import replay
 
 SCENARIOS = replay.scenario_names()
 
@@ -50,9 +51,12 @@ def test_router_round_trips_are_constant(name: str) -> None:
     device = replay.FakeDevice(doc)
     site = replay.site_for(name)
     gather_router(device, site, "vyos", doc["flows_per_destination"])
-    assert device.calls[0] == "get_bgp_neighbors"
-    assert device.calls[1] == "get_route_to 198.18.100.0/24 bgp longer=True"
-    assert len(device.calls) == 3 and device.calls[2].startswith("cli x")
+    assert device.calls[:3] == [
+        "get_bgp_neighbors",
+        "get_bgp_neighbors_detail",
+        "get_route_to 198.18.100.0/24 bgp longer=True",
+    ]
+    assert len(device.calls) == 4 and device.calls[3].startswith("cli x")
 
 
 def test_healthy_is_the_write_up_three_way_ecmp() -> None:

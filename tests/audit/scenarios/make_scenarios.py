@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,11 +23,16 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
-SHARED = REPO.parent / "shared" / "fixtures" / "frr-8.4"
 DRIVER_CAPTURES = REPO / "tests" / "fixtures" / "driver" / "captures" / "peers3"
 sys.path.insert(0, str(REPO))
 
 from bgplb.audit.parse_router import FlowSpec, plan_flows  # noqa: E402
+from napalm_bgplb_vyos.parse_bgp_neighbors import (  # noqa: E402
+    parse_bgp_neighbors,
+    parse_bgp_neighbors_detail,
+    summary_as_numbers,
+)
+from napalm_bgplb_vyos.parse_route import parse_route_to  # noqa: E402
 
 # FRR capture addresses -> the twin inventory's (inventory/lab/hosts.yaml)
 ADDRESS_MAP = {
@@ -34,10 +40,13 @@ ADDRESS_MAP = {
     "198.18.30.11": "198.18.30.50",
     "198.18.30.12": "198.18.30.60",
     "198.18.30.13": "198.18.30.61",
+    "dcr-eth1": "eth1",
+    "drvcap-r": "vyos",
+    "drvcap-node1": "master01",
+    "drvcap-node2": "worker01",
+    "drvcap-node3": "worker02",
 }
 NODES = {"master01": "198.18.30.50", "worker01": "198.18.30.60", "worker02": "198.18.30.61"}
-HOSTNAMES = {"fz-node1": "master01", "fz-node2": "worker01", "fz-node3": "worker02"}
-HOSTNAMES |= {"drvcap-node1": "master01", "drvcap-node2": "worker01", "drvcap-node3": "worker02"}
 CLIENTS = [IPv4Address("198.18.123.5"), IPv4Address("198.18.123.23"), IPv4Address("198.18.123.29")]
 LB_IP = "198.18.100.10"
 POOL = "198.18.100.0/24"
@@ -47,95 +56,84 @@ EXCLUDE = "node.kubernetes.io/exclude-from-external-load-balancers"
 # ---------------------------------------------------------------- router side
 
 
-def _map_text(text: str) -> str:
-    for old, new in sorted(ADDRESS_MAP.items(), key=lambda kv: -len(kv[0])):
-        text = text.replace(f'"{old}"', f'"{new}"')
-    for old, new in HOSTNAMES.items():
-        text = text.replace(f'"{old}"', f'"{new}"')
-    return text
+def capture(name: str) -> Any:
+    """A verbatim FRR 8.4.4 capture of the driver's, addresses and names mapped to the twin."""
+    text = (DRIVER_CAPTURES / name).read_text()
+    for old, new in ADDRESS_MAP.items():
+        text = re.sub(rf'"{re.escape(old)}([/"])', rf'"{new}\1', text)
+    return json.loads(text)
 
 
-def frr_summary(source: Path, overrides: dict[str, dict[str, Any]] | None = None) -> str:
-    """A verbatim FRR summary capture, addresses mapped, limited to the three node peers."""
-    doc = json.loads(_map_text(source.read_text()))
-    af = doc["ipv4Unicast"]
-    af["peers"] = {k: v for k, v in af["peers"].items() if k in NODES.values()}
-    for addr, fields in (overrides or {}).items():
-        af["peers"][addr].update(fields)
-    return json.dumps(doc, indent=2)
+def only_nodes(doc: dict[str, Any]) -> dict[str, Any]:
+    """Keep the three node peers (the captures also hold .204-.206 and 198.19.99.99)."""
+    return {k: v for k, v in doc.items() if k in NODES.values()}
+
+
+def bgp_state(summary: Any, neighbors: Any, fields: dict[str, dict[str, Any]]) -> None:
+    """Edit a peer in both the summary and the neighbors capture (e.g. a node gone down)."""
+    for addr, changes in fields.items():
+        summary["ipv4Unicast"]["peers"][addr].update(changes.get("summary", {}))
+        neighbors[addr].update(changes.get("neighbors", {}))
 
 
 DOWN = {
-    "state": "Active",
-    "peerState": "OK",
-    "pfxRcd": 0,
-    "pfxSnt": 0,
-    "peerUptime": "00:02:11",
-    "peerUptimeMsec": 131000,
-    "connectionsEstablished": 1,
-    "connectionsDropped": 1,
+    "summary": {
+        "state": "Active",
+        "peerState": "OK",
+        "pfxRcd": 0,
+        "pfxSnt": 0,
+        "peerUptime": "never",
+        "peerUptimeMsec": 0,
+    },
+    "neighbors": {"bgpState": "Active"},
 }
 
 
-def napalm_neighbors(summary_text: str) -> dict[str, Any]:
-    """get_bgp_neighbors as the driver is to build it from the same summary."""
-    af = json.loads(summary_text)["ipv4Unicast"]
-    peers = {}
-    for addr, p in af["peers"].items():
-        peers[addr] = {
-            "local_as": p["localAs"],
-            "remote_as": p["remoteAs"],
-            "remote_id": addr if p["state"] == "Established" else "0.0.0.0",
-            "is_up": p["state"] == "Established",
-            "is_enabled": p["peerState"] != "Admin",
-            "description": p.get("desc", ""),
-            "uptime": p["peerUptimeMsec"] // 1000 if p["state"] == "Established" else -1,
-            "address_family": {
-                "ipv4": {
-                    "received_prefixes": p["pfxRcd"],
-                    "accepted_prefixes": p["pfxRcd"],
-                    "sent_prefixes": p["pfxSnt"],
-                }
-            },
-        }
-    return {"global": {"router_id": af["routerId"], "peers": peers}}
+def route_captures(
+    announcers: list[str], fib: list[str] | None = None, keep_20: bool = False
+) -> tuple[Any, Any]:
+    """zebra and bgpd captures of the pool, limited to the paths from `announcers`.
 
-
-def napalm_route(paths: list[tuple[str, bool, bool]]) -> dict[str, Any]:
-    """get_route_to(POOL, protocol='bgp', longer=True) for LB_IP: one entry per next hop.
-
-    Each path: (next hop, BGP selected it, installed in the FIB). Field values follow the
-    FRR 8.4 capture ../shared/fixtures/frr-8.4/router_route.json (distance 20, weight 1).
+    `fib`: next hops installed (default: all of announcers). The capture's second prefix,
+    198.18.100.20/32 (announced by master01 only), is dropped unless keep_20.
     """
-    if not paths:
-        return {}
-    entries = [
-        {
-            "protocol": "BGP",
-            "current_active": active,
-            "last_active": active,
-            "age": 4,
-            "next_hop": nh,
-            "outgoing_interface": "eth1",
-            "selected_next_hop": fib,
-            "preference": 20,
-            "inactive_reason": "" if active else "not selected by multipath",
-            "routing_table": "default",
-            "protocol_attributes": {
-                "local_as": 64501,
-                "remote_as": 64500,
-                "peer_id": nh,
-                "as_path": "64500",
-                "communities": [],
-                "local_preference": 100,
-                "preference2": 0,
-                "metric": 0,
-                "metric2": 0,
-            },
-        }
-        for nh, active, fib in paths
-    ]
-    return {f"{LB_IP}/32": entries}
+    fib = announcers if fib is None else fib
+    zebra, bgp = capture("route_pool_longer.json"), capture("bgp_pool_longer_detail.json")
+    if not keep_20:
+        zebra.pop("198.18.100.20/32")
+        bgp["routes"].pop("198.18.100.20/32")
+    if not announcers:
+        return {}, {}
+    route = zebra[f"{LB_IP}/32"][0]
+    route["nexthops"] = [h for h in route["nexthops"] if h["ip"] in fib]
+    route["internalNextHopNum"] = route["internalNextHopActiveNum"] = len(route["nexthops"])
+    entry = bgp["routes"][f"{LB_IP}/32"]
+    header, paths = entry[0], entry[1:]
+    paths = [p for p in paths if p["peer"]["peerId"] in announcers]
+    if not any("bestpath" in p for p in paths):
+        paths[-1]["bestpath"] = {"overall": True, "selectionReason": "Older Path"}
+    for p in paths:
+        if p["peer"]["peerId"] not in fib:
+            p.pop("multipath", None)  # received, valid, not selected
+    bgp["routes"][f"{LB_IP}/32"] = [header, *paths]
+    return zebra, bgp
+
+
+def napalm_router(
+    summary: Any, neighbors: Any, zebra: Any, bgp: Any
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The three getters' answers, produced by the driver's own parsers."""
+    local_as, remote_as = summary_as_numbers(summary)
+    route_to = (
+        parse_route_to(zebra, bgp, protocol="bgp", local_as=local_as, remote_as_by_peer=remote_as)
+        if zebra
+        else {}
+    )
+    return (
+        parse_bgp_neighbors(summary, neighbors),
+        parse_bgp_neighbors_detail(summary, neighbors),
+        route_to,
+    )
 
 
 def config_commands(maximum_paths: int = 8, layer4: bool = True) -> str:
@@ -217,22 +215,30 @@ def _ask(ns: str, flow: FlowSpec) -> str:
 
 
 def router_json(
-    summary: str,
-    paths: list[tuple[str, bool, bool]],
+    announcers: list[str],
+    fib: list[str] | None = None,
+    peers: dict[str, dict[str, Any]] | None = None,
+    policy: bool = False,
+    keep_20: bool = False,
     maximum_paths: int = 8,
     layer4: bool = True,
 ) -> dict[str, Any]:
-    fib = [nh for nh, _, in_fib in paths if in_fib]
-    cli = {
-        "show configuration commands": config_commands(maximum_paths, layer4),
-        "vtysh -c 'show ip bgp summary json'": summary,
-    }
-    cli |= flow_answers(fib, 1 if layer4 else 0)
+    prefix = "policy_" if policy else ""
+    summary = capture(f"{prefix}summary.json")
+    summary["ipv4Unicast"]["peers"] = only_nodes(summary["ipv4Unicast"]["peers"])
+    neighbors = only_nodes(capture(f"{prefix}neighbors.json"))
+    bgp_state(summary, neighbors, peers or {})
+    zebra, bgp = route_captures(announcers, fib, keep_20)
+    napalm, detail, route_to = napalm_router(summary, neighbors, zebra, bgp)
+    installed = fib if fib is not None else announcers
+    cli = {"show configuration commands": config_commands(maximum_paths, layer4)}
+    cli |= flow_answers(installed, 1 if layer4 else 0)
     return {
         "host": "vyos",
         "flows_per_destination": FLOWS_PER_DESTINATION,
-        "get_bgp_neighbors": napalm_neighbors(summary),
-        "get_route_to": {POOL: napalm_route(paths)},
+        "get_bgp_neighbors": napalm,
+        "get_bgp_neighbors_detail": detail,
+        "get_route_to": {POOL: route_to},
         "cli": cli,
     }
 
@@ -457,15 +463,13 @@ def write(name: str, files: dict[str, Any]) -> None:
 def main() -> None:
     if os.geteuid() != 0:
         sys.exit("needs root (the flows are asked of a kernel in a network namespace)")
-    healthy_summary = frr_summary(SHARED / "router_bgp_summary.json")
-    all_three = [(a, True, True) for a in NODES.values()]
-    workers = [(NODES["worker01"], True, True), (NODES["worker02"], True, True)]
     m, w1, w2 = NODES.values()
-
+    everyone = [m, w1, w2]
+    no_prefix = {"summary": {"pfxRcd": 0}}
     write(
         "healthy",
         {
-            "router.json": router_json(healthy_summary, all_three),
+            "router.json": router_json(everyone),
             "cluster.json": cluster_json(),
             "probe.json": {
                 "requests": 30,
@@ -478,15 +482,14 @@ def main() -> None:
     write(
         "master_included_0_9",
         {
-            "router.json": router_json(healthy_summary, all_three),
+            "router.json": router_json(everyone),
             "cluster.json": cluster_json("0.9.6"),
         },
     )
-    no_master_prefix = frr_summary(SHARED / "router_bgp_summary.json", {m: {"pfxRcd": 0}})
     write(
         "master_excluded_0_14",
         {
-            "router.json": router_json(no_master_prefix, workers),
+            "router.json": router_json([w1, w2], peers={m: no_prefix}),
             "cluster.json": cluster_json("0.14.9"),
             "site.json": {"metallb_version": "0.14.9"},
         },
@@ -494,60 +497,47 @@ def main() -> None:
     write(
         "node_down",
         {
-            "router.json": router_json(
-                frr_summary(SHARED / "router_bgp_summary.json", {w2: DOWN}),
-                [(m, True, True), (w1, True, True)],
-            ),
+            "router.json": router_json([m, w1], peers={w2: DOWN}),
             "cluster.json": cluster_json(down="worker02"),
         },
     )
     write(
         "maximum_paths_1",
         {
-            "router.json": router_json(
-                healthy_summary,
-                [(m, True, True), (w1, False, False), (w2, False, False)],
-                maximum_paths=1,
-            ),
+            "router.json": router_json(everyone, fib=[m], maximum_paths=1),
             "cluster.json": cluster_json(),
         },
     )
     write(
         "local_policy",
         {
-            "router.json": router_json(
-                frr_summary(
-                    SHARED / "router_bgp_summary.json", {m: {"pfxRcd": 0}, w2: {"pfxRcd": 0}}
-                ),
-                [(w1, True, True)],
-            ),
+            "router.json": router_json([w1], peers={m: no_prefix, w2: no_prefix}),
             "cluster.json": cluster_json(policy="Local"),
         },
     )
     write(
         "stale_route",
         {
-            "router.json": router_json(healthy_summary, all_three),
+            "router.json": router_json(everyone, keep_20=True),
             "cluster.json": cluster_json(service=False),
         },
     )
     write(
         "policy_state",
         {
-            "router.json": router_json(frr_summary(DRIVER_CAPTURES / "policy_summary.json"), []),
+            "router.json": router_json([], policy=True),
             "cluster.json": cluster_json(),
         },
     )
     write(
         "layer3_hashing",
         {
-            "router.json": router_json(healthy_summary, all_three, layer4=False),
+            "router.json": router_json(everyone, layer4=False),
             "cluster.json": cluster_json(),
             "probe.json": {
                 "requests": 30,
                 "outputs": {
-                    c: {f"{LB_IP}:80": probe_output([n])}
-                    for c, n in (("c01", "worker01"), ("c02", "worker01"), ("c03", "worker01"))
+                    c: {f"{LB_IP}:80": probe_output(["worker01"])} for c in ("c01", "c02", "c03")
                 },
             },
         },
