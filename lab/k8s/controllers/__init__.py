@@ -1,0 +1,1 @@
+"""The control loops that run inside the emulated API server process."""

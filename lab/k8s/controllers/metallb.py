@@ -1,0 +1,323 @@
+"""Emulated MetalLB: it runs only as its applied manifests say, in the dialect of its version.
+
+controller: assigns LoadBalancer addresses from the pools (honouring spec.loadBalancerIP, and
+  from 0.13 the annotation metallb.universe.tf/loadBalancerIPs), creates the memberlist secret
+  from 0.10.
+speakers: one per running speaker pod; peer with the configured peers whose nodeSelectors pick
+  the node; announce a service's address when its pool is advertised on the node, the node is
+  not excluded (label node.kubernetes.io/exclude-from-external-load-balancers, from 0.14.2,
+  unless --ignore-exclude-lb), and it has a ready endpoint (on this node for
+  externalTrafficPolicy Local, anywhere for Cluster). Differences go to the Announcer.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+from ipaddress import IPv4Address
+from pathlib import Path
+
+from bgplb.errors import BgplbError
+from lab.k8s.controllers.base import (
+    DAEMONSETS,
+    DEPLOYMENTS,
+    ENDPOINTS,
+    NODES,
+    PODS,
+    SECRETS,
+    SERVICES,
+    World,
+    create,
+    owned_by,
+    record_event,
+    replace_field,
+)
+from lab.k8s.controllers.workloads import pod_ready
+from lab.k8s.metallb_config import NAMESPACE, MetallbConfig, read_config
+from lab.k8s.store import JsonObj, meta
+
+log = logging.getLogger("lab.k8s.metallb")
+IPS_ANNOTATION = "metallb.universe.tf/loadBalancerIPs"
+POOL_ANNOTATION = "metallb.universe.tf/address-pool"
+ALLOCATED_ANNOTATION = "metallb.universe.tf/ip-allocated-from-pool"
+EXCLUDE_LB = "node.kubernetes.io/exclude-from-external-load-balancers"
+STATE_FILE = "metallb-speakers.json"
+_TAG = re.compile(r":v?(\d+)\.(\d+)\.(\d+)")
+Version = tuple[int, int, int]
+
+
+def image_version(workload: JsonObj | None) -> Version | None:
+    if workload is None:
+        return None
+    for c in workload["spec"]["template"]["spec"].get("containers") or []:
+        m = _TAG.search(str(c.get("image", "")))
+        if m and "metallb" in str(c.get("image", "")):
+            return (int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    return None
+
+
+def _running_pods(world: World, owner: JsonObj) -> list[JsonObj]:
+    return [
+        p
+        for p in world.store.list(PODS, NAMESPACE)
+        if owned_by(p, meta(owner)["uid"]) and pod_ready(p)
+    ]
+
+
+def _controller_pods(world: World, dep: JsonObj) -> list[JsonObj]:
+    out = []
+    for rs in world.store.list(("apps", "replicasets"), NAMESPACE):
+        if owned_by(rs, meta(dep)["uid"]):
+            out += _running_pods(world, rs)
+    return out
+
+
+# ---- controller --------------------------------------------------------------------------
+
+
+def _ensure_memberlist(world: World) -> None:
+    if world.store.get(SECRETS, NAMESPACE, "memberlist") is None:
+        key = base64.b64encode(base64.b64encode(secrets.token_bytes(128))).decode()
+        create(
+            world,
+            "",
+            "Secret",
+            {
+                "metadata": {"name": "memberlist", "namespace": NAMESPACE},
+                "data": {"secretkey": key},
+            },
+            "controller",
+        )
+
+
+def _requested(svc: JsonObj, version: Version) -> list[IPv4Address] | str:
+    """Requested addresses, or the text of why the request is unusable."""
+    ann = (meta(svc).get("annotations") or {}).get(IPS_ANNOTATION)
+    texts = []
+    if ann and version >= (0, 13, 0):
+        texts = [t.strip() for t in ann.split(",") if t.strip()]
+    elif svc["spec"].get("loadBalancerIP"):
+        texts = [svc["spec"]["loadBalancerIP"]]
+    try:
+        return [IPv4Address(t) for t in texts]
+    except ValueError:
+        return f"invalid IP in {texts}"
+
+
+def _current_ip(svc: JsonObj) -> IPv4Address | None:
+    ingress = ((svc.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
+    try:
+        return IPv4Address(ingress[0]["ip"]) if ingress else None
+    except (KeyError, ValueError):
+        return None
+
+
+def _allocate(
+    svc: JsonObj, cfg: MetallbConfig, used: dict[IPv4Address, str], version: Version
+) -> tuple[IPv4Address | None, str]:
+    key = f"{meta(svc)['namespace']}/{meta(svc)['name']}"
+    wanted_pool = (meta(svc).get("annotations") or {}).get(POOL_ANNOTATION)
+    req = _requested(svc, version)
+    if isinstance(req, str):
+        return None, req
+    current = _current_ip(svc)
+    if req:
+        ip = req[0]
+        pool = cfg.pool_of(ip)
+        if pool is None:
+            return None, f'["{ip}"] is not allowed in config'
+        if wanted_pool and pool.name != wanted_pool:
+            return None, f'["{ip}"] is not allowed in pool "{wanted_pool}"'
+        if used.get(ip, key) != key:
+            return None, f'["{ip}"] is already in use by {used[ip]}'
+        return ip, pool.name
+    if current is not None and used.get(current, key) == key:
+        pool = cfg.pool_of(current)
+        if pool is not None and (not wanted_pool or pool.name == wanted_pool):
+            return current, pool.name
+    pools = [cfg.pool(wanted_pool)] if wanted_pool else [p for p in cfg.pools if p.auto_assign]
+    if wanted_pool and pools[0] is None:
+        return None, f'unknown pool "{wanted_pool}"'
+    for pool in pools:
+        assert pool is not None
+        for ip in pool.addresses():
+            if ip not in used:
+                return ip, pool.name
+    return None, "no available IPs"
+
+
+def run_controller(world: World, version: Version, cfg: MetallbConfig) -> None:
+    if version >= (0, 10, 0):
+        _ensure_memberlist(world)
+    services = sorted(
+        (s for s in world.store.list(SERVICES) if s["spec"].get("type") == "LoadBalancer"),
+        key=lambda s: (meta(s).get("creationTimestamp", ""), meta(s)["namespace"], meta(s)["name"]),
+    )
+    used: dict[IPv4Address, str] = {}
+    for svc in services:
+        ip = _current_ip(svc)
+        if ip is not None and cfg.pool_of(ip) is not None:
+            used.setdefault(ip, f"{meta(svc)['namespace']}/{meta(svc)['name']}")
+    for svc in services:
+        key = f"{meta(svc)['namespace']}/{meta(svc)['name']}"
+        if used.get(_current_ip(svc) or IPv4Address(0)) == key:
+            del used[_current_ip(svc)]  # type: ignore[arg-type]
+        ip, detail = _allocate(svc, cfg, used, version)
+        ingress = [{"ip": str(ip)}] if ip else []
+        new_status = {
+            **(svc.get("status") or {}),
+            "loadBalancer": {"ingress": ingress} if ingress else {},
+        }
+        if ip is None:
+            record_event(
+                world,
+                {**svc, "apiVersion": "v1", "kind": "Service"},
+                "Warning",
+                "AllocationFailed",
+                f'Failed to allocate IP for "{key}": {detail}',
+                "metallb-controller",
+            )
+        else:
+            used[ip] = key
+        if new_status != svc.get("status"):
+            svc = replace_field(world, SERVICES, svc, "status", new_status)
+            if ip is not None:
+                record_event(
+                    world,
+                    {**svc, "apiVersion": "v1", "kind": "Service"},
+                    "Normal",
+                    "IPAllocated",
+                    f'Assigned IP ["{ip}"]',
+                    "metallb-controller",
+                )
+        if version >= (0, 13, 0):
+            ann = dict(meta(svc).get("annotations") or {})
+            if ip is not None and ann.get(ALLOCATED_ANNOTATION) != detail:
+                ann[ALLOCATED_ANNOTATION] = detail
+            elif ip is None:
+                ann.pop(ALLOCATED_ANNOTATION, None)
+            if ann != (meta(svc).get("annotations") or {}):
+                world.store.update(SERVICES, {**svc, "metadata": {**meta(svc), "annotations": ann}})
+    for svc in world.store.list(SERVICES):
+        if svc["spec"].get("type") != "LoadBalancer" and _current_ip(svc) is not None:
+            replace_field(world, SERVICES, svc, "status", {**svc["status"], "loadBalancer": {}})
+
+
+# ---- speakers ----------------------------------------------------------------------------
+
+
+PeerKey = tuple[str, str, int, int]  # node, peer address, peer ASN, my ASN
+Announcement = tuple[str, str]  # node, address
+
+
+@dataclass
+class SpeakerState:
+    path: Path
+    peers: set[PeerKey]
+    announced: set[Announcement]
+
+    @classmethod
+    def load(cls, path: Path) -> SpeakerState:
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            data = {}
+        return cls(
+            path,
+            {(str(a), str(b), int(c), int(d)) for a, b, c, d in data.get("peers", [])},
+            {(str(a), str(b)) for a, b in data.get("announced", [])},
+        )
+
+    def save(self) -> None:
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(
+            json.dumps({"peers": sorted(self.peers), "announced": sorted(self.announced)})
+        )
+        tmp.replace(self.path)
+
+
+def _ready_endpoint_nodes(world: World, svc: JsonObj) -> set[str]:
+    ep = world.store.get(ENDPOINTS, meta(svc)["namespace"], meta(svc)["name"])
+    return {
+        str(a.get("nodeName"))
+        for s in (ep or {}).get("subsets") or []
+        for a in s.get("addresses") or []
+    }
+
+
+def desired(
+    world: World, ds: JsonObj, version: Version, cfg: MetallbConfig
+) -> tuple[set[PeerKey], set[Announcement]]:
+    args = [
+        a
+        for c in ds["spec"]["template"]["spec"].get("containers") or []
+        for a in c.get("args") or []
+    ]
+    honour_exclude = version >= (0, 14, 2) and "--ignore-exclude-lb" not in args
+    nodes = {n["metadata"]["name"]: n for n in world.store.list(NODES)}
+    speaker_nodes = sorted({p["spec"]["nodeName"] for p in _running_pods(world, ds)} & set(nodes))
+    peers: set[PeerKey] = set()
+    announced: set[Announcement] = set()
+    lb_services = [s for s in world.store.list(SERVICES) if s["spec"].get("type") == "LoadBalancer"]
+    for name in speaker_nodes:
+        labels = nodes[name]["metadata"].get("labels") or {}
+        mine = {(name, str(p.address), p.asn, p.my_asn) for p in cfg.peers if p.selects(labels)}
+        peers |= mine
+        if not mine or (honour_exclude and EXCLUDE_LB in labels):
+            continue
+        for svc in lb_services:
+            ip = _current_ip(svc)
+            pool = cfg.pool_of(ip) if ip else None
+            if ip is None or pool is None or not cfg.advertised_on(pool.name, labels):
+                continue
+            ready_nodes = _ready_endpoint_nodes(world, svc)
+            local = svc["spec"].get("externalTrafficPolicy") == "Local"
+            if (local and name in ready_nodes) or (not local and ready_nodes):
+                announced.add((name, str(ip)))
+    return peers, announced
+
+
+def run_speakers(
+    world: World, ds: JsonObj | None, version: Version | None, cfg: MetallbConfig
+) -> None:
+    state = SpeakerState.load(world.state_dir / STATE_FILE)
+    if ds is None or version is None:
+        want_peers: set[PeerKey] = set()
+        want: set[Announcement] = set()
+    else:
+        want_peers, want = desired(world, ds, version, cfg)
+    a = world.announcer
+    try:
+        for node, ip in sorted(state.announced - want):
+            a.withdraw(node, IPv4Address(ip))
+            state.announced.discard((node, ip))
+        for key in sorted(state.peers - want_peers):
+            a.unpeer(key[0], IPv4Address(key[1]))
+            state.peers.discard(key)
+        for key in sorted(want_peers - state.peers):
+            a.peer(key[0], IPv4Address(key[1]), key[2], key[3])
+            state.peers.add(key)
+        for node, ip in sorted(want - state.announced):
+            a.announce(node, IPv4Address(ip))
+            state.announced.add((node, ip))
+    except (BgplbError, OSError) as exc:
+        log.warning("speaker update failed (retried on the next pass): %s", exc)
+    finally:
+        state.save()
+
+
+def metallb(world: World) -> None:
+    dep = world.store.get(DEPLOYMENTS, NAMESPACE, "controller")
+    ds = world.store.get(DAEMONSETS, NAMESPACE, "speaker")
+    c_version = image_version(dep)
+    s_version = image_version(ds)
+    if dep is not None and c_version is not None and _controller_pods(world, dep):
+        run_controller(world, c_version, read_config(world.store, c_version))
+    if ds is not None and s_version is not None:
+        run_speakers(world, ds, s_version, read_config(world.store, s_version))
+    else:
+        run_speakers(world, None, None, MetallbConfig())

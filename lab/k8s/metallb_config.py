@@ -1,0 +1,204 @@
+"""MetalLB's configuration read from the store, in either dialect, as one typed model.
+
+0.9-0.12: ConfigMap `metallb-system/config`, key `config` (peers, address-pools, avoid-buggy-ips).
+0.13+:    IPAddressPool, BGPAdvertisement and BGPPeer (v1beta1 or v1beta2) objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address, IPv4Network
+from typing import Any
+
+import yaml
+
+from lab.k8s.selectors import Matcher, selector_object_matcher
+from lab.k8s.store import Store
+
+NAMESPACE = "metallb-system"
+Range = tuple[IPv4Address, IPv4Address]
+
+
+def parse_address_range(text: str) -> Range | None:
+    text = text.strip()
+    try:
+        if "-" in text:
+            lo, hi = (IPv4Address(p.strip()) for p in text.split("-", 1))
+            return (lo, hi) if lo <= hi else None
+        net = IPv4Network(text, strict=False)
+    except ValueError:
+        return None
+    return (net.network_address, net.broadcast_address)
+
+
+@dataclass(frozen=True)
+class Pool:
+    name: str
+    ranges: tuple[Range, ...]
+    avoid_buggy_ips: bool = False
+    auto_assign: bool = True
+    protocol: str = "bgp"
+
+    def contains(self, ip: IPv4Address) -> bool:
+        return any(lo <= ip <= hi for lo, hi in self.ranges) and not (
+            self.avoid_buggy_ips and ip.packed[-1] in (0, 255)
+        )
+
+    def addresses(self) -> Iterator[IPv4Address]:
+        for lo, hi in self.ranges:
+            for n in range(int(lo), int(hi) + 1):
+                ip = IPv4Address(n)
+                if self.contains(ip):
+                    yield ip
+
+
+@dataclass(frozen=True)
+class Peer:
+    name: str
+    address: IPv4Address
+    asn: int
+    my_asn: int
+    node_selectors: tuple[Matcher, ...] = ()
+
+    def selects(self, labels: Mapping[str, str]) -> bool:
+        return not self.node_selectors or any(m(labels) for m in self.node_selectors)
+
+
+@dataclass(frozen=True)
+class Advertisement:
+    name: str
+    pools: tuple[str, ...] = ()
+    pool_selectors: tuple[Matcher, ...] = ()
+    node_selectors: tuple[Matcher, ...] = ()
+
+    def covers(self, pool: str, pool_labels: Mapping[str, str]) -> bool:
+        if not self.pools and not self.pool_selectors:
+            return True
+        return pool in self.pools or any(m(pool_labels) for m in self.pool_selectors)
+
+    def selects(self, labels: Mapping[str, str]) -> bool:
+        return not self.node_selectors or any(m(labels) for m in self.node_selectors)
+
+
+@dataclass(frozen=True)
+class MetallbConfig:
+    pools: tuple[Pool, ...] = ()
+    peers: tuple[Peer, ...] = ()
+    # None: 0.9 dialect, every bgp pool is advertised by every peering node
+    advertisements: tuple[Advertisement, ...] | None = None
+    pool_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    errors: tuple[str, ...] = ()
+
+    def pool(self, name: str) -> Pool | None:
+        return next((p for p in self.pools if p.name == name), None)
+
+    def pool_of(self, ip: IPv4Address) -> Pool | None:
+        return next((p for p in self.pools if p.contains(ip)), None)
+
+    def advertised_on(self, pool: str, node_labels: Mapping[str, str]) -> bool:
+        if self.advertisements is None:
+            p = self.pool(pool)
+            return p is not None and p.protocol == "bgp"
+        labels = self.pool_labels.get(pool, {})
+        return any(a.covers(pool, labels) and a.selects(node_labels) for a in self.advertisements)
+
+
+def _kebab_selector(sel: Mapping[str, Any]) -> Matcher:
+    return selector_object_matcher(
+        {"matchLabels": sel.get("match-labels"), "matchExpressions": sel.get("match-expressions")}
+    )
+
+
+def from_configmap(store: Store) -> MetallbConfig:
+    cm = store.get(("", "configmaps"), NAMESPACE, "config")
+    if cm is None:
+        return MetallbConfig(errors=("configmap metallb-system/config not found",))
+    try:
+        data = yaml.safe_load((cm.get("data") or {}).get("config", "")) or {}
+        pools = []
+        for p in data.get("address-pools") or []:
+            ranges = [parse_address_range(str(a)) for a in p.get("addresses") or []]
+            if any(r is None for r in ranges):
+                raise ValueError(f"invalid address in pool {p.get('name')!r}")
+            pools.append(
+                Pool(
+                    name=str(p["name"]),
+                    ranges=tuple(r for r in ranges if r),
+                    avoid_buggy_ips=bool(p.get("avoid-buggy-ips", False)),
+                    auto_assign=bool(p.get("auto-assign", True)),
+                    protocol=str(p.get("protocol", "")),
+                )
+            )
+        peers = [
+            Peer(
+                name=f"peer{i}",
+                address=IPv4Address(str(p["peer-address"])),
+                asn=int(p["peer-asn"]),
+                my_asn=int(p["my-asn"]),
+                node_selectors=tuple(_kebab_selector(s) for s in p.get("node-selectors") or []),
+            )
+            for i, p in enumerate(data.get("peers") or [])
+        ]
+    except (KeyError, TypeError, ValueError, yaml.YAMLError, AttributeError) as exc:
+        return MetallbConfig(errors=(f"could not parse config: {exc}",))
+    return MetallbConfig(pools=tuple(pools), peers=tuple(peers))
+
+
+def _selectors(items: Any) -> tuple[Matcher, ...]:
+    return tuple(selector_object_matcher(s) for s in items or [] if isinstance(s, Mapping))
+
+
+def from_crds(store: Store) -> MetallbConfig:
+    pools, labels, errors = [], {}, []
+    for obj in store.list(("metallb.io", "ipaddresspools"), NAMESPACE):
+        spec, name = obj.get("spec") or {}, obj["metadata"]["name"]
+        ranges = [parse_address_range(str(a)) for a in spec.get("addresses") or []]
+        if any(r is None for r in ranges):
+            errors.append(f"pool {name}: invalid address")
+            continue
+        pools.append(
+            Pool(
+                name=name,
+                ranges=tuple(r for r in ranges if r),
+                avoid_buggy_ips=bool(spec.get("avoidBuggyIPs", False)),
+                auto_assign=bool(spec.get("autoAssign", True)),
+            )
+        )
+        labels[name] = dict(obj["metadata"].get("labels") or {})
+    peers = []
+    for obj in store.list(("metallb.io", "bgppeers"), NAMESPACE):
+        spec = obj.get("spec") or {}
+        try:
+            peers.append(
+                Peer(
+                    name=obj["metadata"]["name"],
+                    address=IPv4Address(str(spec["peerAddress"])),
+                    asn=int(spec["peerASN"]),
+                    my_asn=int(spec["myASN"]),
+                    node_selectors=_selectors(spec.get("nodeSelectors")),
+                )
+            )
+        except (KeyError, ValueError) as exc:
+            errors.append(f"peer {obj['metadata']['name']}: {exc}")
+    ads = tuple(
+        Advertisement(
+            name=obj["metadata"]["name"],
+            pools=tuple(str(p) for p in (obj.get("spec") or {}).get("ipAddressPools") or []),
+            pool_selectors=_selectors((obj.get("spec") or {}).get("ipAddressPoolSelectors")),
+            node_selectors=_selectors((obj.get("spec") or {}).get("nodeSelectors")),
+        )
+        for obj in store.list(("metallb.io", "bgpadvertisements"), NAMESPACE)
+    )
+    return MetallbConfig(
+        pools=tuple(pools),
+        peers=tuple(peers),
+        advertisements=ads,
+        pool_labels=labels,
+        errors=tuple(errors),
+    )
+
+
+def read_config(store: Store, version: tuple[int, int, int]) -> MetallbConfig:
+    """The configuration a MetalLB of `version` reads (the other dialect is ignored)."""
+    return from_configmap(store) if version < (0, 13, 0) else from_crds(store)
