@@ -109,6 +109,10 @@ def render_tree(outcome: Outcome) -> Tree:
         flows = _flow_counts(router, ip) if isinstance(router, RouterObservation) else Counter()
         for a in sorted(hops_):
             branch.add(_hop_line(a, e, route, flows, names))
+        shown = {names.get(a) for a in hops_}
+        for x in e.left_out if e else ():
+            if x.node not in shown:
+                branch.add(f"[dim]· {escape(x.node)} not an announcer: {escape(x.reason)}[/]")
         if not hops_:
             branch.add("[yellow]no next hop expected or routed[/]")
     if isinstance(cluster, ClusterObservation):
