@@ -1,0 +1,220 @@
+"""The bootstrap plan of one Kubernetes node (pure): ordered steps, each a read-only check,
+the condition that means "already done", and the commands that make it so.
+
+Commands run as the login user (the write-up's `ubuntu`); whatever needs root goes through
+`sudo -n`, which fails instead of waiting for a password. Every check is safe to run at any
+time and changes nothing; a dry run runs only the checks.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+
+from bgplb.bootstrap.releases import release
+from bgplb.bootstrap.repos import (
+    KEYRINGS,
+    AptSource,
+    Packages,
+    crio_packages,
+    kubernetes_packages,
+    refuse_legacy,
+)
+from bgplb.model import K8sNode, Site
+
+MODULES = ("overlay", "br_netfilter")
+MODULES_FILE = "/etc/modules-load.d/k8s.conf"
+SYSCTLS = (
+    ("net.bridge.bridge-nf-call-iptables", "1"),
+    ("net.bridge.bridge-nf-call-ip6tables", "1"),
+    ("net.ipv4.ip_forward", "1"),
+)
+SYSCTL_FILE = "/etc/sysctl.d/k8s.conf"
+APT_PREREQUISITES = ("apt-transport-https", "ca-certificates", "curl", "gpg")
+K8S_PACKAGES = ("kubelet", "kubeadm", "kubectl")
+SWAP_LINE = r"^[^#]\S*\s+\S+\s+swap\s"
+SWAP_COMMENT_OUT = "s/(" + SWAP_LINE + r".*)$/#\1/"
+
+
+@dataclass(frozen=True)
+class Expect:
+    """ "Already done": the check's output (stripped) fully matches `output`, its status is `rc`."""
+
+    output: str
+    rc: int = 0
+
+    def met(self, output: str, rc: int) -> bool:
+        return rc == self.rc and re.fullmatch(self.output, output.strip(), re.M) is not None
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    check: str
+    expect: Expect
+    apply: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BootstrapPlan:
+    node: str
+    steps: tuple[Step, ...]
+    notes: tuple[str, ...] = field(default=())
+
+
+def ere(text: str) -> str:
+    """`text` as a literal in a POSIX extended regex (and in Python's re): no stray escapes."""
+    return "".join("\\" + c if c in ".[]()*+?{}|^$\\" else c for c in text)
+
+
+def _q(text: str) -> str:
+    return shlex.quote(text)
+
+
+def _write_file(path: str, lines: list[str]) -> str:
+    args = " ".join(_q(x) for x in lines)
+    return f"printf '%s\\n' {args} | sudo -n tee {path} > /dev/null"
+
+
+def _file_step(name: str, path: str, lines: list[str]) -> Step:
+    body = "\n".join(ere(x) for x in lines)
+    return Step(name, f"cat {path}", Expect(body), (_write_file(path, lines),))
+
+
+def _installed(names: tuple[str, ...], version: str | None = None) -> Expect:
+    """Each package installed; with `version`, the first at that version, the rest at any."""
+    # dpkg reports a held package as "hold ok installed"
+    lines = [rf"{ere(n)} (install|hold) ok installed" for n in names]
+    if version is not None:
+        lines = [lines[0] + f" {version}", *(x + r" \S+" for x in lines[1:])]
+    return Expect("\n".join(lines))
+
+
+def _dpkg_check(names: tuple[str, ...], with_version: bool) -> str:
+    fmt = "${Package} ${Status} ${Version}\\n" if with_version else "${Package} ${Status}\\n"
+    return f"dpkg-query -W --showformat={_q(fmt)} {' '.join(names)}"
+
+
+def _apt_install(names: tuple[str, ...], pin: str | None) -> tuple[str, ...]:
+    wanted = " ".join(f"{n}={pin}" if pin else n for n in names)
+    flags = "-y --allow-change-held-packages --allow-downgrades" if pin else "-y"
+    return ("sudo -n apt-get update", f"sudo -n apt-get install {flags} {wanted}")
+
+
+def _source_step(src: AptSource) -> Step:
+    check = f"cat {src.list_file} && test -s {src.keyring}"
+    write = f"echo {_q(src.line)} | sudo -n tee {src.list_file} > /dev/null"
+    return Step(f"apt-source-{src.name}", check, Expect(ere(src.line)), (src.key_command(), write))
+
+
+def _packages_steps(component: str, pkgs: Packages) -> list[Step]:
+    steps = [_source_step(s) for s in pkgs.sources]
+    steps.append(
+        Step(
+            f"{component}-packages",
+            _dpkg_check(pkgs.names, with_version=True),
+            _installed(pkgs.names, pkgs.version_pattern),
+            _apt_install(pkgs.names, pkgs.pin),
+        )
+    )
+    return steps
+
+
+def _service_step(unit: str, active: bool) -> Step:
+    if active:
+        check = f"systemctl is-enabled {unit}; systemctl is-active {unit}"
+        return Step(
+            f"{unit}-service",
+            check,
+            Expect("enabled\nactive"),
+            ("sudo -n systemctl daemon-reload", f"sudo -n systemctl enable --now {unit}"),
+        )
+    # kubelet restarts in a loop until kubeadm init/join gives it a configuration: enabled only.
+    return Step(
+        f"{unit}-service",
+        f"systemctl is-enabled {unit}",
+        Expect("enabled"),
+        (f"sudo -n systemctl enable --now {unit}",),
+    )
+
+
+def _os_steps(site: Site) -> list[Step]:
+    endpoint = site.kubernetes.control_plane_endpoint
+    ip = str(site.control_plane.address)
+    host_re = rf"^[^#]*\s{ere(endpoint)}(\s|$)"
+    sysctl_names = " ".join(k for k, _ in SYSCTLS)
+    return [
+        Step(
+            "hosts-entry",
+            f"grep -E {_q(host_re)} /etc/hosts",
+            Expect(rf"{ere(ip)}\s+{ere(endpoint)}"),
+            (
+                f"sudo -n sed -i -E {_q('/' + host_re + '/d')} /etc/hosts",
+                f"echo {_q(f'{ip} {endpoint}')} | sudo -n tee -a /etc/hosts > /dev/null",
+            ),
+        ),
+        Step("swap-off", "swapon --show=NAME --noheadings", Expect(""), ("sudo -n swapoff -a",)),
+        Step(
+            "swap-fstab",
+            f"grep -cE {_q(SWAP_LINE)} /etc/fstab",
+            Expect("0", rc=1),
+            (f"sudo -n sed -i -E {_q(SWAP_COMMENT_OUT)} /etc/fstab",),
+        ),
+        _file_step("modules-persist", MODULES_FILE, list(MODULES)),
+        Step(
+            "modules-loaded",
+            "lsmod",
+            Expect("(?s)" + "".join(rf"(?=.*^{m}\s)" for m in MODULES) + ".*"),
+            tuple(f"sudo -n modprobe {m}" for m in MODULES),
+        ),
+        _file_step("sysctl-persist", SYSCTL_FILE, [f"{k} = {v}" for k, v in SYSCTLS]),
+        Step(
+            "sysctl-live",
+            f"sysctl -n {sysctl_names}",
+            Expect("\n".join(v for _, v in SYSCTLS)),
+            ("sudo -n sysctl --system",),
+        ),
+    ]
+
+
+def plan_bootstrap(site: Site, node: K8sNode, allow_legacy: bool = False) -> BootstrapPlan:
+    """Every step to make `node` ready for kubeadm; InputError when no package source fits."""
+    rel = release(node.os)
+    k8s = site.kubernetes
+    kube = kubernetes_packages(k8s.version, k8s.minor)
+    crio = crio_packages(k8s.minor, rel)
+    notes = [n for n in (crio.legacy_note, kube.legacy_note) if n]
+    if notes and not allow_legacy:
+        refuse_legacy(k8s.minor, notes)
+    steps = _os_steps(site)
+    steps.append(
+        Step(
+            "apt-prerequisites",
+            _dpkg_check(APT_PREREQUISITES, with_version=False),
+            _installed(APT_PREREQUISITES),
+            _apt_install(APT_PREREQUISITES, None),
+        )
+    )
+    if not rel.has_keyrings_dir:
+        steps.append(
+            Step(
+                "apt-keyrings",
+                f"test -d {KEYRINGS}",
+                Expect(""),
+                (f"sudo -n mkdir -p -m 755 {KEYRINGS}",),
+            )
+        )
+    steps += _packages_steps("cri-o", crio)
+    steps.append(_service_step("crio", active=True))
+    steps += _packages_steps("kubernetes", kube)
+    steps.append(
+        Step(
+            "kubernetes-hold",
+            "apt-mark showhold",
+            Expect("(?s)" + "".join(rf"(?=.*^{p}$)" for p in K8S_PACKAGES) + ".*"),
+            (f"sudo -n apt-mark hold {' '.join(K8S_PACKAGES)}",),
+        )
+    )
+    steps.append(_service_step("kubelet", active=False))
+    return BootstrapPlan(node=node.name, steps=tuple(steps), notes=tuple(notes))

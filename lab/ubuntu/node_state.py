@@ -1,0 +1,172 @@
+"""One emulated Ubuntu node's state: files, packages, swap, modules, sysctls, services.
+
+Kept as JSON in `<state_dir>/ubuntu/<node>.json`, read and written under a file lock around
+every command line, so every session (and every process) sees one consistent node.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lab.ubuntu.releases import RELEASES, EmulatedRelease
+
+
+@dataclass
+class FileEntry:
+    content: str
+    mode: int = 0o644
+
+
+@dataclass
+class Package:
+    version: str
+    held: bool = False
+
+
+@dataclass
+class Service:
+    enabled: bool = False
+    active: bool = False
+
+
+@dataclass
+class NodeState:
+    hostname: str
+    os: str = "ubuntu-20.04"
+    files: dict[str, FileEntry] = field(default_factory=dict)
+    dirs: set[str] = field(default_factory=set)
+    packages: dict[str, Package] = field(default_factory=dict)
+    apt_index: dict[str, list[str]] = field(default_factory=dict)  # after apt-get update
+    swaps: list[str] = field(default_factory=list)
+    modules: list[str] = field(default_factory=list)
+    sysctls: dict[str, str] = field(default_factory=dict)
+    services: dict[str, Service] = field(default_factory=dict)
+
+    @property
+    def release(self) -> EmulatedRelease:
+        return RELEASES[self.os]
+
+    # ---- file system ----
+
+    def is_dir(self, path: str) -> bool:
+        return path == "/" or path in self.dirs
+
+    def parent_ok(self, path: str) -> bool:
+        return self.is_dir(os.path.dirname(path) or "/")
+
+    def mkdir(self, path: str) -> None:
+        while path not in ("/", ""):
+            self.dirs.add(path)
+            path = os.path.dirname(path)
+
+    def write(self, path: str, content: str, append: bool = False, mode: int = 0o644) -> None:
+        old = self.files.get(path)
+        if append and old is not None:
+            old.content += content
+        elif old is not None:
+            old.content = content
+        else:
+            self.files[path] = FileEntry(content, mode)
+
+    def remove_tree(self, path: str) -> None:
+        for name in [f for f in self.files if f == path or f.startswith(path + "/")]:
+            del self.files[name]
+        for name in [d for d in self.dirs if d.startswith(path + "/")]:
+            self.dirs.discard(name)
+
+    def installed(self, name: str) -> bool:
+        return name in self.packages
+
+    # ---- JSON ----
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["dirs"] = sorted(self.dirs)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> NodeState:
+        return cls(
+            hostname=data["hostname"],
+            os=data["os"],
+            files={k: FileEntry(**v) for k, v in data["files"].items()},
+            dirs=set(data["dirs"]),
+            packages={k: Package(**v) for k, v in data["packages"].items()},
+            apt_index={k: list(v) for k, v in data["apt_index"].items()},
+            swaps=list(data["swaps"]),
+            modules=list(data["modules"]),
+            sysctls=dict(data["sysctls"]),
+            services={k: Service(**v) for k, v in data["services"].items()},
+        )
+
+
+def fresh_node(hostname: str, os_name: str = "ubuntu-20.04") -> NodeState:
+    """A node as the write-up's uvtool cloud image boots: swap on, nothing for Kubernetes."""
+    rel = RELEASES[os_name]
+    state = NodeState(hostname=hostname, os=os_name)
+    for d in rel.dirs:
+        state.mkdir(d)
+    hosts = (
+        f"127.0.0.1 localhost\n127.0.1.1 {hostname}\n\n"
+        "# The following lines are desirable for IPv6 capable hosts\n"
+        "::1 ip6-localhost ip6-loopback\nfe00::0 ip6-localnet\nff00::0 ip6-mcastprefix\n"
+        "ff02::1 ip6-allnodes\nff02::2 ip6-allrouters\n"
+    )
+    state.write("/etc/hosts", hosts)
+    state.write("/etc/hostname", hostname + "\n")
+    for path, content in rel.files.items():
+        state.write(path, content)
+    state.packages = {name: Package(version) for name, version in rel.packages.items()}
+    state.swaps = ["/swap.img"]
+    state.modules = list(rel.modules)
+    state.sysctls = dict(rel.sysctls)
+    state.services = {name: Service(True, True) for name in rel.services}
+    return state
+
+
+class NodeStore:
+    """The JSON file of one node; `transaction()` yields the state and saves it after."""
+
+    def __init__(self, path: Path, hostname: str, os_name: str = "ubuntu-20.04") -> None:
+        self.path = path
+        self.hostname = hostname
+        self.os_name = os_name
+
+    @classmethod
+    def in_lab(cls, state_dir: Path, hostname: str, os_name: str = "ubuntu-20.04") -> NodeStore:
+        return cls(state_dir / "ubuntu" / f"{hostname}.json", hostname, os_name)
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_suffix(".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _read(self) -> NodeState:
+        if not self.path.exists():
+            return fresh_node(self.hostname, self.os_name)
+        return NodeState.from_json(json.loads(self.path.read_text()))
+
+    def load(self) -> NodeState:
+        with self._locked():
+            return self._read()
+
+    @contextmanager
+    def transaction(self) -> Iterator[NodeState]:
+        with self._locked():
+            state = self._read()
+            yield state
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(state.to_json(), indent=1, sort_keys=True))
+            tmp.replace(self.path)

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from bgplb.bootstrap import LegacyReposRefused, plan_bootstrap
+from bgplb.bootstrap.steps import Expect
+from bgplb.model import Site, load_site
+from tests.conftest import REPO
+
+
+def _site(version: str, os_name: str = "ubuntu-20.04") -> Site:
+    site = load_site(REPO / "inventory" / "lab")
+    k8s = site.kubernetes.model_copy(update={"version": version})
+    nodes = tuple(dataclasses.replace(n, os=os_name) for n in site.nodes)
+    return dataclasses.replace(site, kubernetes=k8s, nodes=nodes)
+
+
+def test_write_up_version_is_refused_without_legacy_opt_in() -> None:
+    site = _site("1.21.1")
+    with pytest.raises(LegacyReposRefused, match=r"apt\.kubernetes\.io.*removed"):
+        plan_bootstrap(site, site.nodes[0])
+
+
+def test_legacy_opt_in_uses_legacy_sources_and_says_so() -> None:
+    site = _site("1.21.1")
+    plan = plan_bootstrap(site, site.nodes[0], allow_legacy=True)
+    names = [s.name for s in plan.steps]
+    assert "apt-source-libcontainers" in names
+    pkgs = next(s for s in plan.steps if s.name == "kubernetes-packages")
+    assert "kubelet=1.21.1-00" in pkgs.apply[-1]
+    assert len(plan.notes) == 2
+    assert any("apt.kubernetes.io" in n for n in plan.notes)
+
+
+@pytest.mark.parametrize(
+    ("os_name", "keyrings_step"), [("ubuntu-20.04", True), ("ubuntu-22.04", False)]
+)
+def test_current_version_per_release(os_name: str, keyrings_step: bool) -> None:
+    site = _site("1.30.2", os_name)
+    plan = plan_bootstrap(site, site.nodes[0])
+    assert plan.notes == ()
+    by_name = {s.name: s for s in plan.steps}
+    assert ("apt-keyrings" in by_name) is keyrings_step
+    k8s_src = by_name["apt-source-kubernetes"].apply[1]
+    assert "https://pkgs.k8s.io/core:/stable:/v1.30/deb/ /" in k8s_src
+    crio_src = by_name["apt-source-cri-o"].apply[1]
+    assert "isv:/cri-o:/stable:/v1.30/deb/" in crio_src
+    assert (
+        by_name["kubernetes-packages"]
+        .apply[-1]
+        .endswith("kubelet=1.30.2-1.1 kubeadm=1.30.2-1.1 kubectl=1.30.2-1.1")
+    )
+    assert all(
+        c.startswith(("sudo -n ", "echo ", "printf ", "curl ")) for s in plan.steps for c in s.apply
+    )
+
+
+def test_legacy_crio_names_the_release() -> None:
+    site = _site("1.21.1", "ubuntu-22.04")
+    plan = plan_bootstrap(site, site.nodes[0], allow_legacy=True)
+    src = next(s for s in plan.steps if s.name == "apt-source-cri-o")
+    assert "xUbuntu_22.04" in src.apply[1]
+
+
+def test_expect_matches_output_and_status() -> None:
+    assert Expect("0", rc=1).met("0\n", 1)
+    assert not Expect("0", rc=1).met("0\n", 0)
+    assert not Expect("enabled").met("enabled\nextra", 0)
