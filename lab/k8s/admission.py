@@ -60,7 +60,10 @@ def _check_name(rt: ResourceType, name: str, causes: list[Cause]) -> None:
                 _bad(
                     "metadata.name",
                     name,
-                    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+                    "a lowercase RFC 1123 label must consist of lower case alphanumeric "
+                    "characters or '-', and must start and end with an alphanumeric character "
+                    "(e.g. 'my-name',  or '123-abc', regex used for validation is "
+                    "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
                 )
             )
     elif rt.kind not in {"ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"} and (
@@ -70,7 +73,10 @@ def _check_name(rt: ResourceType, name: str, causes: list[Cause]) -> None:
             _bad(
                 "metadata.name",
                 name,
-                "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+                "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "
+                "characters, '-' or '.', and must start and end with an alphanumeric character "
+                "(e.g. 'example.com', regex used for validation is "
+                "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
             )
         )
 
@@ -258,7 +264,8 @@ def _service(obj: JsonObj, old: JsonObj | None, ctx: Context) -> list[Cause]:
             (
                 "FieldValueNotSupported",
                 "spec.type",
-                f'Unsupported value: "{kind}": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"',
+                f'Unsupported value: "{kind}": supported values: "ClusterIP", "ExternalName", '
+                '"LoadBalancer", "NodePort"',
             )
         )
     ports = spec.get("ports") or []
@@ -306,7 +313,8 @@ def _service(obj: JsonObj, old: JsonObj | None, ctx: Context) -> list[Cause]:
                         _bad(
                             "spec.clusterIPs",
                             ip,
-                            f"provided IP is not in the valid range. The range of valid IPs is {ctx.cluster.service_cidr}",
+                            "provided IP is not in the valid range. The range of valid IPs is "
+                            f"{ctx.cluster.service_cidr}",
                         )
                     )
             except ValueError:
@@ -323,7 +331,8 @@ def _service(obj: JsonObj, old: JsonObj | None, ctx: Context) -> list[Cause]:
                 (
                     "FieldValueNotSupported",
                     "spec.externalTrafficPolicy",
-                    f'Unsupported value: "{spec["externalTrafficPolicy"]}": supported values: "Cluster", "Local"',
+                    f'Unsupported value: "{spec["externalTrafficPolicy"]}": supported values: '
+                    '"Cluster", "Local"',
                 )
             )
         used = _used_node_ports(ctx)
@@ -376,7 +385,8 @@ def _crd(obj: JsonObj, _old: JsonObj | None, _ctx: Context) -> list[Cause]:
             (
                 "FieldValueNotSupported",
                 "spec.scope",
-                f'Unsupported value: "{spec.get("scope")}": supported values: "Cluster", "Namespaced"',
+                f'Unsupported value: "{spec.get("scope")}": supported values: "Cluster", '
+                '"Namespaced"',
             )
         )
     versions = spec.get("versions") or []

@@ -103,7 +103,8 @@ class Api:
     def _check_body(self, req: Request, body: Any, verb: str) -> JsonObj:
         if not isinstance(body, dict):
             raise bad_request(
-                f"the body of the request was in an unknown format - expected an object, got {type(body).__name__}"
+                "the body of the request was in an unknown format - expected an object, got "
+                f"{type(body).__name__}"
             )
         rt = req.rt
         api_version, kind = body.get("apiVersion"), body.get("kind")
@@ -113,25 +114,29 @@ class Api:
                 raise bad_request(f"invalid object type: {missing} not set")
         elif kind != rt.kind:
             raise bad_request(
-                f'{kind} in version "{api_version}" cannot be handled as a {rt.kind}: no kind "{kind}" is registered for version "{api_version}" in scheme'
+                f'{kind} in version "{api_version}" cannot be handled as a {rt.kind}: no kind '
+                f'"{kind}" is registered for version "{api_version}" in scheme'
             )
         elif api_version != rt.api_version:
             raise bad_request(
-                f"the API version in the data ({api_version}) does not match the expected API version ({rt.api_version})"
+                f"the API version in the data ({api_version}) does not match the expected API "
+                f"version ({rt.api_version})"
             )
         m = body.setdefault("metadata", {})
         if not isinstance(m, dict):
             raise bad_request("metadata must be an object")
         if req.name and m.get("name") not in (None, req.name):
             raise bad_request(
-                f"the name of the object ({m.get('name')}) does not match the name on the URL ({req.name})"
+                f"the name of the object ({m.get('name')}) does not match the name on the URL "
+                f"({req.name})"
             )
         if req.name:
             m["name"] = req.name
         if rt.namespaced:
             if m.get("namespace") not in (None, "", req.namespace):
                 raise bad_request(
-                    "the namespace of the provided object does not match the namespace sent on the request"
+                    "the namespace of the provided object does not match the namespace sent on "
+                    "the request"
                 )
             m["namespace"] = req.namespace
         else:
@@ -163,7 +168,7 @@ class Api:
         }
 
     # ---- writes -------------------------------------------------------------------------
-    def _store_new(self, req: Request, obj: JsonObj, manager: str, dry_run: bool) -> JsonObj:
+    def _store_new(self, req: Request, obj: JsonObj, dry_run: bool) -> JsonObj:
         rt = req.rt
         m = meta(obj)
         if not m.get("name") and m.get("generateName"):
@@ -192,7 +197,7 @@ class Api:
         obj = self._check_body(req, body, "create")
         meta(obj).pop("managedFields", None)
         ssa.record_update(None, obj, manager)
-        return self._store_new(req, obj, manager, dry_run)
+        return self._store_new(req, obj, dry_run)
 
     def _store_update(self, req: Request, old: JsonObj, new: JsonObj, dry_run: bool) -> JsonObj:
         rt = req.rt
@@ -232,7 +237,8 @@ class Api:
                     req.name,
                     req.rt.group,
                     req.rt.plural,
-                    "the object has been modified; please apply your changes to the latest version and try again",
+                    "the object has been modified; please apply your changes to the latest "
+                    "version and try again",
                 )
             meta(new)["managedFields"] = meta(old).get("managedFields", [])
             ssa.record_update(old, new, manager, req.subresource)
@@ -275,7 +281,8 @@ class Api:
             raise ApiError(
                 422,
                 "Invalid",
-                'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+                'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is '
+                "required for apply patch",
                 {
                     "group": "meta.k8s.io",
                     "kind": "PatchOptions",
@@ -294,7 +301,7 @@ class Api:
             current = self.present(req.rt, current)
         merged = ssa.server_side_apply(current, config, manager, force)
         if current is None:
-            return self._store_new(req, merged, manager, dry_run)
+            return self._store_new(req, merged, dry_run)
         return self._store_update(req, current, merged, dry_run)
 
     def delete(self, req: Request, dry_run: bool = False) -> JsonObj:

@@ -104,7 +104,7 @@ def _overlaps(a: Path_, b: Path_) -> bool:
 
 
 class Entries:
-    """A mutable view of managedFields as {(manager, operation, subresource): (apiVersion, time, paths)}."""
+    """managedFields as {(manager, operation, subresource): (apiVersion, time, paths)}."""
 
     def __init__(self, managed: list[JsonObj] | None) -> None:
         self.items: dict[tuple[str, str, str], tuple[str, str, set[Path_]]] = {}
@@ -120,7 +120,7 @@ class Entries:
                 from_fields_v1(e.get("fieldsV1")),
             )
 
-    def set(self, key: tuple[str, str, str], api_version: str, paths: set[Path_]) -> None:
+    def assign(self, key: tuple[str, str, str], api_version: str, paths: set[Path_]) -> None:
         old = self.items.get(key)
         if old is not None and old[2] == paths and old[0] == api_version:
             return
@@ -131,7 +131,7 @@ class Entries:
         for key in list(self.items):
             if key == owner:
                 continue
-            api, time, own = self.items[key]
+            api, _, own = self.items[key]
             left = {p for p in own if not any(_overlaps(p, q) for q in paths)}
             if left != own:
                 self.items[key] = (api, now_rfc3339(), left)
@@ -201,7 +201,7 @@ def server_side_apply(
     merged: JsonObj = deep_merge(base, config)
     if force:
         entries.take(me, new_paths)
-    entries.set(me, str(config.get("apiVersion", "")), new_paths)
+    entries.assign(me, str(config.get("apiVersion", "")), new_paths)
     merged.setdefault("metadata", {})["managedFields"] = entries.render()
     return merged
 
@@ -221,5 +221,5 @@ def record_update(old: JsonObj | None, new: JsonObj, manager: str, subresource: 
         key = (manager, "Update", subresource)
         mine = entries.items.get(key, ("", "", set()))[2]
         entries.take(key, changed)
-        entries.set(key, str(new.get("apiVersion", "")), mine | changed)
+        entries.assign(key, str(new.get("apiVersion", "")), mine | changed)
     new.setdefault("metadata", {})["managedFields"] = entries.render()

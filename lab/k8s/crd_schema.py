@@ -86,7 +86,8 @@ def _check(value: Any, schema: dict[str, Any], path: str, causes: list[Cause]) -
                 (
                     "FieldValueInvalid",
                     path,
-                    f"Invalid value: {value}: {path} in body should be greater than or equal to {schema['minimum']}",
+                    f"Invalid value: {value}: {path} in body should be greater than or equal to "
+                    f"{schema['minimum']}",
                 )
             )
         if "maximum" in schema and value > schema["maximum"]:
@@ -94,7 +95,8 @@ def _check(value: Any, schema: dict[str, Any], path: str, causes: list[Cause]) -
                 (
                     "FieldValueInvalid",
                     path,
-                    f"Invalid value: {value}: {path} in body should be less than or equal to {schema['maximum']}",
+                    f"Invalid value: {value}: {path} in body should be less than or equal to "
+                    f"{schema['maximum']}",
                 )
             )
     if isinstance(value, list) and isinstance(schema.get("items"), dict):

@@ -7,6 +7,7 @@ import logging
 import ssl
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from lab.k8s.routes import App, Call, Reply
@@ -72,7 +73,8 @@ class Handler(BaseHTTPRequestHandler):
         cert = conn.getpeercert() if isinstance(conn, ssl.SSLSocket) else None
         if not cert:
             return None
-        for rdn in cert.get("subject", ()):
+        subject: Any = cert.get("subject", ())
+        for rdn in subject:
             for key, value in rdn:
                 if key == "commonName":
                     return str(value)

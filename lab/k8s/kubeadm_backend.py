@@ -109,18 +109,21 @@ def join_node(state_dir: Path, node_name: str, token: str) -> Kubelet:
     info = ClusterInfo.load(state_dir)
     if info is None or not server_running(state_dir):
         raise LabError(
-            "error execution phase preflight: couldn't validate the identity of the API Server: connection refused"
+            "error execution phase preflight: couldn't validate the identity of the API Server: "
+            "connection refused"
         )
     if token != info.token:
         raise LabError(
-            "error execution phase preflight: couldn't validate the identity of the API Server: could not find a JWS signature in the cluster-info ConfigMap for token ID "
+            "error execution phase preflight: couldn't validate the identity of the API Server: "
+            "could not find a JWS signature in the cluster-info ConfigMap for token ID "
             + repr(token.split(".", maxsplit=1)[0])
         )
     kubelet = _kubelet(load_site(info.inventory), node_name)
     existing = read_kubelets(state_dir).get(node_name)
     if existing is not None and existing.running:
         raise LabError(
-            f"error execution phase preflight: [preflight] Some fatal errors occurred: /etc/kubernetes/kubelet.conf already exists ({node_name} has joined)"
+            "error execution phase preflight: [preflight] Some fatal errors occurred: "
+            f"/etc/kubernetes/kubelet.conf already exists ({node_name} has joined)"
         )
     write_kubelet(state_dir, kubelet)
     return kubelet

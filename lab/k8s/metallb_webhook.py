@@ -25,7 +25,11 @@ def _pool(store: Store, obj: JsonObj) -> str | None:
         for text in other.get("spec", {}).get("addresses") or []:
             rng = parse_address_range(str(text))
             if rng and any(a[0] <= rng[1] and rng[0] <= a[1] for a in mine):
-                return f'CIDR "{text}" in pool "{other["metadata"]["name"]}" overlaps with already defined CIDR in pool "{name}"'
+                other_name = other["metadata"]["name"]
+                return (
+                    f'CIDR "{text}" in pool "{other_name}" overlaps with '
+                    f'already defined CIDR in pool "{name}"'
+                )
     return None
 
 

@@ -121,7 +121,7 @@ def _leaf(
     return key, builder.sign(ca_key, hashes.SHA256())
 
 
-def server_sans(endpoint: str, addresses: list[IPv4Address], node_name: str) -> list[str]:
+def server_sans(endpoint: str, node_name: str) -> list[str]:
     """The DNS names kubeadm puts on apiserver.crt (addresses go in as IP SANs)."""
     return [
         endpoint,
@@ -152,9 +152,7 @@ def ensure_pki(
         )
         .sign(ca_key, hashes.SHA256())
     )
-    dns: list[x509.GeneralName] = [
-        x509.DNSName(n) for n in server_sans(endpoint, addresses, node_name)
-    ]
+    dns: list[x509.GeneralName] = [x509.DNSName(n) for n in server_sans(endpoint, node_name)]
     ips: list[x509.GeneralName] = [x509.IPAddress(a) for a in addresses]
     server_key, server = _leaf(
         ca_key, ca_name, _name("kube-apiserver"), ExtendedKeyUsageOID.SERVER_AUTH, dns + ips

@@ -64,7 +64,8 @@ class App:
                 ApiError(
                     403,
                     "Forbidden",
-                    f'forbidden: User "system:anonymous" cannot {call.method.lower()} path "{path}"',
+                    f'forbidden: User "system:anonymous" cannot {call.method.lower()} path '
+                    f'"{path}"',
                     {},
                 ).body(),
             )

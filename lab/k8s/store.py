@@ -6,6 +6,7 @@ Every read returns a deep copy; writes that change nothing keep the resourceVers
 
 from __future__ import annotations
 
+import builtins
 import copy
 import datetime as dt
 import json
@@ -96,7 +97,7 @@ class Store:
                 if k[0] == gr[0] and k[1] == gr[1] and (namespace is None or k[2] == namespace)
             ]
 
-    def namespaced_keys(self, namespace: str) -> list[Key]:
+    def namespaced_keys(self, namespace: str) -> builtins.list[Key]:
         with self.lock:
             return [k for k in sorted(self._objects) if k[2] == namespace]
 
@@ -104,7 +105,7 @@ class Store:
         with self.lock:
             return {str(meta(o).get("uid")) for o in self._objects.values()}
 
-    def all_items(self) -> list[tuple[Key, JsonObj]]:
+    def all_items(self) -> builtins.list[tuple[Key, JsonObj]]:
         with self.lock:
             return [(k, copy.deepcopy(v)) for k, v in sorted(self._objects.items())]
 

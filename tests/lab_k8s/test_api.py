@@ -8,9 +8,9 @@ import pytest
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.dynamic.exceptions import NotFoundError
-from tests.lab_k8s.conftest import MANIFESTS, Cluster, load_docs, wait_until
 
 from lab.k8s import kubeadm_backend as kb
+from tests.lab_k8s.conftest import MANIFESTS, Cluster, load_docs, wait_until
 
 
 def test_admin_conf_names_the_endpoint(cluster: Cluster) -> None:
@@ -23,7 +23,7 @@ def test_tls_is_verified_against_the_cluster_ca(cluster: Cluster) -> None:
     cfg = client.Configuration()
     config.load_kube_config(str(kb.direct_conf(cluster.state)), client_configuration=cfg)
     cfg.tls_server_name = "not-the-endpoint.example.com"
-    with pytest.raises(Exception, match="certificate|hostname|SSL"):
+    with pytest.raises(Exception, match=r"certificate|hostname|SSL"):
         client.VersionApi(client.ApiClient(cfg)).get_code()
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
-from tests.lab_k8s.conftest import MANIFESTS, Cluster, load_docs, start_cluster, wait_until
 
 from lab.k8s.server_process import stop_server
+from tests.lab_k8s.conftest import MANIFESTS, Cluster, load_docs, start_cluster, wait_until
 
 NGINX = [
     {

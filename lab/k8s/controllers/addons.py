@@ -8,6 +8,21 @@ from lab.k8s.kubelets import Kubelet
 from lab.k8s.store import JsonObj
 
 ADDONS_MARKER = "kubeadm-addons.pending"
+COREFILE = """.:53 {
+    errors
+    health
+    kubernetes cluster.local in-addr.arpa ip6.arpa
+    forward . /etc/resolv.conf
+    cache 30
+}
+"""
+KUBE_PROXY_CONF = """apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+clusterCIDR: {cidr}
+mode: ""
+ipvs:
+  strictARP: false
+"""
 MANAGER = "kubeadm"
 MASTER_TOLERATIONS = [
     {"key": "node-role.kubernetes.io/master", "effect": "NoSchedule"},
@@ -65,9 +80,7 @@ def _coredns(world: World) -> list[tuple[str, str, JsonObj]]:
             "ConfigMap",
             {
                 "metadata": {"name": "coredns", "namespace": "kube-system"},
-                "data": {
-                    "Corefile": ".:53 {\n    errors\n    health\n    kubernetes cluster.local in-addr.arpa ip6.arpa\n    forward . /etc/resolv.conf\n    cache 30\n}\n"
-                },
+                "data": {"Corefile": COREFILE},
             },
         ),
         (
@@ -135,9 +148,7 @@ def _kube_proxy(world: World) -> list[tuple[str, str, JsonObj]]:
                     "namespace": "kube-system",
                     "labels": {"app": "kube-proxy"},
                 },
-                "data": {
-                    "config.conf": f'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nclusterCIDR: {world.cluster.pod_cidr}\nmode: ""\nipvs:\n  strictARP: false\n'
-                },
+                "data": {"config.conf": KUBE_PROXY_CONF.format(cidr=world.cluster.pod_cidr)},
             },
         ),
         (
@@ -174,7 +185,8 @@ def _kube_proxy(world: World) -> list[tuple[str, str, JsonObj]]:
 def _kubeadm_config(world: World) -> list[tuple[str, str, JsonObj]]:
     c = world.cluster
     cfg = (
-        f"apiVersion: kubeadm.k8s.io/v1beta2\nkind: ClusterConfiguration\nkubernetesVersion: v{c.version}\n"
+        "apiVersion: kubeadm.k8s.io/v1beta2\nkind: ClusterConfiguration\nkubernetesVersion: "
+        f"v{c.version}\n"
         f"controlPlaneEndpoint: {c.endpoint}:{c.port}\nnetworking:\n  dnsDomain: cluster.local\n"
         f"  podSubnet: {c.pod_cidr}\n  serviceSubnet: {c.service_cidr}\n"
     )

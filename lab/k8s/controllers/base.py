@@ -109,7 +109,8 @@ def merge_conditions(old: list[JsonObj] | None, new: list[JsonObj]) -> list[Json
     """Keep lastTransitionTime (and heartbeat) when a condition's status did not change."""
     before = {c.get("type"): c for c in old or []}
     out = []
-    for c in new:
+    for cond in new:
+        c = cond
         prev = before.get(c["type"])
         if (
             prev is not None

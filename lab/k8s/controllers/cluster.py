@@ -105,7 +105,7 @@ def crds(world: World) -> None:
         set_status(world, CRDS, crd, status)
 
 
-def _node_object(k: Kubelet, version: str) -> JsonObj:
+def _node_object(k: Kubelet) -> JsonObj:
     labels = {
         "beta.kubernetes.io/arch": "amd64",
         "beta.kubernetes.io/os": "linux",
@@ -199,7 +199,7 @@ def nodes(world: World) -> None:
         if node is None:
             if not k.running:
                 continue
-            node = create(world, "", "Node", _node_object(k, version), "kubelet")
+            node = create(world, "", "Node", _node_object(k), "kubelet")
             if node is None:
                 continue
             # a freshly registered node reports NotReady once, then Ready on its next status update

@@ -184,7 +184,7 @@ def run_controller(world: World, version: Version, cfg: MetallbConfig) -> None:
         else:
             used[ip] = key
         if new_status != svc.get("status"):
-            svc = replace_field(world, SERVICES, svc, "status", new_status)
+            svc = replace_field(world, SERVICES, svc, "status", new_status)  # noqa: PLW2901
             if ip is not None:
                 record_event(
                     world,

@@ -50,7 +50,7 @@ def schedule(world: World) -> None:
             continue
         owner = _owner_uid(pod)
 
-        def load(n: JsonObj) -> tuple[int, int, str]:
+        def load(n: JsonObj, owner: str = owner) -> tuple[int, int, str]:
             name = n["metadata"]["name"]
             on = [p for p in pods if p["spec"].get("nodeName") == name]
             return (sum(1 for p in on if owner and _owner_uid(p) == owner), len(on), name)
@@ -65,7 +65,7 @@ def _missing_config(world: World, pod: JsonObj) -> tuple[str, str] | None:
     ns = meta(pod)["namespace"]
     spec = pod["spec"]
     for vol in spec.get("volumes") or []:
-        for kind, key, gr, ref in (
+        for kind, key, gr, what in (
             ("secret", "secretName", SECRETS, "secret"),
             ("configMap", "name", CONFIGMAPS, "configmap"),
         ):
@@ -77,7 +77,8 @@ def _missing_config(world: World, pod: JsonObj) -> tuple[str, str] | None:
             ):
                 return (
                     "ContainerCreating",
-                    f'MountVolume.SetUp failed for volume "{vol.get("name")}" : {ref} "{src.get(key)}" not found',
+                    f'MountVolume.SetUp failed for volume "{vol.get("name")}" : {what} '
+                    f'"{src.get(key)}" not found',
                 )
     for c in spec.get("containers") or []:
         for env in c.get("env") or []:
@@ -95,7 +96,8 @@ def _missing_config(world: World, pod: JsonObj) -> tuple[str, str] | None:
                 if ref.get("key") not in (obj.get("data") or {}):
                     return (
                         "CreateContainerConfigError",
-                        f"couldn't find key {ref.get('key')} in {label.capitalize()} {ns}/{ref.get('name')}",
+                        f"couldn't find key {ref.get('key')} in {label.capitalize()} "
+                        f"{ns}/{ref.get('name')}",
                     )
     return None
 

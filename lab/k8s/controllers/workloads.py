@@ -169,7 +169,7 @@ def deployments(world: World) -> None:
         for rs in owned:
             if rs["metadata"]["name"] != name and rs["spec"].get("replicas") != 0:
                 world.store.update(REPLICASETS, {**rs, "spec": {**rs["spec"], "replicas": 0}})
-        pods = [p for rs in owned + [current] for p in _owned_pods(world, rs)]
+        pods = [p for rs in [*owned, current] for p in _owned_pods(world, rs)]
         pods = list({p["metadata"]["name"]: p for p in pods}.values())
         ready = sum(1 for p in pods if pod_ready(p))
         updated = len(_owned_pods(world, current))
