@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from kubernetes import client, config
@@ -10,7 +11,7 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.dynamic.exceptions import NotFoundError
 
 from lab.k8s import kubeadm_backend as kb
-from tests.lab_k8s.conftest import MANIFESTS, Cluster, load_docs, wait_until
+from tests.lab_k8s.conftest import MANIFESTS, Cluster, load_docs, start_cluster, wait_until
 
 
 def test_admin_conf_names_the_endpoint(cluster: Cluster) -> None:
@@ -249,3 +250,30 @@ def test_patch_and_delete(cluster: Cluster) -> None:
     assert wait_until(
         lambda: "tmp" not in {n.metadata.name for n in cluster.core.list_namespace().items}
     )
+
+
+def test_restart_keeps_objects(tmp_path: Path) -> None:
+    from lab.k8s.cluster import ClusterInfo
+    from lab.k8s.server_process import start_server, stop_server
+
+    c = start_cluster(tmp_path, join=())
+    try:
+        c.apply(
+            [
+                {
+                    "apiVersion": "v1",
+                    "kind": "ConfigMap",
+                    "metadata": {"name": "kept", "namespace": "default"},
+                    "data": {"a": "1"},
+                }
+            ]
+        )
+        before = c.core.read_namespaced_config_map("kept", "default").metadata
+        stop_server(tmp_path)
+        info = ClusterInfo.load(tmp_path)
+        assert info is not None
+        start_server(tmp_path, info.listen, announcer="record")
+        after = c.core.read_namespaced_config_map("kept", "default").metadata
+        assert (after.uid, after.resource_version) == (before.uid, before.resource_version)
+    finally:
+        stop_server(tmp_path)
