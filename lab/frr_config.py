@@ -29,11 +29,6 @@ def header(hostname: str, log_file: Path) -> list[str]:
     ]
 
 
-def render_base(hostname: str, log_file: Path) -> str:
-    """An instance with nothing configured yet (the router's comes from the VyOS emulator)."""
-    return "\n".join(header(hostname, log_file)) + "\n"
-
-
 def router_peer_address(site: Site, node: K8sNode) -> IPv4Address:
     """The router address a node peers with: the router's address on the node's segment."""
     for iface in site.router.interfaces:

@@ -22,9 +22,10 @@ from bgplb.errors import LabError
 from bgplb.model import Site
 from lab import frr, netns, topology
 from lab.credentials import ensure_all
-from lab.frr_config import render_base, render_node
+from lab.frr_config import render_node
 from lab.observe import router_sessions
 from lab.poll import wait_for
+from lab.router_service import boot_frr_config
 from lab.state import (
     FRR_RUN_ROOT,
     LabPaths,
@@ -205,7 +206,7 @@ def _build(lab: Lab, *, peer: bool, router_bgp: bool, wait: bool, step: Log) -> 
     ensure_all(lab.paths, router_addrs)
 
     insts = lab.instances
-    frr.prepare(lab.router_inst, render_base(lab.site.router.name, lab.router_inst.log_file))
+    frr.prepare(lab.router_inst, boot_frr_config(lab.site, bgp=router_bgp))
     for inst, node in zip(lab.node_insts, lab.site.nodes, strict=True):
         frr.prepare(inst, render_node(lab.site, node, inst.log_file, peer=peer))
     zebras = [(i, frr.spawn(i, ("zebra",))) for i in insts]

@@ -22,7 +22,10 @@ from lab.router_backend import NamespaceRouterBackend
 from lab.router_ssh import Auth, ShellLike, serve
 from lab.state import LabPaths
 from lab.topology import ns_name
+from lab.vyos.config_tree import load_commands
+from lab.vyos.frr_translate import translate
 from lab.vyos.router_state import RouterState
+from lab.vyos.schema import schema_for
 
 CONFIRM_SECONDS_PER_MINUTE = 60.0
 ROUTER_DAEMONS = ("zebra", "bgpd", "staticd")
@@ -44,6 +47,14 @@ def initial_commands(site: Site, *, bgp: bool) -> list[str]:
     if bgp:
         lines += render_commands(site, os.environ)
     return lines
+
+
+def boot_frr_config(site: Site, *, bgp: bool) -> str:
+    """FRR's configuration for the router's first boot: exactly what the emulator's
+    translation of its initial configuration gives, so the service's first apply is a no-op
+    and BGP starts while the service is still loading."""
+    tree = load_commands(schema_for(site.router.dialect), initial_commands(site, bgp=bgp))
+    return translate(tree).frr_config
 
 
 def build_state(site: Site, *, bgp: bool) -> RouterState:

@@ -29,19 +29,34 @@ from lab.status import collect, render
 from lab.topology import ns_name
 
 
+def _common(suppress: bool) -> argparse.ArgumentParser:
+    """Options valid before and after the action (given after it, they win)."""
+    p = argparse.ArgumentParser(add_help=False)
+    inventory: object = argparse.SUPPRESS if suppress else "inventory/lab"
+    verbose: object = argparse.SUPPRESS if suppress else 0
+    as_json: object = argparse.SUPPRESS if suppress else False
+    p.add_argument("--inventory", metavar="DIR", default=inventory)
+    p.add_argument("--json", action="store_true", default=as_json, help="one JSON document")
+    p.add_argument("-v", "--verbose", action="count", default=verbose)
+    return p
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m runbooks.lab", description=__doc__.split("\n")[0])
-    p.add_argument("--inventory", default="inventory/lab", metavar="DIR")
-    p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
-    p.add_argument("-v", "--verbose", action="count", default=0)
+    p = argparse.ArgumentParser(
+        prog="python -m runbooks.lab",
+        description=__doc__.split("\n")[0],
+        parents=[_common(suppress=False)],
+    )
+    common = [_common(suppress=True)]
     sub = p.add_subparsers(dest="action", required=True)
-    up = sub.add_parser("up", help="build the twin (idempotent; recovers a half-torn lab)")
+    up = sub.add_parser("up", parents=common, help="build the twin (idempotent; recovers)")
     up.add_argument("--no-peer", action="store_true", help="start node speakers unpeered")
+    up.add_argument("--bare-router", action="store_true", help="router without BGP config")
     up.add_argument("--no-wait", action="store_true", help="do not wait for BGP Established")
-    down = sub.add_parser("down", help="remove everything the twin made")
+    down = sub.add_parser("down", parents=common, help="remove everything the twin made")
     down.add_argument("--purge", action="store_true", help="also remove credentials and keys")
-    sub.add_parser("status", help="hosts, processes, BGP sessions, LB routes")
-    ex = sub.add_parser("exec", help="run a command inside a host's namespace")
+    sub.add_parser("status", parents=common, help="hosts, processes, BGP sessions, LB routes")
+    ex = sub.add_parser("exec", parents=common, help="run a command inside a host's namespace")
     ex.add_argument("host")
     ex.add_argument("command", nargs=argparse.REMAINDER)
     return p
@@ -87,7 +102,13 @@ def _dispatch(args: argparse.Namespace, site: Site, out: Console, err: Console) 
             err.print(line, markup=False, highlight=False)
 
     if args.action == "up":
-        result = lifecycle.up(site, peer=not args.no_peer, wait=not args.no_wait, log=log)
+        result = lifecycle.up(
+            site,
+            peer=not args.no_peer,
+            router_bgp=not args.bare_router,
+            wait=not args.no_wait,
+            log=log,
+        )
         if args.json:
             emit_json({"ok": True, "changed": result.changed, "seconds": result.seconds})
         else:

@@ -18,7 +18,7 @@ from lab.speaker import speakers
 from lab.topology import ns_name
 
 REPO = Path(__file__).resolve().parents[2]
-LB_IP = IPv4Address("198.18.100.10")
+LB_IP = IPv4Address("198.18.100.10")  # the demo service's address (inventory/lab)
 LB_NET = IPv4Network("198.18.100.10/32")
 
 

@@ -1,0 +1,91 @@
+"""Lab lifecycle: crash recovery, complete teardown, the runbook's exit codes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bgplb.model import Site
+from lab import netns
+from lab.lifecycle import Lab, down, problems, up
+from lab.state import FRR_RUN_ROOT, read_record
+from lab.topology import ns_name
+
+pytestmark = pytest.mark.lab
+REPO = Path(__file__).resolve().parents[2]
+
+
+def runbook(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "runbooks.lab", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+        check=False,
+    )
+
+
+def lab_pids(lab: Lab) -> list[int]:
+    """PIDs of processes whose command line names one of the lab's pathspaces or services."""
+    markers = [i.marker for i in lab.instances] + ["lab.http_backend", "lab.router_ssh"]
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if any(m in cmd for m in markers) and "pytest" not in cmd:
+            found.append(int(entry.name))
+    return found
+
+
+def test_up_recovers_from_a_crash(twin: Site) -> None:
+    lab = Lab.of(twin)
+    rec = read_record(lab.paths, f"{ns_name('worker01')}.zebra")
+    assert rec is not None
+    os.kill(rec.pid, signal.SIGKILL)
+    netns.delete_namespace(ns_name("c02"))
+    assert problems(lab)
+    result = up(twin)
+    assert result.changed
+    assert problems(lab) == []
+
+
+def test_down_leaves_nothing_behind(twin: Site) -> None:
+    lab = Lab.of(twin)
+    down(twin)
+    try:
+        assert not set(lab.topo.namespaces) & netns.list_namespaces()
+        assert not [x for x in lab.topo.host_links if netns.link_exists(x.ifname)]
+        routes = netns.ip_json(None, ["-4", "route", "show"])
+        assert not [r for r in routes if str(r["dst"]).startswith("198.18.")]
+        assert lab_pids(lab) == []
+        assert not [i for i in lab.instances if (FRR_RUN_ROOT / i.pathspace).exists()]
+        assert not lab.paths.pids.exists()
+        assert not lab.paths.frr_confdir.exists()
+        assert lab.paths.known_hosts.exists(), "credentials survive a down (purge removes them)"
+    finally:
+        up(twin)
+
+
+def test_runbook_status_json_and_exec(twin: Site) -> None:
+    status = runbook("status", "--json")
+    assert status.returncode == 0, status.stderr
+    assert '"up": true' in status.stdout
+    ran = runbook("exec", "c01", "--", "ip", "-4", "-br", "addr", "show", "dev", "eth0")
+    assert ran.returncode == 0
+    assert "198.18.123.5/24" in ran.stdout
+    assert str(twin.clients[0].address) in ran.stdout
+
+
+def test_runbook_refuses_bad_input() -> None:
+    assert runbook("--inventory", "inventory", "status").returncode == 2  # not a twin
+    assert runbook("exec", "nosuchhost", "--", "true").returncode == 2
