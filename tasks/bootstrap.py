@@ -46,7 +46,7 @@ def render_diff(steps: list[Step]) -> str:
 
 
 def bootstrap(
-    task: Task, site: Site, dry_run: bool | None = None, allow_legacy: bool = False
+    task: Task, site: Site, dry_run: bool | None = None, allow_legacy: bool | None = None
 ) -> Result:
     """Bootstrap the node `task.host`; raises InputError before connecting when no package
     source fits the Kubernetes version (see bgplb.bootstrap.repos)."""

@@ -148,5 +148,6 @@ def refuse_legacy(minor: str, notes: list[str]) -> None:
         f"kubernetes.version {minor}: no package source upstream still serves for it. "
         + " ".join(n + "." for n in notes)
         + " Set site.kubernetes.version to 1.28 or later, or allow the legacy sources "
-        "explicitly (--legacy-repos) when a mirror or archive of them is reachable."
+        "explicitly (kubernetes.package_repos: legacy) when a mirror or archive of them is "
+        "reachable."
     )

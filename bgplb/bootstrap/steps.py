@@ -178,8 +178,15 @@ def _os_steps(site: Site) -> list[Step]:
     ]
 
 
-def plan_bootstrap(site: Site, node: K8sNode, allow_legacy: bool = False) -> BootstrapPlan:
-    """Every step to make `node` ready for kubeadm; InputError when no package source fits."""
+def plan_bootstrap(
+    site: Site, node: K8sNode, allow_legacy: bool | None = None
+) -> BootstrapPlan:
+    """Every step to make `node` ready for kubeadm; InputError when no package source fits.
+
+    `allow_legacy` defaults to the inventory's `kubernetes.package_repos: legacy`.
+    """
+    if allow_legacy is None:
+        allow_legacy = site.kubernetes.package_repos == "legacy"
     rel = release(node.os)
     k8s = site.kubernetes
     kube = kubernetes_packages(k8s.version, k8s.minor)

@@ -245,6 +245,24 @@ def check_metallb(site: Site, where: Where) -> list[Problem]:
     return out
 
 
+# First Kubernetes minor served by both pkgs.k8s.io (v1.24+) and CRI-O's isv:/cri-o (v1.28+).
+CURRENT_REPOS_FROM = (1, 28)
+
+
+def check_package_repos(site: Site, where: Where) -> list[Problem]:
+    k = site.kubernetes
+    if k.minor_tuple < CURRENT_REPOS_FROM and k.package_repos != "legacy":
+        return [
+            where.site(
+                "kubernetes.package_repos",
+                f"Kubernetes {k.version} has no packages in pkgs.k8s.io / isv:/cri-o (from "
+                "1.28): set package_repos: legacy (apt.kubernetes.io and kubic, removed "
+                "upstream in 2024: needs a mirror) or a newer kubernetes.version",
+            )
+        ]
+    return []
+
+
 def check_lab_addresses(site: Site, where: Where) -> list[Problem]:
     """A twin inventory may only use 198.18.0.0/15: nothing it drives can reach a real lab."""
     if site.lab is None:
@@ -270,6 +288,7 @@ CHECKS: tuple[Check, ...] = (
     check_clients,
     check_unique_addresses,
     check_metallb,
+    check_package_repos,
     check_lab_addresses,
 )
 

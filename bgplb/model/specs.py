@@ -126,11 +126,19 @@ class KubernetesSpec(Strict):
     cri_socket: str
     kubeconfig: Path
     api_server_override: str | None = None
+    # "legacy": apt.kubernetes.io and CRI-O's kubic repositories (gone upstream since 2024;
+    # needs a mirror). Required below 1.28, where pkgs.k8s.io and isv:/cri-o have no packages.
+    package_repos: Literal["current", "legacy"] = "current"
     cni: CniSpec
 
     @property
     def minor(self) -> str:
         return ".".join(self.version.split(".")[:2])
+
+    @property
+    def minor_tuple(self) -> tuple[int, int]:
+        major, minor = self.version.split(".")[:2]
+        return (int(major), int(minor))
 
 
 class PoolSpec(Strict):

@@ -20,7 +20,7 @@ def _site(version: str, os_name: str = "ubuntu-20.04") -> Site:
 def test_write_up_version_is_refused_without_legacy_opt_in() -> None:
     site = _site("1.21.1")
     with pytest.raises(LegacyReposRefused, match=r"apt\.kubernetes\.io.*removed"):
-        plan_bootstrap(site, site.nodes[0])
+        plan_bootstrap(site, site.nodes[0], allow_legacy=False)
 
 
 def test_legacy_opt_in_uses_legacy_sources_and_says_so() -> None:

@@ -55,7 +55,7 @@ def test_dry_run_changes_nothing_and_lists_commands(tmp_path: Path) -> None:
 
 def test_refused_version_fails_the_host_before_contacting_it(tmp_path: Path) -> None:
     site, nr, conns = _nornir(tmp_path)
-    result = nr.run(task=bootstrap, site=site)
+    result = nr.run(task=bootstrap, site=site, allow_legacy=False)
     assert result.failed
     assert "LegacyReposRefused" in repr(result["worker01"][0].exception.__class__)
     assert conns["worker01"].sent == []

@@ -204,6 +204,13 @@ CASES = [
         "host vyos",
     ),
     Case(
+        "kubernetes-1.21-without-legacy-repos",
+        lambda f: site(f)["kubernetes"].pop("package_repos"),
+        "defaults.yaml",
+        "data.site.kubernetes.package_repos",
+        "no packages in pkgs.k8s.io",
+    ),
+    Case(
         "update-source-not-on-router",
         lambda f: _set(router(f)["bgp"]["peer_groups"][0], "update_source", "192.168.30.253"),
         "hosts.yaml",
