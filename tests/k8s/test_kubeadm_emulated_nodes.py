@@ -1,0 +1,70 @@
+"""kubeadm tasks against the twin's emulated Ubuntu nodes (lab/ubuntu), bootstrapped first.
+
+Skipped while lab/ubuntu or the bootstrap task is not there.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import stat
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from bgplb.model import Site
+
+from .conftest import LAB_INVENTORY, REPO
+
+pytest.importorskip("lab.ubuntu.shell")
+bootstrap_task = pytest.importorskip("tasks.bootstrap")
+
+
+def _fake_node() -> ModuleType:
+    """tests/bootstrap/fake_node.py by path (works whether or not `tests` is a package)."""
+    spec = importlib.util.spec_from_file_location(
+        "bgplb_k8s_fake_node", REPO / "tests" / "bootstrap" / "fake_node.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+fake_node = _fake_node()
+
+
+def test_init_kubeconfig_join_then_nothing_to_do(tmp_path: Path) -> None:
+    from bgplb.model import load_site
+    from bgplb.nornir_init import init_nornir
+    from tasks.kubeadm import fetch_kubeconfig, kubeadm_init, kubeadm_join, kubeadm_join_command
+
+    site: Site = load_site(LAB_INVENTORY)
+    nr: Any = init_nornir(site, {n.name for n in site.nodes})
+    fake_node.attach_emulated_nodes(nr, tmp_path / "nodes")
+    boot = nr.run(task=bootstrap_task.bootstrap, site=site, allow_legacy=True)
+    assert not boot.failed, {h: r[0].exception for h, r in boot.items()}
+    cp = nr.filter(name="master01")
+    workers = nr.filter(filter_func=lambda h: h.name != "master01")
+
+    init = cp.run(task=kubeadm_init, site=site)
+    assert not init.failed, init["master01"][0].result
+    assert init["master01"][0].changed
+    dest = tmp_path / "admin.conf"
+    kc = cp.run(task=fetch_kubeconfig, site=site, dest=dest, resolve=lambda _: False)
+    assert not kc.failed, kc["master01"][0].result
+    assert kc["master01"][0].result["tls_server_name"] == "k8s-cluster.example.com"
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o600
+    join = cp.run(task=kubeadm_join_command)
+    assert not join.failed, join["master01"][0].result
+    joined = workers.run(task=kubeadm_join, site=site, join=join["master01"][0].result)
+    assert not joined.failed, {h: r[0].result for h, r in joined.items()}
+    assert all(r[0].changed for r in joined.values())
+
+    again_init = cp.run(task=kubeadm_init, site=site)
+    assert again_init["master01"][0].result == "already initialised"
+    again = workers.run(task=kubeadm_join, site=site, join=join["master01"][0].result)
+    assert not any(r[0].changed for r in again.values())
