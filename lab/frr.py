@@ -10,6 +10,7 @@ import grp
 import json
 import os
 import pwd
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -43,6 +44,7 @@ class Instance:
     pathspace: str
     daemons: tuple[str, ...]
     paths: LabPaths
+    hostname: str = "frr"
 
     @property
     def dir(self) -> Path:
@@ -110,21 +112,22 @@ def clear_run_dir(inst: Instance) -> None:
 
 
 def daemon_argv(inst: Instance, daemon: str) -> list[str]:
-    return exec_argv(
-        inst.ns,
-        [
-            str(FRR_BIN / daemon),
-            "-d",
-            "-N",
-            inst.pathspace,
-            "-f",
-            "/dev/null",
-            "-P",
-            "0",
-            "-i",
-            str(inst.pid_file(daemon)),
-        ],
-    )
+    """The daemon inside the namespace, in a UTS namespace of its own named after the host
+    (FRR takes its hostname from uname: peers and `show running-config` then read right)."""
+    argv = [
+        str(FRR_BIN / daemon),
+        "-d",
+        "-N",
+        inst.pathspace,
+        "-f",
+        "/dev/null",
+        "-P",
+        "0",
+        "-i",
+        str(inst.pid_file(daemon)),
+    ]
+    script = f"hostname {shlex.quote(inst.hostname)} && exec {shlex.join(argv)}"
+    return exec_argv(inst.ns, ["unshare", "--uts", "sh", "-c", script])
 
 
 def spawn(inst: Instance, daemons: tuple[str, ...]) -> list[subprocess.Popen[bytes]]:

@@ -23,6 +23,7 @@ from bgplb.model import Site
 from lab import frr, netns, topology
 from lab.credentials import ensure_all
 from lab.frr_config import render_node
+from lab.instances import node_instance, router_instance
 from lab.observe import router_sessions
 from lab.poll import wait_for
 from lab.router_service import boot_frr_config
@@ -38,8 +39,6 @@ from lab.state import (
     stop_processes,
 )
 
-ROUTER_DAEMONS = ("zebra", "bgpd", "staticd")
-NODE_DAEMONS = ("zebra", "bgpd")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 Log = Callable[[str], None]
 
@@ -62,16 +61,11 @@ class Lab:
 
     @property
     def router_inst(self) -> frr.Instance:
-        ns = self.topo.router.ns
-        return frr.Instance(ns, ns, ROUTER_DAEMONS, self.paths)
+        return router_instance(self.site)
 
     @property
     def node_insts(self) -> list[frr.Instance]:
-        return [
-            frr.Instance(h.ns, h.ns, NODE_DAEMONS, self.paths)
-            for h in self.topo.hosts
-            if h.kind == "node"
-        ]
+        return [node_instance(self.site, n.name) for n in self.site.nodes]
 
     @property
     def instances(self) -> list[frr.Instance]:

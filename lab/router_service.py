@@ -16,24 +16,17 @@ import asyncssh
 from bgplb.errors import LabError
 from bgplb.model import Site, load_site
 from bgplb.vyos.bgp_config import render_commands
-from lab import frr
 from lab.credentials import PASSWORD_ENV, router_password
+from lab.instances import router_instance
 from lab.router_backend import NamespaceRouterBackend
 from lab.router_ssh import Auth, ShellLike, serve
 from lab.state import LabPaths
-from lab.topology import ns_name
 from lab.vyos.config_tree import load_commands
 from lab.vyos.frr_translate import translate
 from lab.vyos.router_state import RouterState
 from lab.vyos.schema import schema_for
 
 CONFIRM_SECONDS_PER_MINUTE = 60.0
-ROUTER_DAEMONS = ("zebra", "bgpd", "staticd")
-
-
-def router_instance(site: Site) -> frr.Instance:
-    ns = ns_name(site.router.name)
-    return frr.Instance(ns, ns, ROUTER_DAEMONS, LabPaths.of(site))
 
 
 def initial_commands(site: Site, *, bgp: bool) -> list[str]:

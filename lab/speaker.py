@@ -15,7 +15,7 @@ import signal
 from ipaddress import IPv4Address, IPv4Network
 
 from bgplb.errors import LabError
-from bgplb.model import K8sNode, Site
+from bgplb.model import Site
 from lab import frr
 from lab.frr_config import (
     Timers,
@@ -25,16 +25,10 @@ from lab.frr_config import (
     timers_commands,
     vtysh_router_bgp,
 )
+from lab.instances import node_instance
 from lab.netns import IP, ip_json, run
-from lab.state import LabPaths, forget_process, read_record, signal_process
+from lab.state import forget_process, read_record, signal_process
 from lab.topology import LAB_SPACE, SWITCH_NS, ns_name, port_name
-
-NODE_DAEMONS = ("zebra", "bgpd")
-
-
-def node_instance(site: Site, node: K8sNode) -> frr.Instance:
-    ns = ns_name(node.name)
-    return frr.Instance(ns=ns, pathspace=ns, daemons=NODE_DAEMONS, paths=LabPaths.of(site))
 
 
 class Speaker:
@@ -47,7 +41,7 @@ class Speaker:
             raise LabError(f"no node {node_name!r} in the site") from None
         self.site = site
         self.ns = ns_name(node_name)
-        self.inst = node_instance(site, self.node)
+        self.inst = node_instance(site, node_name)
 
     # ---- BGP session ------------------------------------------------------------------
     @property
@@ -160,4 +154,4 @@ def speakers(site: Site) -> list[Speaker]:
     return [Speaker(site, n.name) for n in site.nodes]
 
 
-__all__ = ["Speaker", "Timers", "node_instance", "speakers"]
+__all__ = ["Speaker", "Timers", "speakers"]

@@ -126,3 +126,15 @@ def test_show_arp_and_interfaces_read_like_vyos() -> None:
         ]
     )
     assert shown.splitlines()[-1].split() == ["eth1", "198.18.30.254/24", "u/u"]
+
+
+def test_preflight_names_root_and_the_debian_packages(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lab import frr, lifecycle
+
+    monkeypatch.setattr("os.geteuid", lambda: 1000)
+    with pytest.raises(LabError, match="needs root"):
+        lifecycle.preflight()
+    monkeypatch.setattr("os.geteuid", lambda: 0)
+    monkeypatch.setattr(frr, "FRR_RELOAD", Path("/nonexistent/frr-reload.py"))
+    with pytest.raises(LabError, match="frr-pythontools"):
+        lifecycle.preflight()
