@@ -10,12 +10,14 @@ from __future__ import annotations
 import os
 import socket
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from nornir.core.task import Result, Task
 
+from bgplb.errors import DeviceError
 from bgplb.k8s.kubeadm import (
     ADMIN_CONF,
     KUBELET_CONF,
@@ -179,3 +181,63 @@ def kubeadm_join(
     if status != 0:
         return _failed(task, "kubeadm join", status, output.replace(join.token, "********"))
     return Result(host=task.host, changed=True, diff=shown, result="joined")
+
+
+# -- deploy phases (task(task, site=..., dry_run=...) -> Result, see tasks/phases.py) -------------
+
+JoinSource = Callable[[], JoinCommand]
+_JOIN_LOCK = threading.Lock()
+
+
+def join_from_control_plane(site: Site) -> JoinCommand:
+    """A join command fetched over SSH from the control plane (its own Nornir, same logins)."""
+    from bgplb.nornir_init import init_nornir
+
+    cp = site.control_plane.name
+    nr = init_nornir(site, {cp})
+    result = nr.run(task=kubeadm_join_command)[cp]
+    if result.failed:
+        raise DeviceError(f"kubeadm token create on {cp} failed: {result[0].result}")
+    join = result[0].result
+    assert isinstance(join, JoinCommand)
+    return join
+
+
+def control_plane(task: Task, site: Site, dry_run: bool | None = None) -> Result:
+    """Phase control-plane: kubeadm init (unless done), then the admin kubeconfig stored locally."""
+    init = task.run(task=kubeadm_init, site=site, dry_run=dry_run)[0]
+    if task.is_dry_run(dry_run) and init.changed:
+        return Result(host=task.host, changed=True, result="would init, then fetch admin.conf")
+    kubeconfig = task.run(task=fetch_kubeconfig, site=site, dry_run=dry_run)[0]
+    where = kubeconfig.result["path"]
+    return Result(
+        host=task.host,
+        changed=init.changed or kubeconfig.changed,
+        result=f"{init.result}; kubeconfig {where}",
+    )
+
+
+def join(
+    task: Task,
+    site: Site,
+    dry_run: bool | None = None,
+    join_source: JoinSource | None = None,
+) -> Result:
+    """Phase join (on each worker, in parallel): kubeadm join unless already joined.
+
+    One join command is fetched from the control plane per run, shared by the workers
+    (`join_source` replaces how it is fetched, for tests).
+    """
+    connection = CONNECTION
+    if _probe(task, KUBELET_CONF, connection):
+        return Result(host=task.host, changed=False, result="already joined")
+    if task.is_dry_run(dry_run):
+        return Result(
+            host=task.host, changed=True, diff="+ kubeadm join ...\n", result="would join"
+        )
+    source = join_source or (lambda: join_from_control_plane(site))
+    with _JOIN_LOCK:
+        shared = task.host.defaults.data.get("_bgplb_join")
+        command = shared if isinstance(shared, JoinCommand) else source()
+        task.host.defaults.data["_bgplb_join"] = command
+    return task.run(task=kubeadm_join, site=site, join=command, dry_run=dry_run)[0]

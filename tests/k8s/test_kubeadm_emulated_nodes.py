@@ -16,7 +16,7 @@ import pytest
 
 from bgplb.model import Site
 
-from .conftest import LAB_INVENTORY, REPO
+from .conftest import LAB_INVENTORY, REPO, Files, mutated, site_data
 
 pytest.importorskip("lab.ubuntu.shell")
 bootstrap_task = pytest.importorskip("tasks.bootstrap")
@@ -68,3 +68,40 @@ def test_init_kubeconfig_join_then_nothing_to_do(tmp_path: Path) -> None:
     assert again_init["master01"][0].result == "already initialised"
     again = workers.run(task=kubeadm_join, site=site, join=join["master01"][0].result)
     assert not any(r[0].changed for r in again.values())
+
+
+def test_deploy_phases_control_plane_and_join(tmp_path: Path) -> None:
+    from bgplb.k8s.kubeadm import JoinCommand
+    from bgplb.model import load_site
+    from bgplb.nornir_init import init_nornir
+    from tasks.kubeadm import control_plane, join, kubeadm_join_command
+
+    def edit(f: Files) -> None:
+        site_data(f)["kubernetes"]["kubeconfig"] = str(tmp_path / "kube" / "admin.conf")
+
+    site: Site = load_site(mutated(tmp_path / "inv", edit, LAB_INVENTORY))
+    nr: Any = init_nornir(site, {n.name for n in site.nodes})
+    fake_node.attach_emulated_nodes(nr, tmp_path / "nodes")
+    assert not nr.run(task=bootstrap_task.bootstrap, site=site, allow_legacy=True).failed
+    cp = nr.filter(name="master01")
+    workers = nr.filter(filter_func=lambda h: h.name != "master01")
+    dry = cp.run(task=control_plane, site=site, dry_run=True)["master01"][0]
+    assert dry.changed
+    assert not (tmp_path / "kube" / "admin.conf").exists()
+    done = cp.run(task=control_plane, site=site)
+    assert not done.failed, done["master01"][0].result
+    assert (tmp_path / "kube" / "admin.conf").exists()
+    fetched: list[JoinCommand] = []
+
+    def source() -> JoinCommand:
+        result = cp.run(task=kubeadm_join_command)["master01"][0].result
+        fetched.append(result)
+        return result  # type: ignore[no-any-return]
+
+    joined = workers.run(task=join, site=site, join_source=source)
+    assert not joined.failed, {h: r[0].exception for h, r in joined.items()}
+    assert all(r[0].changed for r in joined.values())
+    assert len(fetched) == 1  # one token for both workers
+    again = workers.run(task=join, site=site, join_source=source)
+    assert not any(r[0].changed for r in again.values())
+    assert not cp.run(task=control_plane, site=site)["master01"][0].changed

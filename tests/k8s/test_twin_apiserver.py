@@ -7,6 +7,7 @@ Skipped while lab/k8s is not there.
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 from collections.abc import Iterator
 from ipaddress import IPv4Address
@@ -54,6 +55,7 @@ class Twin:
         def mutation(f: Files) -> None:
             metallb(version, control_plane_announces=True)(f)
             site_data(f)["kubernetes"]["api_server_override"] = self.listen
+            site_data(f)["kubernetes"]["kubeconfig"] = str(state / "admin.conf")
 
         self.site: Site = load_site(mutated(state / "inv", mutation, LAB_INVENTORY))
         base = load_site(LAB_INVENTORY)
@@ -174,3 +176,23 @@ def test_metallb_0149_crds_webhook_and_labels_on_the_twin(
     run(nornir_nodes, k8s_label_nodes, patches=labels, kubeconfig=kc)
     assert not run(nornir_nodes, k8s_label_nodes, patches=labels, kubeconfig=kc).changed
     assert labels["master01"]["metadata"]["labels"] == {EXCLUDE_LB_LABEL: None}
+
+
+def test_deploy_phases_metallb_and_app_on_the_twin(twin_014: Twin, nornir_nodes: Any) -> None:
+    from tasks.k8s_phases import app, metallb
+
+    site = twin_014.site
+    names = [n.name for n in site.nodes]
+    kc = twin_014.kubeconfig
+    run(nornir_nodes, wait_nodes_ready, names=names, kubeconfig=kc, timeout=30, interval=0.2)
+    shared = str(MANIFESTS / "metallb-v0.14.9/metallb-native.yaml")
+    site = dataclasses.replace(
+        site, metallb=site.metallb.model_copy(update={"manifests": [shared]})
+    )
+    dry = run(nornir_nodes, metallb, site=site, dry_run=True)
+    assert dry.changed
+    first = run(nornir_nodes, metallb, site=site)
+    assert first.changed
+    assert not run(nornir_nodes, metallb, site=site).changed
+    assert run(nornir_nodes, app, site=site).changed
+    assert not run(nornir_nodes, app, site=site).changed

@@ -1,0 +1,114 @@
+"""Deploy phases on the Kubernetes API: cni, metallb, app (see tasks/phases.py).
+
+Each is `task(task, site=..., dry_run=...) -> Result` on the control-plane host and talks to
+the API server named by the site's kubeconfig (written by the control-plane phase).
+A dry run applies nothing and waits for nothing: one server-side dry run of everything.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from nornir.core.task import Result, Task
+
+from bgplb.cli import secret_values
+from bgplb.k8s.demo_app import render_demo_app
+from bgplb.k8s.manifests import crd_names, deployments, load_manifest, site_manifests
+from bgplb.k8s.metallb_config import (
+    node_label_patches,
+    render_memberlist_secret,
+    render_metallb_config,
+)
+from bgplb.model import Site
+from tasks.k8s_apply import k8s_apply, k8s_label_nodes
+from tasks.k8s_wait import wait_crds_established, wait_deployments_available, wait_nodes_ready
+
+Doc = dict[str, Any]
+
+
+def _manifests(site: Site, component: str) -> list[Doc]:
+    return [
+        doc
+        for source in site_manifests(site)[component]
+        for doc in load_manifest(source, base_dir=site.inventory_dir)
+    ]
+
+
+def _apply_and_wait(
+    task: Task,
+    site: Site,
+    docs: Sequence[Doc],
+    dry_run: bool | None,
+    client: Any | None,
+    label: str,
+) -> Result:
+    """Apply, then wait for its CRDs and Deployments; one Result summarising both."""
+    kubeconfig = site.kubernetes.kubeconfig.expanduser()
+    common: dict[str, Any] = {"kubeconfig": kubeconfig, "client": client}
+    applied = task.run(
+        task=k8s_apply,
+        name=f"{label}: apply",
+        documents=docs,
+        dry_run=dry_run,
+        secrets=secret_values(site),
+        **common,
+    )[0]
+    if not task.is_dry_run(dry_run):
+        task.run(task=wait_crds_established, name=f"{label}: CRDs", names=crd_names(docs), **common)
+        task.run(
+            task=wait_deployments_available,
+            name=f"{label}: deployments",
+            deployments=deployments(docs),
+            **common,
+        )
+    counts = applied.result
+    summary = (
+        f"{counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged"
+    )
+    return Result(host=task.host, changed=applied.changed, diff=applied.diff, result=summary)
+
+
+def cni(task: Task, site: Site, dry_run: bool | None = None, client: Any | None = None) -> Result:
+    """Calico from the pinned manifest; then every node Ready."""
+    result = _apply_and_wait(task, site, _manifests(site, "cni"), dry_run, client, "cni")
+    if not task.is_dry_run(dry_run):
+        task.run(
+            task=wait_nodes_ready,
+            names=[n.name for n in site.nodes],
+            kubeconfig=site.kubernetes.kubeconfig.expanduser(),
+            client=client,
+        )
+    return result
+
+
+def metallb(
+    task: Task, site: Site, dry_run: bool | None = None, client: Any | None = None
+) -> Result:
+    """MetalLB's manifests, then (controller and webhook ready) its configuration and labels."""
+    env = dict(os.environ)
+    manifests = _manifests(site, "metallb")
+    config = [*render_memberlist_secret(site, env), *render_metallb_config(site, env)]
+    if task.is_dry_run(dry_run):
+        return _apply_and_wait(task, site, [*manifests, *config], dry_run, client, "metallb")
+    first = _apply_and_wait(task, site, manifests, dry_run, client, "metallb")
+    second = _apply_and_wait(task, site, config, dry_run, client, "metallb config")
+    labels = task.run(
+        task=k8s_label_nodes,
+        patches=node_label_patches(site),
+        kubeconfig=site.kubernetes.kubeconfig.expanduser(),
+        dry_run=dry_run,
+        client=client,
+    )[0]
+    return Result(
+        host=task.host,
+        changed=first.changed or second.changed or labels.changed,
+        diff=first.diff + second.diff + labels.diff,
+        result=f"manifests: {first.result}; config: {second.result}",
+    )
+
+
+def app(task: Task, site: Site, dry_run: bool | None = None, client: Any | None = None) -> Result:
+    """The demo Deployment(s) and LoadBalancer Service(s), rolled out."""
+    return _apply_and_wait(task, site, render_demo_app(site), dry_run, client, "app")
