@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from ipaddress import IPv4Address, IPv4Network
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bgplb.model.problems import Problem, Severity
@@ -263,6 +264,21 @@ def check_package_repos(site: Site, where: Where) -> list[Problem]:
     return []
 
 
+def check_local_manifests(site: Site, where: Where) -> list[Problem]:
+    """Manifests given as paths (air-gapped sites) must exist; paths are from the inventory."""
+    sources = [("kubernetes.cni.manifest", site.kubernetes.cni.manifest)]
+    sources += [(f"metallb.manifests[{i}]", m) for i, m in enumerate(site.metallb.manifests)]
+    out = []
+    for key, source in sources:
+        if "://" in source:
+            continue
+        path = Path(source).expanduser()
+        path = path if path.is_absolute() else site.inventory_dir / path
+        if not path.is_file():
+            out.append(where.site(key, f"manifest file not found: {path}"))
+    return out
+
+
 def check_lab_addresses(site: Site, where: Where) -> list[Problem]:
     """A twin inventory may only use 198.18.0.0/15: nothing it drives can reach a real lab."""
     if site.lab is None:
@@ -289,6 +305,7 @@ CHECKS: tuple[Check, ...] = (
     check_unique_addresses,
     check_metallb,
     check_package_repos,
+    check_local_manifests,
     check_lab_addresses,
 )
 

@@ -211,6 +211,13 @@ CASES = [
         "no packages in pkgs.k8s.io",
     ),
     Case(
+        "local-manifest-missing",
+        lambda f: _set(site(f)["kubernetes"]["cni"], "manifest", "manifests/calico.yaml"),
+        "defaults.yaml",
+        "data.site.kubernetes.cni.manifest",
+        "manifest file not found",
+    ),
+    Case(
         "update-source-not-on-router",
         lambda f: _set(router(f)["bgp"]["peer_groups"][0], "update_source", "192.168.30.253"),
         "hosts.yaml",

@@ -58,7 +58,8 @@ def test_twin_differs_only_in_addresses_and_lab_needs(name: str, repo: Path) -> 
     """198.18.X.Y for 192.168.X.Y; otherwise only credentials, key paths and the lab section."""
     ref = yaml.safe_load(_swap((repo / "inventory" / name).read_text()))
     twin = yaml.safe_load((repo / "inventory" / "lab" / name).read_text())
-    allowed = {"password_env", "ssh_key", "lab", "name", "kubeconfig"}
+    # lab needs: credentials, key paths, the lab section, local manifests (air-gapped twin)
+    allowed = {"password_env", "ssh_key", "lab", "name", "kubeconfig", "manifest", "manifests"}
 
     def diff(a: object, b: object, path: str) -> list[str]:
         if isinstance(a, dict) and isinstance(b, dict):
