@@ -203,11 +203,6 @@ def boot(inst: Instance) -> None:
         raise LabError(f"vtysh -b {inst.pathspace} failed ({rc}): {out.strip()}")
 
 
-def save(inst: Instance) -> None:
-    """`write memory`: keep frr.conf equal to the running configuration."""
-    vtysh(inst, "write memory")
-
-
 def reload(inst: Instance, config_text: str) -> str | None:
     """Apply a whole configuration through frr-reload.py (only the difference is applied,
     so unchanged sessions stay up). Returns the error text, or None on success."""

@@ -27,8 +27,11 @@ from lab.frr_config import (
 )
 from lab.instances import node_instance
 from lab.netns import IP, ip_json, run
+from lab.poll import wait_for
 from lab.state import forget_process, read_record, signal_process
 from lab.topology import LAB_SPACE, SWITCH_NS, ns_name, port_name
+
+DEFAULT_HOLDTIME = 180  # FRR's (and VyOS's) default hold time, seconds
 
 
 class Speaker:
@@ -58,11 +61,29 @@ class Speaker:
     def unpeer(self) -> None:
         self._configure(vtysh_router_bgp(self.node, [f"no neighbor {self.router_address}"]))
 
-    def set_timers(self, timers: Timers | None) -> None:
-        """`timers bgp KEEPALIVE HOLD` (None: FRR's defaults). Applies to new sessions; the
-        current session is reset so the new hold time counts at once."""
+    def set_timers(self, timers: Timers | None, wait: float = 15.0) -> None:
+        """`timers bgp KEEPALIVE HOLD` (None: FRR's defaults, 60/180). The session is reset so
+        the hold time applies at once; returns when it is Established again with it."""
         self._configure(timers_commands(self.node, timers))
+        before = self._neighbor().get("connectionsEstablished", 0)
         frr.vtysh(self.inst, f"clear bgp ipv4 unicast {self.router_address}")
+        hold_ms = (timers.holdtime if timers else DEFAULT_HOLDTIME) * 1000
+
+        def renegotiated() -> bool:
+            peer = self._neighbor()
+            return (
+                peer.get("bgpState") == "Established"
+                and peer.get("connectionsEstablished") != before
+                and peer.get("bgpTimerConfiguredHoldTimeMsecs") == hold_ms
+            )
+
+        if not wait_for(renegotiated, timeout=wait, interval=0.05):
+            raise LabError(f"{self.node.name}: session not re-established within {wait} s")
+
+    def _neighbor(self) -> dict[str, object]:
+        data = frr.vtysh_json(self.inst, f"show bgp neighbors {self.router_address} json")
+        peer = data.get(str(self.router_address), {})
+        return peer if isinstance(peer, dict) else {}
 
     def session_state(self) -> str:
         """The node's view of its session with the router (`Established`, `Active`, ...)."""

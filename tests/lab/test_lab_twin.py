@@ -19,7 +19,7 @@ from lab.credentials import router_password
 from lab.lifecycle import Lab, up
 from lab.observe import nexthops_of, router_sessions
 from lab.poll import wait_for
-from lab.speaker import Speaker
+from lab.speaker import Speaker, Timers
 from lab.state import LabPaths
 from lab.topology import LAB_SPACE, ns_name
 
@@ -135,6 +135,43 @@ def test_killed_bgpd_loses_its_next_hop_within_a_second(announced: Site) -> None
     assert ecmp_width(announced) == len(announced.nodes) - 1
     Speaker(announced, victim.name).start_bgpd()
     assert wait_for(lambda: ecmp_width(announced) == len(announced.nodes), timeout=15.0)
+
+
+def test_graceful_stop_unpeer_and_peer_again(announced: Site) -> None:
+    node = announced.workers[0]
+    sp = Speaker(announced, node.name)
+    assert sp.session_state() == "Established"
+    sp.stop_bgpd()
+    assert not sp.bgpd_alive()
+    assert wait_for(lambda: node.address not in nexthops_of(router_ns(announced), LB_NET), 2.0)
+    sp.start_bgpd()
+    assert wait_for(lambda: sp.session_state() == "Established", timeout=15.0)
+    sp.unpeer()
+    assert sp.session_state() == "not configured"
+    assert wait_for(lambda: node.address not in nexthops_of(router_ns(announced), LB_NET), 2.0)
+    sp.peer()
+    assert wait_for(lambda: ecmp_width(announced) == len(announced.nodes), timeout=15.0)
+
+
+def test_cut_link_with_short_timers_expires_the_session(announced: Site) -> None:
+    node = announced.workers[1]
+    sp = Speaker(announced, node.name)
+    sp.peer(Timers(3, 9))  # resets the session: wait until the router has the path again
+    assert wait_for(lambda: ecmp_width(announced) == len(announced.nodes), timeout=15.0)
+    start = time.monotonic()
+    sp.cut_link()
+    try:
+        assert not sp.link_up()
+        gone = wait_for(
+            lambda: node.address not in nexthops_of(router_ns(announced), LB_NET), 15.0, 0.05
+        )
+        elapsed = time.monotonic() - start
+        assert gone
+        assert 3.0 < elapsed < 12.0, f"hold timer 9 s, next hop gone after {elapsed:.1f} s"
+    finally:
+        sp.restore_link()
+        sp.set_timers(None)
+    assert wait_for(lambda: ecmp_width(announced) == len(announced.nodes), timeout=30.0)
 
 
 def test_withdraw_removes_the_next_hop(announced: Site) -> None:
