@@ -3,7 +3,6 @@ brought up once per session and always torn down, even when a test fails."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
@@ -28,9 +27,7 @@ def site() -> Site:
 
 
 @pytest.fixture(scope="session")
-def twin(site: Site) -> Iterator[Site]:
-    if os.geteuid() != 0:
-        pytest.fail("tests marked `lab` need root (namespaces, FRR); deselect: -m 'not lab'")
+def twin(site: Site, twin_session: None) -> Iterator[Site]:
     down(site)
     try:
         up(site)
