@@ -66,6 +66,8 @@ class NamespaceRouterBackend:
             return "", 0
         if argv[0] == "vtysh":
             return run_rc(frr.vtysh_argv(self.inst) + argv[1:], timeout=30)
+        if argv[0] in ("vmstat", "free") or argv == ["cat", "/proc/uptime"]:  # read-only
+            return run_rc(exec_argv(self.inst.ns, argv), timeout=30)
         if argv[0] == "ip":
             return run_rc([IP, "-n", self.inst.ns, *argv[1:]], timeout=30)
         return f"-vbash: {argv[0]}: command not found\n", 127

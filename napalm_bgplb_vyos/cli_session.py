@@ -3,7 +3,8 @@
 netmiko's VyOS driver costs about 2 s per mode check (a newline, then 2 s of silence);
 this layer never asks: it tracks the mode itself and every call is one `send_command`
 that reads until the prompt of the mode it expects (`user@host:~$ ` in op mode,
-`[edit]` + newline + `user@host# ` in config mode). One call = one round trip.
+`[edit]` + newline + `user@host# ` in config mode). One call = one round trip, and so is
+`op_many` / `config_many`: several commands as one bash list line (compound.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import re
 from typing import Protocol
 
 from bgplb.errors import DeviceError
+from napalm_bgplb_vyos.compound import compound_line, in_config_mode, split_outputs
+from napalm_bgplb_vyos.config_text import strip_edit_line
 
 DEFAULT_READ_TIMEOUT = 60.0
 COMMIT_READ_TIMEOUT = 300.0
@@ -62,10 +65,31 @@ class VyosCli:
         return self.conn.base_prompt.split("@", 1)[-1]
 
     def op(self, command: str, read_timeout: float = DEFAULT_READ_TIMEOUT) -> str:
-        """Run an op-mode command (from config mode via `run`)."""
-        if self.in_config:
-            return self.config(f"run {command}", read_timeout=read_timeout)
+        """Run an op-mode command (from config mode via `run`; Linux programs as typed)."""
+        if self.in_config:  # without the `[edit]` line of the config prompt
+            return strip_edit_line(self.config(in_config_mode(command), read_timeout=read_timeout))
         return self.conn.send_command(command, expect_string=self._op, read_timeout=read_timeout)
+
+    def op_many(self, commands: list[str], read_timeout: float = DEFAULT_READ_TIMEOUT) -> list[str]:
+        """Several op-mode commands in one round trip; one output per command, in order."""
+        if len(commands) == 1:
+            return [self.op(commands[0], read_timeout=read_timeout)]
+        typed = [in_config_mode(c) for c in commands] if self.in_config else commands
+        line = compound_line(typed)
+        if self.in_config:
+            text = self.config(line, read_timeout=read_timeout)
+        else:
+            text = self.conn.send_command(line, expect_string=self._op, read_timeout=read_timeout)
+        return split_outputs(text, typed)
+
+    def config_many(
+        self, commands: list[str], read_timeout: float = DEFAULT_READ_TIMEOUT
+    ) -> list[str]:
+        """Several config-mode commands (`set`, `delete` ...) in one round trip."""
+        if len(commands) == 1:
+            return [self.config(commands[0], read_timeout=read_timeout)]
+        line = compound_line(commands)
+        return split_outputs(self.config(line, read_timeout=read_timeout), commands)
 
     def config(
         self, command: str, read_timeout: float = DEFAULT_READ_TIMEOUT, expect: str | None = None

@@ -2,8 +2,10 @@
 
 I/O only: every answer is handed to a pure parser (parse_*.py, config_text.py).
 Round trips per call (one SSH `send_command` each), independent of peers and prefixes:
-get_bgp_neighbors 1, get_bgp_neighbors_detail 1, get_route_to 1, get_facts 3, get_config 1,
-get_vyos_dialect 0 or 1 (cached), load_merge_candidate 2 + one per line, compare_config 1,
+get_bgp_neighbors 1, get_bgp_neighbors_detail 1, get_route_to 1, get_facts 1, get_config 1,
+cli 1 (any number of commands: one bash list line, compound.py),
+get_vyos_dialect 0 or 1 (cached), load_merge_candidate 3 (snapshot, configure, every line
+as one bash list), compare_config 1,
 commit_config 3 (commit, save, exit) or 3 with revert_in (commit-confirm, answer, exit),
 confirm_commit 4 (configure, confirm, save, exit), discard_config 1.
 """
@@ -61,6 +63,7 @@ PROCEED = {
     ConfirmStyle.V15: r"Proceed \? \[Y/n\]\s*$",
 }
 DRIVER_OPTIONS = ("known_hosts", "vyos_version")
+FACTS_COMMANDS = ["show version", "show configuration commands", "cat /proc/uptime"]
 
 
 class BgplbVyosDriver(VyOSDriver):  # type: ignore[misc]
@@ -181,10 +184,11 @@ class BgplbVyosDriver(VyOSDriver):  # type: ignore[misc]
         return self._version
 
     def get_facts(self) -> dict[str, Any]:
-        version = self._show_version()
-        config = parse_config_facts(self.cli_session.op("show configuration commands"))
-        uptime = parse_proc_uptime(self.cli_session.op("cat /proc/uptime"))
-        return build_facts(version, config, uptime, self.cli_session.prompt_host)
+        version_text, config_text, uptime_text = self.cli_session.op_many(FACTS_COMMANDS)
+        self._version = parse_show_version(version_text)
+        config = parse_config_facts(config_text)
+        uptime = parse_proc_uptime(uptime_text)
+        return build_facts(self._version, config, uptime, self.cli_session.prompt_host)
 
     def get_vyos_dialect(self) -> dict[str, Any]:
         """Extra getter: the VyOS version and the CLI dialect derived from it by dialect_for."""
@@ -235,9 +239,10 @@ class BgplbVyosDriver(VyOSDriver):  # type: ignore[misc]
     def cli(self, commands: list[str], encoding: str = "text") -> dict[str, str]:
         if encoding != "text":
             raise NotImplementedError("cli: only encoding='text'")
+        if not commands:
+            return {}
         result: dict[str, str] = {}
-        for command in commands:
-            output = self.cli_session.op(command)
+        for command, output in zip(commands, self.cli_session.op_many(commands), strict=True):
             if any(marker in output for marker in OP_ERRORS):
                 raise VyosCommandError(f"{command!r} rejected: {output.strip()}")
             result[command] = strip_edit_line(output)
@@ -253,7 +258,8 @@ class BgplbVyosDriver(VyOSDriver):  # type: ignore[misc]
         )
 
     def load_merge_candidate(self, filename: str | None = None, config: str | None = None) -> None:
-        """Enter config mode and send each `set`/`delete` line; any refusal discards all."""
+        """Enter config mode and send every `set`/`delete` line as one bash list (one round
+        trip whatever their number); any refusal discards the whole candidate."""
         if filename is not None:
             with open(filename, encoding="utf-8") as handle:
                 text = handle.read()
@@ -268,8 +274,10 @@ class BgplbVyosDriver(VyOSDriver):  # type: ignore[misc]
         cli = self.cli_session
         if not cli.in_config:
             self._candidate_base = cli.op("show configuration commands")
-        for line in lines:
-            output = cli.config(line)
+        if not lines:
+            cli.enter_config()
+            return
+        for line, output in zip(lines, cli.config_many(lines), strict=True):
             marker = line_error(output)
             if marker is not None:
                 cli.leave_config(discard=True)
@@ -356,8 +364,8 @@ class BgplbVyosDriver(VyOSDriver):  # type: ignore[misc]
         if cli.in_config:
             cli.leave_config(discard=True)
         commands = rollback_commands(source, cli.op("show configuration commands"))
-        for command in commands:
-            output = cli.config(command)
+        outputs = cli.config_many(commands) if commands else []
+        for command, output in zip(commands, outputs, strict=True):
             marker = line_error(output)
             if marker is not None:
                 cli.leave_config(discard=True)

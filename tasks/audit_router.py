@@ -4,8 +4,8 @@ Calls are constant whatever the number of LB IPs and peers: get_bgp_neighbors an
 get_bgp_neighbors_detail once each (FRR's raw state, `Established (Policy)`, is in the
 detail's connection_state), get_route_to(pool, protocol="bgp", longer=True) once per pool
 network, then one cli() call carrying the configuration and every `ip route get` flow.
-(The bgplb_vyos driver sends each cli() command as its own round trip, so the flows cost
-one round trip each: --flows N per multi-next-hop LB IP.)
+The bgplb_vyos driver sends one cli() call as one bash list line (`A; echo M; B; ...`), so
+the configuration and all N flows cost one SSH round trip together, whatever N is.
 """
 
 from __future__ import annotations

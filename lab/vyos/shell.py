@@ -12,6 +12,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bgplb.vyos.dialects import ConfirmStyle
+from lab.vyos.bash_line import (
+    PROGRAMS,
+    BashSyntaxError,
+    Pipeline,
+    awk,
+    echo,
+    split_list,
+    syntax_error,
+)
 from lab.vyos.compare import compare_output, show_with_markers
 from lab.vyos.config_tree import (
     ConfigNode,
@@ -43,6 +52,8 @@ _READ_ONLY_IP_OBJECTS = {
     "ru",
 }
 _READ_ONLY_IP_VERBS = {"get", "g", "show", "sh", "list", "ls", "lst"}
+_EOF_IN_QUOTE = "-vbash: unexpected EOF while looking for matching quote\n"
+_AWK_USAGE = "Usage: awk [POSIX or GNU style options] -f progfile [--] file ...\n"
 _CONFIG_WORDS = (
     "set",
     "delete",
@@ -112,12 +123,50 @@ class VyosShell:
         return f"{self.user}@{host}:~$ "
 
     def handle(self, line: str) -> Reply:
+        """One input line: a bash list (`a; b | c`), each element run in the current mode."""
         if self._question is not None:
             return self._answer(line)
         try:
-            words = split_command(line)
+            pipelines = split_list(line)
+        except BashSyntaxError as exc:
+            return Reply(syntax_error(exc.token))
         except ValueError:
-            return Reply("-vbash: unexpected EOF while looking for matching quote\n")
+            return Reply(_EOF_IN_QUOTE)
+        outputs: list[str] = []
+        for pipeline in pipelines:
+            reply = self._pipeline(pipeline)
+            outputs.append(reply.output)
+            if reply.close or reply.expects_answer:
+                # bash would hand the rest of the line to the question or stop at logout
+                return Reply("".join(outputs), reply.close, reply.expects_answer)
+        return Reply("".join(outputs))
+
+    def _pipeline(self, pipeline: Pipeline) -> Reply:
+        """`a | b | c`: each stage's output is the next one's input (filters: awk, cat)."""
+        first = self._simple(pipeline.stages[0])
+        if len(pipeline.stages) == 1:
+            return first
+        text = first.output
+        for stage in pipeline.stages[1:]:
+            try:
+                words = split_command(stage)
+            except ValueError:
+                return Reply(_EOF_IN_QUOTE)
+            text = self._filter(words, text)
+        return Reply(text)
+
+    def _filter(self, words: list[str], stdin: str) -> str:
+        if words[0] == "awk" and len(words) > 1:
+            return awk(words[1:], stdin)
+        if words == ["cat"]:
+            return stdin
+        return self._bash(words)
+
+    def _simple(self, command: str) -> Reply:
+        try:
+            words = split_command(command)
+        except ValueError:
+            return Reply(_EOF_IN_QUOTE)
         if not words:
             return Reply()
         if self.mode is Mode.CONFIG:
@@ -169,11 +218,20 @@ class VyosShell:
         )
 
     def _bash(self, words: list[str]) -> str:
-        """Plain Linux commands of a VyOS shell: only read-only `ip` and `vtysh` reach the box."""
+        """Plain Linux commands of a VyOS shell: read-only `ip`, `vtysh`, `vmstat`, `free`,
+        `cat /proc/uptime` reach the box; `echo`, `cat /config/config.boot` are answered here."""
         name = words[0]
-        if name == "vtysh":
+        if name in ("vtysh", "vmstat", "free"):
             output, _ = self.state.backend.run(words)
             return output
+        if name == "echo":
+            return echo(words[1:])
+        if name in ("true", "false"):
+            return ""
+        if name == "awk":
+            return awk(words[1:], "") if len(words) > 1 else _AWK_USAGE
+        if name == "cat":
+            return self._cat(words[1:])
         if name == "ip":
             rest = [w for w in words[1:] if not w.startswith("-")]
             if (
@@ -186,6 +244,17 @@ class VyosShell:
             return "RTNETLINK answers: Operation not permitted\n"
         return f"-vbash: {name}: command not found\n"
 
+    def _cat(self, files: list[str]) -> str:
+        out = []
+        for path in files:
+            if path == "/proc/uptime":
+                out.append(self.state.backend.run(["cat", path])[0])
+            elif path == "/config/config.boot" and self.state.config_boot.is_file():
+                out.append(self.state.config_boot.read_text())
+            else:
+                out.append(f"cat: {path}: No such file or directory\n")
+        return "".join(out)
+
     # -- config mode -------------------------------------------------------------------
 
     def _config(self, words: list[str]) -> Reply:
@@ -194,7 +263,7 @@ class VyosShell:
         found = [w for w in _CONFIG_WORDS if w == head] or [
             w for w in _CONFIG_WORDS if w.startswith(head)
         ]
-        if head in ("vtysh", "ip"):
+        if head in PROGRAMS:
             return Reply(self._bash(words))
         if len(found) != 1:
             return Reply(f"\n  Invalid command: [{head}]\n\n")

@@ -72,3 +72,11 @@ class FakeNetmiko:
     @property
     def round_trips(self) -> int:
         return self.calls["send_command"] + self.calls["write_channel"]
+
+
+def compound_text(outputs: list[str]) -> str:
+    """What bash prints for compound_line(commands): each output, then its end marker."""
+    return "".join(
+        (out.rstrip("\n") + "\n" if out else "") + f"@@bgplb-end-{i}@@\n"
+        for i, out in enumerate(outputs)
+    )

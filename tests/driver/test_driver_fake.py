@@ -10,12 +10,14 @@ import pytest
 
 from bgplb.errors import BgplbError, InputError, ParseError
 from napalm_bgplb_vyos import BgplbVyosDriver
+from napalm_bgplb_vyos.compound import compound_line
+from napalm_bgplb_vyos.driver import FACTS_COMMANDS
 from napalm_bgplb_vyos.driver_errors import VyosCommandError, VyosCommitError, VyosMergeError
 from napalm_bgplb_vyos.vtysh_commands import BGP_NEIGHBORS_COMMANDS, route_query, vtysh_line
 
 from . import vyos_texts as texts
 from .conftest import CAPTURES, as_json, expected, read_text
-from .fake_netmiko import FakeNetmiko, config_reply, op_reply
+from .fake_netmiko import FakeNetmiko, compound_text, config_reply, op_reply
 
 MakeDriver = Callable[..., tuple[BgplbVyosDriver, FakeNetmiko]]
 ROLLING = {"vyos_version": "1.4-rolling-202105210417"}
@@ -76,12 +78,18 @@ def test_frr_error_text_is_a_parse_error(make_driver: MakeDriver) -> None:
 def test_facts_from_the_seed(make_driver: MakeDriver) -> None:
     driver, fake = make_driver(
         [
-            ("show version", op_reply(texts.seed_block("show version"))),
             (
-                "show configuration commands",
-                op_reply(texts.seed_block("show configuration commands")),
-            ),
-            ("cat /proc/uptime", op_reply("350735.47 234388.90")),  # proc(5) format
+                compound_line(FACTS_COMMANDS),
+                op_reply(
+                    compound_text(
+                        [
+                            texts.seed_block("show version"),
+                            texts.seed_block("show configuration commands"),
+                            "350735.47 234388.90",  # proc(5) format
+                        ]
+                    )
+                ),
+            )
         ]
     )
     facts = driver.get_facts()
@@ -91,7 +99,7 @@ def test_facts_from_the_seed(make_driver: MakeDriver) -> None:
     assert (facts["vendor"], facts["uptime"]) == ("VyOS", 350735.47)
     dialect = driver.get_vyos_dialect()  # cached: no further round trip
     assert (dialect["dialect"], dialect["bgp_syntax"]) == ("1.4-rolling-2021", "local-as")
-    assert fake.round_trips == 3
+    assert fake.round_trips == 1
 
 
 def test_dialect_from_the_14_template(make_driver: MakeDriver) -> None:
@@ -114,7 +122,10 @@ def test_show_version_garbage_raises(make_driver: MakeDriver) -> None:
 def load_steps(lines: list[str], answers: list[str]) -> list[tuple[str, str]]:
     steps = [("show configuration commands", op_reply(texts.CONFIG_COMMANDS_14))]
     steps.append(("configure", config_reply("")))
-    steps += [(line, config_reply(a)) for line, a in zip(lines, answers, strict=True)]
+    if len(lines) == 1:
+        steps.append((lines[0], config_reply(answers[0])))
+    else:  # every line in one bash list: one round trip
+        steps.append((compound_line(lines), config_reply(compound_text(answers))))
     return steps
 
 
@@ -317,18 +328,32 @@ def test_load_replace_is_not_implemented(make_driver: MakeDriver) -> None:
 
 
 def test_cli_and_get_config(make_driver: MakeDriver) -> None:
+    flows = [f"ip route get 198.18.100.10 from 198.18.123.{i} iif eth0" for i in (5, 23, 29)]
+    hop = "198.18.100.10 via 198.18.30.60 dev eth1 src 198.18.30.254 uid 0\n    cache"
     steps = [
         ("show configuration commands", op_reply(texts.CONFIG_COMMANDS_14)),
         ("show version", op_reply(texts.show_version_template_14())),
-        ("show foo", op_reply(texts.OP_INVALID)),
+        (
+            compound_line(["show configuration commands", *flows]),
+            op_reply(compound_text([texts.CONFIG_COMMANDS_14, hop, hop, hop])),
+        ),
+        (
+            compound_line(["show version", "show foo"]),
+            op_reply(compound_text(["x", texts.OP_INVALID])),
+        ),
     ]
-    driver, _ = make_driver(steps)
+    driver, fake = make_driver(steps)
     running = driver.get_config(retrieve="running")["running"]
     assert running == texts.CONFIG_COMMANDS_14.rstrip("\n")
     out = driver.cli(["show version"])
     assert out["show version"].startswith("Version:          VyOS 1.4.0")
-    with pytest.raises(VyosCommandError, match="Invalid command"):
-        driver.cli(["show foo"])
+    before = fake.round_trips
+    out = driver.cli(["show configuration commands", *flows])  # one round trip for all
+    assert fake.round_trips == before + 1
+    assert out["show configuration commands"] == texts.CONFIG_COMMANDS_14.rstrip("\n")
+    assert [out[f] for f in flows] == [hop] * 3
+    with pytest.raises(VyosCommandError, match="show foo"):
+        driver.cli(["show version", "show foo"])
 
 
 def test_close_discards_and_disconnects_the_only_connection(make_driver: MakeDriver) -> None:
@@ -376,3 +401,13 @@ def test_netmiko_options_pass_through(make_driver: MakeDriver, tmp_path: Path) -
 def test_missing_known_hosts_file_is_an_input_error() -> None:
     with pytest.raises(InputError, match="known_hosts"):
         BgplbVyosDriver("198.18.30.254", "vyos", "pw", optional_args={"known_hosts": "/nope"})
+
+
+def test_getter_in_config_mode_types_vtysh_without_run(make_driver: MakeDriver) -> None:
+    steps = load_steps(CANDIDATE[:1], [""])
+    text = read_text(CAPTURES / "peers3" / "getter_bgp_neighbors.out")
+    steps.append((vtysh_line(BGP_NEIGHBORS_COMMANDS), config_reply(text)))
+    driver, fake = make_driver(steps, LTS)
+    driver.load_merge_candidate(config=CANDIDATE[0])
+    assert driver.get_bgp_neighbors()["global"]["peers"]
+    assert fake.steps == []
