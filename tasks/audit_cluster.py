@@ -7,6 +7,8 @@ answer is turned into API JSON and read by the pure parsers of bgplb.audit.parse
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from nornir.core.task import Result, Task
@@ -14,6 +16,8 @@ from nornir.core.task import Result, Task
 from bgplb.audit.observations import ClusterObservation
 from bgplb.audit.parse_cluster import cluster_observation, parse_metallb_pods
 from bgplb.audit.semantics import semantics_for
+from bgplb.errors import DeviceError
+from bgplb.k8s.kubeconfig import apply_override, parse_kubeconfig, plan_override, server_of
 from bgplb.model import Site
 
 NAMESPACE = "metallb-system"
@@ -96,16 +100,38 @@ def _custom_list(custom: CustomApi, plural: str, versions: tuple[str, ...]) -> A
     raise AssertionError("unreachable")
 
 
-def kube_apis(site: Site) -> tuple[CoreApi, DiscoveryApi, CustomApi]:
+def resolves(name: str) -> bool:
+    """Whether this workstation resolves `name` (the control-plane endpoint)."""
+    try:
+        return bool(socket.getaddrinfo(name, None))
+    except (socket.gaierror, UnicodeError):
+        return False
+
+
+def kubeconfig_for_audit(site: Site, resolve: Callable[[str], bool] = resolves) -> dict[str, Any]:
+    """The site's kubeconfig as a dict, its server pointed where the deploy would point it:
+    `kubernetes.api_server_override` (an address, ADDRESS:PORT or https:// URL), else the
+    control-plane address when the endpoint name does not resolve; TLS still verified for
+    the endpoint name (`tls-server-name`). Errors never quote the file (it holds a key)."""
+    path = site.kubernetes.kubeconfig.expanduser()
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise DeviceError(f"kubeconfig {path}: {exc.strerror or type(exc).__name__}") from None
+    config = parse_kubeconfig(text)
+    return apply_override(config, plan_override(site, server_of(config), resolve))
+
+
+def kube_apis(
+    site: Site, resolve: Callable[[str], bool] = resolves
+) -> tuple[CoreApi, DiscoveryApi, CustomApi]:
     """The three API clients, from the kubeconfig the site model names."""
     from kubernetes import client
     from kubernetes import config as kubeconfig
 
     cfg = client.Configuration()
-    loader: Any = kubeconfig.load_kube_config
-    loader(config_file=str(site.kubernetes.kubeconfig.expanduser()), client_configuration=cfg)
-    if site.kubernetes.api_server_override:
-        cfg.host = site.kubernetes.api_server_override
+    loader: Any = kubeconfig.load_kube_config_from_dict
+    loader(kubeconfig_for_audit(site, resolve), client_configuration=cfg, persist_config=False)
     api = client.ApiClient(cfg)
     apis: tuple[Any, Any, Any] = (
         client.CoreV1Api(api),
