@@ -53,7 +53,8 @@ def parser() -> argparse.ArgumentParser:
         type=_positive,
         default=30,
         metavar="N",
-        help="synthetic flows per LB IP asked of the router's kernel (default 30)",
+        help="synthetic flows per sampled LB IP asked of the router's kernel (default 30; LB "
+        "IPs are sampled per next-hop set for 10 flows per next hop)",
     )
     p.add_argument(
         "--probe",

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from collections import Counter
+from ipaddress import IPv4Address
 
 from bgplb.audit.expect import Expectation
 from bgplb.audit.findings import Finding, Severity, error, passed, warning
 from bgplb.audit.naming import hop, hops, share, unavailable
-from bgplb.audit.observations import GatherFailure, Observations, RouterObservation
+from bgplb.audit.observations import GatherFailure, Observations, Route, RouterObservation
+from bgplb.audit.parse_router import FLOWS_PER_HOP_FOR_CERTAINTY
 from bgplb.model import Site
 
-# Below this many flows per next hop, a next hop without a flow may be bad luck, not a fault.
-FLOWS_PER_HOP_FOR_CERTAINTY = 10
 LAYER4_FIX = "set system ip multipath layer4-hashing"
 
 
 def check_hash_spread(site: Site, router: RouterObservation | GatherFailure) -> list[Finding]:
-    """7. the router's kernel spreads synthetic flows over every next hop of each LB route."""
+    """7. the router's kernel spreads synthetic flows over every next hop of the LB routes,
+    judged once per next-hop set (the flows are sampled per set: parse_router.flow_targets)."""
     obj = f"router {site.router.name} hashing"
     if isinstance(router, GatherFailure):
         return [unavailable("hash-spread", obj, router, "router configuration and flows")]
@@ -37,69 +38,80 @@ def check_hash_spread(site: Site, router: RouterObservation | GatherFailure) -> 
                 LAYER4_FIX,
             )
         )
-    for route in router.routes:
-        ip = route.host_address
-        if ip is None or len(route.fib) < 2:
-            continue
-        flows = [f for f in router.flows if f.destination == ip]
-        if not flows:
-            out.append(
-                Finding(
-                    Severity.SKIPPED,
-                    "hash-spread",
-                    str(ip),
-                    "flows asked",
-                    "no flow asked (--flows 0)",
-                )
-            )
-            continue
-        counts = Counter(f.next_hop for f in flows if f.next_hop is not None)
-        spread = share({hop(a, names): n for a, n in counts.items()})
-        errors = sorted({f.error for f in flows if f.error})
-        foreign = set(counts) - route.fib
-        idle = route.fib - set(counts)
-        expected = f"{len(flows)} flows over {hops(route.fib, names)}"
-        if errors:
-            out.append(
-                error(
-                    "hash-spread",
-                    str(ip),
-                    expected,
-                    f"{sum(1 for f in flows if f.error)} flow(s) unanswered: "
-                    + "; ".join(errors[:3]),
-                    "`ip route get` failed on the router",
-                )
-            )
-        elif foreign:
-            out.append(
-                error(
-                    "hash-spread",
-                    str(ip),
-                    expected,
-                    f"flows leave via {hops(foreign, names)}, outside the route",
-                    "the FIB changed during the audit, or policy routing applies",
-                )
-            )
-        elif idle:
-            certain = layer4 and len(flows) >= FLOWS_PER_HOP_FOR_CERTAINTY * len(route.fib)
-            hint = (
-                "ECMP hashing leaves a node idle"
-                if certain
-                else ("too few flows or layer-3 hashing: " + LAYER4_FIX + ", or ask more --flows")
-            )
-            out.append(
-                Finding(
-                    Severity.ERROR if certain else Severity.WARNING,
-                    "hash-spread",
-                    str(ip),
-                    expected,
-                    f"no flow to {hops(idle, names)}; {spread}",
-                    hint,
-                )
-            )
-        else:
-            out.append(passed("hash-spread", str(ip), expected, spread))
+    for fib, group in _by_next_hops(router.routes).items():
+        out.append(_spread_of(group, fib, router, names, layer4))
     return out
+
+
+def _by_next_hops(routes: tuple[Route, ...]) -> dict[frozenset[IPv4Address], list[IPv4Address]]:
+    """LB host routes with two or more FIB next hops, grouped by that set (address order)."""
+    groups: dict[frozenset[IPv4Address], list[IPv4Address]] = {}
+    for route in routes:
+        if route.host_address is not None and len(route.fib) >= 2:
+            groups.setdefault(route.fib, []).append(route.host_address)
+    return {fib: sorted(ips) for fib, ips in groups.items()}
+
+
+def _group_name(group: list[IPv4Address], sampled: set[IPv4Address]) -> str:
+    if len(group) == 1:
+        return str(group[0])
+    return f"{group[0]} .. {group[-1]} ({len(group)} addresses, {len(sampled)} sampled)"
+
+
+def _spread_of(
+    group: list[IPv4Address],
+    fib: frozenset[IPv4Address],
+    router: RouterObservation,
+    names: dict[IPv4Address, str],
+    layer4: bool,
+) -> Finding:
+    """One next-hop set: the flows asked for any of its addresses, judged together (the
+    kernel hashes every route over the same set alike)."""
+    members = set(group)
+    flows = [f for f in router.flows if f.destination in members]
+    obj = _group_name(group, {f.destination for f in flows})
+    if not flows:
+        return Finding(
+            Severity.SKIPPED, "hash-spread", obj, "flows asked", "no flow asked (--flows 0)"
+        )
+    counts = Counter(f.next_hop for f in flows if f.next_hop is not None)
+    spread = share({hop(a, names): n for a, n in counts.items()})
+    errors = sorted({f.error for f in flows if f.error})
+    foreign = set(counts) - fib
+    idle = fib - set(counts)
+    expected = f"{len(flows)} flows over {hops(fib, names)}"
+    if errors:
+        return error(
+            "hash-spread",
+            obj,
+            expected,
+            f"{sum(1 for f in flows if f.error)} flow(s) unanswered: " + "; ".join(errors[:3]),
+            "`ip route get` failed on the router",
+        )
+    if foreign:
+        return error(
+            "hash-spread",
+            obj,
+            expected,
+            f"flows leave via {hops(foreign, names)}, outside the route",
+            "the FIB changed during the audit, or policy routing applies",
+        )
+    if idle:
+        certain = layer4 and len(flows) >= FLOWS_PER_HOP_FOR_CERTAINTY * len(fib)
+        hint = (
+            "ECMP hashing leaves a node idle"
+            if certain
+            else ("too few flows or layer-3 hashing: " + LAYER4_FIX + ", or ask more --flows")
+        )
+        return Finding(
+            Severity.ERROR if certain else Severity.WARNING,
+            "hash-spread",
+            obj,
+            expected,
+            f"no flow to {hops(idle, names)}; {spread}",
+            hint,
+        )
+    return passed("hash-spread", obj, expected, spread)
 
 
 def check_probe(obs: Observations, expected: tuple[Expectation, ...]) -> list[Finding]:

@@ -26,6 +26,9 @@ from bgplb.audit.observations import (
 from bgplb.errors import ParseError
 
 CONFIG_COMMAND = "show configuration commands"
+DEFAULT_FLOWS = 30  # --flows: synthetic flows per sampled LB address
+# Below this many flows per next hop, a next hop without a flow may be bad luck, not a fault.
+FLOWS_PER_HOP_FOR_CERTAINTY = 10
 
 _MAXPATHS = re.compile(
     r"^set protocols bgp (?:\d+ )?address-family ipv4-unicast maximum-paths (ebgp|ibgp) '?(\d+)'?$"
@@ -249,11 +252,27 @@ def router_observation(
 
 
 def flow_targets(
-    routes: Sequence[Route], ports: Mapping[IPv4Address, int], default_port: int = 80
+    routes: Sequence[Route],
+    ports: Mapping[IPv4Address, int],
+    default_port: int = 80,
+    per_destination: int = DEFAULT_FLOWS,
 ) -> list[tuple[IPv4Address, int]]:
-    """The LB addresses worth asking about: host routes with two or more FIB next hops."""
-    return [
-        (r.host_address, ports.get(r.host_address, default_port))
-        for r in routes
-        if r.host_address is not None and len(r.fib) >= 2
-    ]
+    """The LB addresses worth asking about: host routes with two or more FIB next hops,
+    sampled per next-hop set.
+
+    The kernel hashes every route over the same next-hop set alike, so the spread is judged
+    per set, not per address: from each set, the first addresses (in address order) that
+    together get FLOWS_PER_HOP_FOR_CERTAINTY flows per next hop at `per_destination` flows
+    each. The flows asked then grow with the distinct next-hop sets and their width, never
+    with the number of LB addresses (200 Services over the same 24 nodes: 240 flows).
+    """
+    groups: dict[frozenset[IPv4Address], list[IPv4Address]] = {}
+    for r in routes:
+        if r.host_address is not None and len(r.fib) >= 2:
+            groups.setdefault(r.fib, []).append(r.host_address)
+    out: list[tuple[IPv4Address, int]] = []
+    per = max(1, per_destination)
+    for fib, addresses in groups.items():
+        wanted = -(-FLOWS_PER_HOP_FOR_CERTAINTY * len(fib) // per)  # ceiling
+        out += [(a, ports.get(a, default_port)) for a in sorted(addresses)[:wanted]]
+    return sorted(out)
