@@ -6,6 +6,7 @@ so clients that trusted the host key keep trusting it. Values are never printed.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 from ipaddress import IPv4Address
@@ -52,9 +53,24 @@ def known_hosts_text(host_key: asyncssh.SSHKey, addresses: list[IPv4Address]) ->
     return f"{names} {public[0]} {public[1]}\n"
 
 
+def replace_known_hosts(known_hosts: Path, line: str) -> None:
+    """Put `line` (`ADDRS TYPE KEY`) in the lab's known_hosts in place of any line naming one of
+    its addresses; every other line is kept. Under a lock: the router and the node logins
+    publish their keys from different processes at the same time."""
+    names = set(line.split(" ", 1)[0].split(","))
+    known_hosts.parent.mkdir(parents=True, exist_ok=True)
+    with open(known_hosts.with_name(known_hosts.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        lines = known_hosts.read_text().splitlines(keepends=True) if known_hosts.exists() else []
+        kept = [ln for ln in lines if not names & set(ln.split(" ", 1)[0].split(","))]
+        tmp = known_hosts.with_name(known_hosts.name + ".tmp")
+        tmp.write_text("".join(kept) + line)
+        tmp.replace(known_hosts)
+
+
 def write_known_hosts(paths: LabPaths, host_key: asyncssh.SSHKey, addrs: list[IPv4Address]) -> None:
-    paths.known_hosts.parent.mkdir(parents=True, exist_ok=True)
-    paths.known_hosts.write_text(known_hosts_text(host_key, addrs))
+    """The router's line (the nodes' lines, written by their servers, are kept)."""
+    replace_known_hosts(paths.known_hosts, known_hosts_text(host_key, addrs))
 
 
 def ensure_all(paths: LabPaths, router_addresses: list[IPv4Address]) -> None:

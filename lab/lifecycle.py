@@ -2,7 +2,13 @@
 
 from lab.lifecycle import up, down
 up(site)            # idempotent; rebuilds a half-torn lab from scratch
-down(site)          # removes every namespace, process, link and run file the lab made
+up(site, peer=False, router_bgp=False)   # fresh: as the write-up's VMs before any deploy
+down(site)          # removes every bgplab-* namespace, process, link and run file
+
+Every `up` that builds starts the nodes as fresh VMs: each node's emulated Ubuntu (state
+<state>/ubuntu/<node>.json) not bootstrapped, no cluster (<state>/k8s), no kubeconfig.
+`peer` and `router_bgp` decide whether BGP is converged at boot (tests, benchmarks) or left
+for the deploy's router phase and MetalLB (the runbook's default, see runbooks/lab.py).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from lab import frr, netns, topology
 from lab.credentials import ensure_all
 from lab.frr_config import render_node
 from lab.instances import node_instance, router_instance
+from lab.k8s.server_process import stop_server
 from lab.observe import router_sessions
 from lab.poll import wait_for
 from lab.router_service import boot_frr_config
@@ -74,6 +81,10 @@ class Lab:
     def http_record(self, node: str) -> str:
         return f"http.{node}"
 
+    def login_record(self, node: str) -> str:
+        """The node's SSH login (lab.ubuntu.server) inside its namespace."""
+        return f"login.{node}"
+
     @property
     def ssh_record(self) -> str:
         return f"ssh.{self.site.router.name}"
@@ -82,6 +93,7 @@ class Lab:
     def expected_records(self) -> list[str]:
         names = [i.record_name(d) for i in self.instances for d in i.daemons]
         names += [self.http_record(n.name) for n in self.site.nodes]
+        names += [self.login_record(n.name) for n in self.site.nodes]
         return [*names, self.ssh_record]
 
 
@@ -168,7 +180,7 @@ def up(
         result.steps.append((name, time.monotonic() - start))
         log(f"{time.monotonic() - start:6.2f}s {name}")
 
-    if any(ns in netns.list_namespaces() for ns in lab.topo.namespaces) or all_records(lab.paths):
+    if lab_namespaces() or all_records(lab.paths):
         log("partial lab found (" + "; ".join(found[:4]) + "): tearing it down first")
         down(site, log=log)
         step("leftovers removed")
@@ -185,6 +197,7 @@ def up(
 def _build(lab: Lab, *, peer: bool, router_bgp: bool, wait: bool, step: Log) -> None:
     topo = lab.topo
     lab.paths.root.mkdir(parents=True, exist_ok=True)
+    _reset_guests(lab)
     for ns in topo.namespaces:
         netns.add_namespace(ns)
     netns.ip_batch(topology.switch_commands(topo), topology.SWITCH_NS)
@@ -227,7 +240,7 @@ def _build(lab: Lab, *, peer: bool, router_bgp: bool, wait: bool, step: Log) -> 
     for name, proc in services:
         record_process(lab.paths, ProcRecord(name, proc.pid, _marker(proc)))
     _wait_services(lab, services)
-    step("HTTP backends and router SSH listening")
+    step("HTTP backends, node logins and router SSH listening")
     if wait and peer and router_bgp:
         wanted = {n.address for n in lab.site.router.neighbors}
 
@@ -247,13 +260,16 @@ def _marker(proc: subprocess.Popen[bytes]) -> str:
 
 
 def _spawn_services(lab: Lab, *, router_bgp: bool) -> list[tuple[str, subprocess.Popen[bytes]]]:
-    """HTTP backends on every node and the router's SSH server, started in parallel."""
+    """HTTP backends and SSH logins on every node, the router's SSH server; in parallel."""
     lab.paths.logs.mkdir(parents=True, exist_ok=True)
     out: list[tuple[str, subprocess.Popen[bytes]]] = []
-    for node in lab.site.nodes:
-        argv = ["-m", "lab.http_backend", "--node", node.name]
-        out.append((lab.http_record(node.name), _spawn(lab, topology.ns_name(node.name), argv)))
     inventory = str(lab.site.inventory_dir.resolve())
+    for node in lab.site.nodes:
+        ns = topology.ns_name(node.name)
+        argv = ["-m", "lab.http_backend", "--node", node.name]
+        out.append((lab.http_record(node.name), _spawn(lab, ns, argv)))
+        argv = ["-m", "lab.ubuntu.server", "--node", node.name, "--inventory", inventory]
+        out.append((lab.login_record(node.name), _spawn(lab, ns, argv)))
     argv = ["-m", "lab.router_ssh", "--inventory", inventory, *([] if router_bgp else ["--bare"])]
     out.append((lab.ssh_record, _spawn(lab, lab.topo.router.ns, argv)))
     return out
@@ -272,6 +288,20 @@ def _spawn(lab: Lab, ns: str, argv: list[str]) -> subprocess.Popen[bytes]:
         )
 
 
+def _log_tail(lab: Lab, proc: subprocess.Popen[bytes], lines: int = 15) -> str:
+    """The end of a service's log (`down` removes the log directory after a failed `up`)."""
+    argv = proc.args
+    assert isinstance(argv, list)
+    ns = str(argv[argv.index("exec") + 1])
+    module = str(argv[argv.index("-m") + 1])
+    log = lab.paths.logs / f"{ns}.{module}.log"
+    try:
+        text = log.read_text(errors="replace")
+    except OSError:
+        return f"(no log at {log})"
+    return "\n".join(text.splitlines()[-lines:])
+
+
 def _port_open(address: str, port: int) -> bool:
     try:
         with socket.create_connection((address, port), timeout=0.2):
@@ -281,13 +311,13 @@ def _port_open(address: str, port: int) -> bool:
 
 
 def _wait_services(lab: Lab, services: list[tuple[str, subprocess.Popen[bytes]]]) -> None:
-    targets = [(str(n.address), 80) for n in lab.site.nodes]
+    targets = [(str(n.address), port) for n in lab.site.nodes for port in (80, 22)]
     targets.append((str(lab.site.router.login.address), 22))
 
     def ready() -> bool:
         for name, proc in services:
             if proc.poll() is not None:
-                raise LabError(f"{name} exited with {proc.returncode}: see {lab.paths.logs}")
+                raise LabError(f"{name} exited with {proc.returncode}:\n{_log_tail(lab, proc)}")
         return all(_port_open(a, p) for a, p in targets)
 
     if not wait_for(ready, timeout=20.0, interval=0.05):
@@ -297,8 +327,33 @@ def _wait_services(lab: Lab, services: list[tuple[str, subprocess.Popen[bytes]]]
 # ---- down ---------------------------------------------------------------------------------
 
 
+def lab_namespaces() -> list[str]:
+    """Every `bgplab-*` namespace on the machine (this site's or any earlier lab's)."""
+    return sorted(ns for ns in netns.list_namespaces() if ns.startswith(topology.PREFIX))
+
+
+def _reset_guests(lab: Lab) -> None:
+    """The nodes back to fresh VMs: their emulated Ubuntu state and the cluster forgotten
+    (their SSH host keys stay, so known_hosts keeps trusting them), the kubeconfig removed
+    when it lives in the lab's state directory."""
+    stop_server(lab.paths.k8s_dir)
+    shutil.rmtree(lab.paths.k8s_dir, ignore_errors=True)
+    if lab.paths.ubuntu_dir.is_dir():
+        for node in lab.site.nodes:
+            for suffix in (".json", ".lock", ".tmp"):
+                (lab.paths.ubuntu_dir / f"{node.name}{suffix}").unlink(missing_ok=True)
+        for stale in ("cluster.json", "cluster.lock"):  # the former stand-in cluster
+            (lab.paths.ubuntu_dir / stale).unlink(missing_ok=True)
+    kubeconfig = lab.site.kubernetes.kubeconfig.expanduser()
+    if kubeconfig.resolve().is_relative_to(lab.paths.root.resolve()):
+        kubeconfig.unlink(missing_ok=True)
+
+
 def down(site: Site, *, purge: bool = False, log: Log = _quiet) -> None:
-    """Remove everything the lab made; keep its credentials unless `purge`."""
+    """Remove everything the lab made; keep its credentials unless `purge`.
+
+    Every `bgplab-*` namespace goes, with any process still inside it (found with
+    `ip netns pids`, stopped by PID), whichever lab or run made it."""
     preflight()
     lab = Lab.of(site)
     recs = all_records(lab.paths)
@@ -309,11 +364,10 @@ def down(site: Site, *, purge: bool = False, log: Log = _quiet) -> None:
             if pid is not None:
                 recs.append(ProcRecord(inst.record_name(d), pid, inst.marker))
     stop_processes(recs)
-    present = netns.list_namespaces()
-    for ns in lab.topo.namespaces:
-        if ns in present:
-            _kill_leftovers(ns)
-            netns.delete_namespace(ns)
+    _reset_guests(lab)  # the API server (started by kubeadm init on the node) by its PID file
+    for ns in lab_namespaces():
+        _kill_leftovers(ns)
+        netns.delete_namespace(ns)
     for link in lab.topo.host_links:
         if netns.link_exists(link.ifname):
             netns.delete_link(link.ifname)
@@ -334,8 +388,8 @@ def down(site: Site, *, purge: bool = False, log: Log = _quiet) -> None:
 
 
 def _kill_leftovers(ns: str) -> None:
-    """Processes still inside one of the lab's own namespaces (a crash lost their records)."""
+    """Processes still inside a lab namespace (a crash lost their records), by PID."""
     out = netns.run([netns.IP, "netns", "pids", ns], check=False)
-    pids = [int(p) for p in out.split() if p.isdigit()]
-    recs = [ProcRecord(f"leftover.{p}", p, "") for p in pids if cmdline(p)]
+    pids = [int(p) for p in out.split() if p.isdigit() and int(p) != os.getpid()]
+    recs = [ProcRecord(f"leftover.{p}", p, cmdline(p)) for p in pids if cmdline(p)]
     stop_processes(recs)

@@ -68,6 +68,16 @@ class LabPaths:
         return self.root / "vyos"
 
     @property
+    def ubuntu_dir(self) -> Path:
+        """The emulated Ubuntu nodes: <node>.json (their state) and their SSH host keys."""
+        return self.root / "ubuntu"
+
+    @property
+    def k8s_dir(self) -> Path:
+        """The emulated cluster `kubeadm init` makes: PKI, objects, kubelets, API server PID."""
+        return self.root / "k8s"
+
+    @property
     def created_frr_run_root(self) -> Path:
         """Marker: the lab created /var/run/frr itself (so `down` may remove it when empty)."""
         return self.root / "created-var-run-frr"

@@ -1,9 +1,18 @@
 """python -m runbooks.lab up|down|status|exec: the local twin (network namespaces, real FRR).
 
-    python -m runbooks.lab up [--inventory inventory/lab] [--no-peer] [--no-wait]
+    python -m runbooks.lab up [--inventory inventory/lab] [--preconfigured [--no-peer]
+                              [--bare-router] [--no-wait]]
     python -m runbooks.lab status [--json]
     python -m runbooks.lab exec c01 -- curl -s http://198.18.100.10/
     python -m runbooks.lab down [--purge]
+
+`up` starts the twin like the write-up's freshly created VMs, so that
+`python -m runbooks.deploy --inventory inventory/lab` has all its work to do: the router has
+its interfaces but no BGP configuration, the node speakers are not peered, the nodes are not
+bootstrapped (swap on, no CRI-O, no kubeadm) and there is no cluster. `--preconfigured` starts
+it converged instead (router BGP configured, speakers peered, sessions Established; the nodes
+still fresh), for tests and benchmarks of the network alone. Any `up` that builds resets the
+nodes; `up` on a healthy twin changes nothing, whichever way it was started.
 
 Exit codes: 0 ok, 1 failure, 2 bad input (not root, no `lab:` in the inventory, unknown host,
 missing Debian packages).
@@ -49,10 +58,28 @@ def parser() -> argparse.ArgumentParser:
     )
     common = [_common(suppress=True)]
     sub = p.add_subparsers(dest="action", required=True)
-    up = sub.add_parser("up", parents=common, help="build the twin (idempotent; recovers)")
-    up.add_argument("--no-peer", action="store_true", help="start node speakers unpeered")
-    up.add_argument("--bare-router", action="store_true", help="router without BGP config")
-    up.add_argument("--no-wait", action="store_true", help="do not wait for BGP Established")
+    up = sub.add_parser(
+        "up",
+        parents=common,
+        help="build the twin as fresh VMs (idempotent; recovers)",
+        description="Build the twin as the write-up's fresh VMs: router without BGP config, "
+        "speakers unpeered, nodes not bootstrapped, no cluster (what a deploy starts from). "
+        "--preconfigured: router BGP configured and speakers peered (converged network).",
+    )
+    up.add_argument(
+        "--preconfigured",
+        action="store_true",
+        help="converged network: router BGP configured, speakers peered, sessions Established",
+    )
+    up.add_argument(
+        "--no-peer", action="store_true", help="with --preconfigured: speakers unpeered"
+    )
+    up.add_argument(
+        "--bare-router", action="store_true", help="with --preconfigured: router without BGP"
+    )
+    up.add_argument(
+        "--no-wait", action="store_true", help="with --preconfigured: do not wait for BGP"
+    )
     down = sub.add_parser("down", parents=common, help="remove everything the twin made")
     down.add_argument("--purge", action="store_true", help="also remove credentials and keys")
     sub.add_parser("status", parents=common, help="hosts, processes, BGP sessions, LB routes")
@@ -104,8 +131,8 @@ def _dispatch(args: argparse.Namespace, site: Site, out: Console, err: Console) 
     if args.action == "up":
         result = lifecycle.up(
             site,
-            peer=not args.no_peer,
-            router_bgp=not args.bare_router,
+            peer=args.preconfigured and not args.no_peer,
+            router_bgp=args.preconfigured and not args.bare_router,
             wait=not args.no_wait,
             log=log,
         )
@@ -113,7 +140,8 @@ def _dispatch(args: argparse.Namespace, site: Site, out: Console, err: Console) 
             emit_json({"ok": True, "changed": result.changed, "seconds": result.seconds})
         else:
             verb = f"built in {result.seconds:.2f} s" if result.changed else "already up"
-            out.print(f"lab {verb}")
+            state = "preconfigured (BGP converged)" if args.preconfigured else "fresh VMs"
+            out.print(f"lab {verb}" + (f": {state}" if result.changed else ""))
             for line in access_hint(site):
                 out.print(line, markup=False, highlight=False)
         return EXIT_OK

@@ -8,7 +8,9 @@ A dry run applies nothing and waits for nothing: one server-side dry run of ever
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from nornir.core.task import Result, Task
@@ -26,6 +28,27 @@ from tasks.k8s_apply import k8s_apply, k8s_label_nodes
 from tasks.k8s_wait import wait_crds_established, wait_deployments_available, wait_nodes_ready
 
 Doc = dict[str, Any]
+TWIN_MEMBERLIST_FILE = "metallb_memberlist_key"
+
+
+def _twin_secret(path: Path) -> str:
+    """A secret the twin generates once and keeps (mode 0600) in its state directory."""
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(96) + "\n")
+    return path.read_text().strip()
+
+
+def metallb_env(site: Site, env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment MetalLB's configuration is rendered from. On the twin, an unset
+    memberlist variable falls back to a key the lab generates (as its router password does)."""
+    env = dict(os.environ) if env is None else dict(env)
+    name = site.metallb.memberlist_secret_env
+    if name and not env.get(name) and site.lab is not None:
+        env[name] = _twin_secret(site.lab.state_dir / TWIN_MEMBERLIST_FILE)
+    return env
 
 
 def _manifests(site: Site, component: str) -> list[Doc]:
@@ -43,6 +66,7 @@ def _apply_and_wait(
     dry_run: bool | None,
     client: Any | None,
     label: str,
+    env: dict[str, str] | None = None,
 ) -> Result:
     """Apply, then wait for its CRDs and Deployments; one Result summarising both."""
     kubeconfig = site.kubernetes.kubeconfig.expanduser()
@@ -52,7 +76,7 @@ def _apply_and_wait(
         name=f"{label}: apply",
         documents=docs,
         dry_run=dry_run,
-        secrets=secret_values(site),
+        secrets=secret_values(site, env),
         **common,
     )[0]
     if not task.is_dry_run(dry_run):
@@ -87,13 +111,14 @@ def metallb(
     task: Task, site: Site, dry_run: bool | None = None, client: Any | None = None
 ) -> Result:
     """MetalLB's manifests, then (controller and webhook ready) its configuration and labels."""
-    env = dict(os.environ)
+    env = metallb_env(site)
     manifests = _manifests(site, "metallb")
     config = [*render_memberlist_secret(site, env), *render_metallb_config(site, env)]
     if task.is_dry_run(dry_run):
-        return _apply_and_wait(task, site, [*manifests, *config], dry_run, client, "metallb")
-    first = _apply_and_wait(task, site, manifests, dry_run, client, "metallb")
-    second = _apply_and_wait(task, site, config, dry_run, client, "metallb config")
+        everything = [*manifests, *config]
+        return _apply_and_wait(task, site, everything, dry_run, client, "metallb", env)
+    first = _apply_and_wait(task, site, manifests, dry_run, client, "metallb", env)
+    second = _apply_and_wait(task, site, config, dry_run, client, "metallb config", env)
     labels = task.run(
         task=k8s_label_nodes,
         patches=node_label_patches(site),

@@ -52,15 +52,27 @@ class ClusterInfo:
         return f"https://{self.listen}"
 
     @classmethod
-    def of(cls, site: Site, listen: str, netns: str | None, token: str) -> ClusterInfo:
+    def of(
+        cls,
+        site: Site,
+        listen: str,
+        netns: str | None,
+        token: str,
+        *,
+        version: str | None = None,
+        pod_cidr: str | None = None,
+        service_cidr: str | None = None,
+        endpoint: str | None = None,
+    ) -> ClusterInfo:
+        """From the site; `kubeadm init`'s flags (when given) win over the site's values."""
         k = site.kubernetes
         cp = site.control_plane
         return cls(
             inventory=str(site.inventory_dir),
-            version=k.version,
-            pod_cidr=str(k.pod_cidr),
-            service_cidr=str(k.service_cidr),
-            endpoint=k.control_plane_endpoint,
+            version=version or k.version,
+            pod_cidr=pod_cidr or str(k.pod_cidr),
+            service_cidr=service_cidr or str(k.service_cidr),
+            endpoint=endpoint or k.control_plane_endpoint,
             control_plane=cp.name,
             advertise_address=str(cp.address),
             port=int(listen.rsplit(":", 1)[1]),

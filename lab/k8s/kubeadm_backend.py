@@ -6,27 +6,38 @@ cluster.json and kubelet records in the state directory and start/stop the API s
     token = init_cluster(site, state_dir)            # master01: PKI, admin.conf, server, node
     join_node(state_dir, "worker01", token)          # a worker's kubelet registers its Node
     reset_node(state_dir, "worker01")                # kubelet stopped: Node goes NotReady
+    create_token(state_dir)                          # `kubeadm token create`: one more token
+    ca_cert_hash(state_dir)                          # --discovery-token-ca-cert-hash's value
 """
 
 from __future__ import annotations
 
+import base64
+import fcntl
+import hashlib
 import secrets
 import string
 from ipaddress import IPv4Address
 from pathlib import Path
+
+import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from bgplb.errors import LabError
 from bgplb.model import Site, load_site
 from lab.k8s.cluster import CLUSTER_FILE, ClusterInfo
 from lab.k8s.controllers.addons import ADDONS_MARKER
 from lab.k8s.kubelets import Kubelet, kubelet_dir, read_kubelets, write_kubelet
-from lab.k8s.pki import ensure_pki, write_kubeconfig
+from lab.k8s.pki import Pki, ensure_pki, write_kubeconfig
 from lab.k8s.server_process import pki_dir, server_running, start_server, stop_server
 
 ADMIN_CONF = "admin.conf"
 DIRECT_CONF = "admin-direct.conf"
 PORT = 6443
+TOKENS_FILE = "tokens"
 STATE_FILES = (
+    TOKENS_FILE,
     "objects.json",
     CLUSTER_FILE,
     ADMIN_CONF,
@@ -76,11 +87,17 @@ def init_cluster(
     listen: str | None = None,
     netns: str | None = "auto",
     announcer: str = "lab",
+    *,
+    version: str | None = None,
+    pod_cidr: str | None = None,
+    service_cidr: str | None = None,
+    endpoint: str | None = None,
 ) -> str:
     """`kubeadm init` on the control-plane node; returns the join token.
 
     listen: where the server binds (default: the control-plane address, port 6443);
-    netns: the namespace to run it in ("auto": bgplab-<control plane>; None: this one).
+    netns: the namespace to run it in ("auto": bgplab-<control plane>; None: this one);
+    version, pod_cidr, service_cidr, endpoint: kubeadm init's flags (default: the site's).
     """
     if is_initialised(state_dir):
         raise LabError(f"{state_dir}: the cluster is already initialised (kubeadm reset first)")
@@ -90,7 +107,16 @@ def init_cluster(
     if netns == "auto":
         netns = f"bgplab-{cp.name}"
     token = new_token()
-    info = ClusterInfo.of(site, listen, netns, token)
+    info = ClusterInfo.of(
+        site,
+        listen,
+        netns,
+        token,
+        version=version,
+        pod_cidr=pod_cidr,
+        service_cidr=service_cidr,
+        endpoint=endpoint,
+    )
     info.save(state_dir)
     addresses = sorted(
         {cp.address, info.kubernetes_service_ip, IPv4Address(listen.rsplit(":", 1)[0])}
@@ -112,7 +138,7 @@ def join_node(state_dir: Path, node_name: str, token: str) -> Kubelet:
             "error execution phase preflight: couldn't validate the identity of the API Server: "
             "connection refused"
         )
-    if token != info.token:
+    if token not in valid_tokens(state_dir):
         raise LabError(
             "error execution phase preflight: couldn't validate the identity of the API Server: "
             "could not find a JWS signature in the cluster-info ConfigMap for token ID "
@@ -150,3 +176,81 @@ def reset_node(state_dir: Path, node_name: str) -> None:
 
 def is_initialised(state_dir: Path) -> bool:
     return ClusterInfo.load(state_dir) is not None and admin_conf(state_dir).is_file()
+
+
+def _tokens_path(state_dir: Path) -> Path:
+    return state_dir / TOKENS_FILE
+
+
+def valid_tokens(state_dir: Path) -> list[str]:
+    """init's token, then every `kubeadm token create`'s (none expires in the twin)."""
+    info = ClusterInfo.load(state_dir)
+    if info is None:
+        return []
+    path = _tokens_path(state_dir)
+    extra = path.read_text().split() if path.is_file() else []
+    return [info.token, *extra]
+
+
+def create_token(state_dir: Path) -> str:
+    """`kubeadm token create`: a new bootstrap token, valid for joins from now on."""
+    if not is_initialised(state_dir):
+        raise LabError(f"{state_dir}: no cluster (kubeadm init first)")
+    token = new_token()
+    with open(state_dir / (TOKENS_FILE + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with _tokens_path(state_dir).open("a") as fh:
+            fh.write(token + "\n")
+    return token
+
+
+def ca_cert_hash(state_dir: Path) -> str:
+    """`sha256:<hex>` of the cluster CA's SubjectPublicKeyInfo, as kubeadm prints it."""
+    cert = x509.load_pem_x509_certificate(Pki(pki_dir(state_dir)).ca_cert.read_bytes())
+    spki = cert.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return "sha256:" + hashlib.sha256(spki).hexdigest()
+
+
+def ca_cert_text(state_dir: Path) -> str:
+    return Pki(pki_dir(state_dir)).ca_cert.read_text()
+
+
+def kubelet_conf_text(state_dir: Path) -> str:
+    """A node's /etc/kubernetes/kubelet.conf after its TLS bootstrap: the cluster CA and server,
+    the client certificate in kubelet's rotated file (no key material in the file itself)."""
+    info = ClusterInfo.load(state_dir)
+    if info is None:
+        raise LabError(f"{state_dir}: no cluster (kubeadm init first)")
+    ca = base64.b64encode(Pki(pki_dir(state_dir)).ca_cert.read_bytes()).decode()
+    current = "/var/lib/kubelet/pki/kubelet-client-current.pem"
+    doc = {
+        "apiVersion": "v1",
+        "clusters": [
+            {
+                "cluster": {"certificate-authority-data": ca, "server": info.server_url},
+                "name": "default-cluster",
+            }
+        ],
+        "contexts": [
+            {
+                "context": {
+                    "cluster": "default-cluster",
+                    "namespace": "default",
+                    "user": "default-auth",
+                },
+                "name": "default-context",
+            }
+        ],
+        "current-context": "default-context",
+        "kind": "Config",
+        "preferences": {},
+        "users": [
+            {
+                "name": "default-auth",
+                "user": {"client-certificate": current, "client-key": current},
+            }
+        ],
+    }
+    return yaml.safe_dump(doc, sort_keys=False)

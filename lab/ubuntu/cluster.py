@@ -1,8 +1,9 @@
 """The cluster side of the emulated `kubeadm`: what init, join, token create and reset do to
 the emulated Kubernetes, behind a small protocol.
 
-`LocalCluster` keeps the cluster in one JSON file (tests, or a lab without the emulated API
-server). The lab's API-server emulator (lab/k8s) is meant to provide the same protocol.
+The twin's nodes use `lab.ubuntu.twin_cluster.TwinCluster` (the emulated API server of
+lab/k8s). `LocalCluster` is an in-process fake kept in one JSON file, for the shell's and the
+tasks' offline tests only: no API server, no kubeconfig that works.
 """
 
 from __future__ import annotations
@@ -19,7 +20,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 
-class JoinRefused(Exception):
+class ClusterError(Exception):
+    """kubeadm failed against the cluster: the message is kubeadm's own (after `error ...:`)."""
+
+
+class JoinRefused(ClusterError):
     """kubeadm's discovery failed: the message is kubeadm's own."""
 
 
@@ -41,6 +46,7 @@ class Joined:
     endpoint: str  # host:port
     token: str
     ca_cert_hash: str
+    ca_cert: str = "-----BEGIN CERTIFICATE-----\nemulated\n-----END CERTIFICATE-----\n"
 
 
 class Cluster(Protocol):
@@ -48,8 +54,11 @@ class Cluster(Protocol):
     def init_cluster(self, node: str, address: str, params: InitParams) -> Joined: ...
     def create_token(self) -> Joined: ...
     def join_node(
-        self, node: str, address: str, endpoint: str, token: str, ca_hash: str
-    ) -> Joined: ...
+        self, node: str, address: str, endpoint: str, token: str, ca_hash: str, dial: str
+    ) -> Joined:
+        """`dial`: address:port the endpoint resolves to from the node (its /etc/hosts)."""
+        ...
+
     def reset_node(self, node: str) -> None: ...
 
 
@@ -126,7 +135,10 @@ class LocalCluster:
             cp = next(n for n, v in data["nodes"].items() if v["role"] == "control-plane")
             return self._joined(data, cp, admin=False)
 
-    def join_node(self, node: str, address: str, endpoint: str, token: str, ca_hash: str) -> Joined:
+    def join_node(
+        self, node: str, address: str, endpoint: str, token: str, ca_hash: str, dial: str
+    ) -> Joined:
+        del dial  # no server to dial
         with self._data() as data:
             if not data.get("initialised") or endpoint != f"{data['endpoint']}:6443":
                 host = endpoint.rsplit(":", 1)[0]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lab.ubuntu.cluster import InitParams, Joined, JoinRefused
+from lab.ubuntu.cluster import ClusterError, InitParams, Joined
 from lab.ubuntu.context import Ctx, Proc
 
 STACK = "To see the stack trace of this error execute with --v=5 or higher\n"
@@ -147,10 +147,7 @@ def _write_node_files(ctx: Ctx, joined: Joined, control_plane: bool) -> None:
     for d in ("/etc/kubernetes/pki", MANIFESTS, "/var/lib/kubelet"):
         st.mkdir(d)
     st.write(KUBELET, joined.kubelet_conf, mode=0o600)
-    st.write(
-        "/etc/kubernetes/pki/ca.crt",
-        "-----BEGIN CERTIFICATE-----\nemulated\n-----END CERTIFICATE-----\n",
-    )
+    st.write("/etc/kubernetes/pki/ca.crt", joined.ca_cert)
     st.write(
         "/var/lib/kubelet/config.yaml",
         "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n",
@@ -175,15 +172,16 @@ def _join_line(j: Joined) -> str:
     return f"kubeadm join {j.endpoint} --token {j.token} --discovery-token-ca-cert-hash {j.ca_cert_hash}"  # noqa: E501
 
 
-def _resolves(ctx: Ctx, host: str) -> bool:
+def _resolve(ctx: Ctx, host: str) -> str | None:
+    """The address `host` has on the node (an address as is, else from /etc/hosts)."""
+    if all(part.isdigit() for part in host.split(".")) and host.count(".") == 3:
+        return host
     hosts = ctx.state.files.get("/etc/hosts")
-    names = {
-        n
-        for line in (hosts.content if hosts else "").splitlines()
-        if line.strip() and not line.lstrip().startswith("#")
-        for n in line.split()[1:]
-    }
-    return host in names or host.replace(".", "").isdigit()
+    for line in (hosts.content if hosts else "").splitlines():
+        words = line.split("#", 1)[0].split()
+        if len(words) > 1 and host in words[1:]:
+            return words[0]
+    return None
 
 
 def _init(ctx: Ctx, flags: dict[str, str]) -> Proc:
@@ -208,7 +206,14 @@ def _init(ctx: Ctx, flags: dict[str, str]) -> Proc:
         service_cidr=flags.get("--service-cidr", "10.96.0.0/12"),
         cri_socket=flags.get("--cri-socket"),
     )
-    joined = ctx.cluster.init_cluster(ctx.state.hostname, ctx.address, params)
+    try:
+        joined = ctx.cluster.init_cluster(ctx.state.hostname, ctx.address, params)
+    except ClusterError as exc:
+        return Proc(
+            head + "[preflight] Running pre-flight checks\n",
+            f"error execution phase control-plane: {exc}\n" + STACK,
+            1,
+        )
     _write_node_files(ctx, joined, control_plane=True)
     line = _join_line(joined)
     out = (
@@ -240,9 +245,12 @@ def _join(ctx: Ctx, flags: dict[str, str], positional: list[str]) -> Proc:
     if errors:
         return _fail_preflight("", errors)
     endpoint = positional[0]
-    host = endpoint.rsplit(":", 1)[0]
+    host, _, port = endpoint.rpartition(":")
+    if not host:
+        host, port = endpoint, "6443"
     out = "[preflight] Running pre-flight checks\n"
-    if not _resolves(ctx, host):
+    address = _resolve(ctx, host)
+    if address is None:
         return Proc(
             out,
             "error execution phase preflight: couldn't validate the identity of the API Server: "
@@ -266,8 +274,9 @@ def _join(ctx: Ctx, flags: dict[str, str], positional: list[str]) -> Proc:
             endpoint,
             flags["--token"],
             flags.get("--discovery-token-ca-cert-hash", ""),
+            dial=f"{address}:{port}",
         )
-    except JoinRefused as exc:
+    except ClusterError as exc:
         return Proc(out, f"error execution phase preflight: {exc}\n" + STACK, 1)
     _write_node_files(ctx, joined, control_plane=False)
     out += (
@@ -353,7 +362,10 @@ def kubeadm(ctx: Ctx, argv: list[str]) -> Proc:
                 + STACK,
                 rc=1,
             )
-        joined = ctx.cluster.create_token()
+        try:
+            joined = ctx.cluster.create_token()
+        except ClusterError as exc:
+            return Proc(stderr=f"{exc}\n" + STACK, rc=1)
         if "--print-join-command" in flags:
             return Proc(stdout=_join_line(joined) + " \n")
         return Proc(stdout=joined.token + "\n")

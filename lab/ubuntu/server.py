@@ -6,8 +6,9 @@
 Needs the lab's state directory with the client key pair (lab.credentials.ensure_all has run):
 it accepts the key <client_key>.pub and the lab password (router_password) for the node's
 login user, writes its host key to <state>/ubuntu/<node>_host_key and its line to the lab's
-known_hosts, keeps the node in <state>/ubuntu/<node>.json and the kubeadm cluster in
-<state>/ubuntu/cluster.json.
+known_hosts (the other lines kept), keeps the node in <state>/ubuntu/<node>.json. Its kubeadm
+talks to the twin's emulated cluster in <state>/k8s (lab.ubuntu.twin_cluster): `kubeadm init`
+on the control plane starts the API server in the control plane's namespace.
 """
 
 from __future__ import annotations
@@ -21,18 +22,18 @@ import asyncssh
 from bgplb.model import load_site
 from lab.credentials import router_password
 from lab.state import LabPaths
-from lab.ubuntu.cluster import LocalCluster
 from lab.ubuntu.node_state import NodeStore
 from lab.ubuntu.shell import UbuntuShell
 from lab.ubuntu.ssh_server import NodeAuth, publish_host_key, serve_node
+from lab.ubuntu.twin_cluster import TwinCluster
 
 
 def ubuntu_dir(paths: LabPaths) -> Path:
-    return paths.root / "ubuntu"
+    return paths.ubuntu_dir
 
 
 def run(inventory: Path, node_name: str, port: int) -> None:
-    site = load_site(inventory)
+    site = load_site(inventory.resolve())
     node = site.node(node_name)
     paths = LabPaths.of(site)
     root = ubuntu_dir(paths)
@@ -46,7 +47,7 @@ def run(inventory: Path, node_name: str, port: int) -> None:
         authorized_key=asyncssh.read_public_key(str(key_pub)) if key_pub.exists() else None,
     )
     store = NodeStore.in_lab(paths.root, node.name, node.os)
-    cluster = LocalCluster(root / "cluster.json")
+    cluster = TwinCluster(site, paths.k8s_dir)
 
     def make_shell() -> UbuntuShell:
         return UbuntuShell(store, cluster, address, user=auth.username)

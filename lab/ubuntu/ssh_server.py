@@ -8,7 +8,6 @@ line is replaced under a lock (nodes start in parallel).
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import hmac
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import asyncssh
 
-from lab.credentials import ensure_key, known_hosts_text
+from lab.credentials import ensure_key, known_hosts_text, replace_known_hosts
 from lab.ubuntu.shell import Reply, UbuntuShell
 
 
@@ -87,8 +86,10 @@ class NodeSession(asyncssh.SSHServerSession[str]):
         self.queue.put_nowait(data)
 
     def eof_received(self) -> bool:
+        """Half-close: the client sent all its input (`ssh host cmd </dev/null` does at once);
+        the output still to come must reach it, so the channel stays open until we exit."""
         self.queue.put_nowait(None)
-        return False
+        return True
 
     def connection_lost(self, exc: Exception | None) -> None:  # noqa: ARG002
         if self.task is not None:
@@ -167,13 +168,7 @@ class NodeSSHServer(asyncssh.SSHServer):
 def publish_host_key(known_hosts: Path, host_key_path: Path, address: str, node: str) -> None:
     """Create the node's host key if missing; (re)write its known_hosts line, keep the others."""
     key = ensure_key(host_key_path, f"bgplab-{node}")
-    known_hosts.parent.mkdir(parents=True, exist_ok=True)
-    with open(known_hosts.with_name(known_hosts.name + ".lock"), "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        lines = known_hosts.read_text().splitlines(keepends=True) if known_hosts.exists() else []
-        kept = [ln for ln in lines if address not in ln.split(" ", 1)[0].split(",")]
-        text = "".join(kept) + known_hosts_text(key, [IPv4Address(address)])
-        known_hosts.write_text(text)
+    replace_known_hosts(known_hosts, known_hosts_text(key, [IPv4Address(address)]))
 
 
 async def serve_node(

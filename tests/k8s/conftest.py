@@ -27,10 +27,28 @@ def mutated(dest: Path, mutation: Callable[[Files], None], source: Path = INVENT
         name: yaml.safe_load((source / f"{name}.yaml").read_text())
         for name in ("hosts", "groups", "defaults")
     }
+    _absolute_manifests(files, source)
     mutation(files)
     for name, data in files.items():
         (dest / f"{name}.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
     return dest
+
+
+def _absolute_manifests(files: Files, source: Path) -> None:
+    """Local manifest paths are relative to the inventory: keep them valid in the copy."""
+    site = files["defaults"].get("data", {}).get("site", {})
+
+    def fix(path: str) -> str:
+        if "://" in path or Path(path).is_absolute():
+            return path
+        return str((source / path).resolve())
+
+    cni = site.get("kubernetes", {}).get("cni", {})
+    if isinstance(cni.get("manifest"), str):
+        cni["manifest"] = fix(cni["manifest"])
+    metallb = site.get("metallb", {})
+    if isinstance(metallb.get("manifests"), list):
+        metallb["manifests"] = [fix(m) if isinstance(m, str) else m for m in metallb["manifests"]]
 
 
 def write_up(shared: Path) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import asyncssh
 import pytest
 
 from bgplb.model import Site
@@ -33,7 +35,8 @@ def runbook(*args: str) -> subprocess.CompletedProcess[str]:
 
 def lab_pids(lab: Lab) -> list[int]:
     """PIDs of processes whose command line names one of the lab's pathspaces or services."""
-    markers = [i.marker for i in lab.instances] + ["lab.http_backend", "lab.router_ssh"]
+    markers = [i.marker for i in lab.instances]
+    markers += ["lab.http_backend", "lab.router_ssh", "lab.ubuntu.server", "lab.k8s.apiserver"]
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -61,9 +64,13 @@ def test_up_recovers_from_a_crash(twin: Site) -> None:
 
 def test_down_leaves_nothing_behind(twin: Site) -> None:
     lab = Lab.of(twin)
+    stray = "bgplab-stray"  # another lab's leftover, with a process inside it
+    netns.add_namespace(stray)
+    sleeper = subprocess.Popen(["ip", "netns", "exec", stray, "sleep", "300"])
     down(twin)
     try:
-        assert not set(lab.topo.namespaces) & netns.list_namespaces()
+        assert sleeper.wait(timeout=5) != 0, "the process inside a bgplab-* namespace is stopped"
+        assert not [ns for ns in netns.list_namespaces() if ns.startswith("bgplab-")]
         assert not [x for x in lab.topo.host_links if netns.link_exists(x.ifname)]
         routes = netns.ip_json(None, ["-4", "route", "show"])
         assert not [r for r in routes if str(r["dst"]).startswith("198.18.")]
@@ -72,8 +79,46 @@ def test_down_leaves_nothing_behind(twin: Site) -> None:
         assert not lab.paths.pids.exists()
         assert not lab.paths.frr_confdir.exists()
         assert lab.paths.known_hosts.exists(), "credentials survive a down (purge removes them)"
+        assert not lab.paths.k8s_dir.exists(), "the cluster is gone: the next up starts fresh"
     finally:
+        if sleeper.poll() is None:
+            sleeper.kill()
         up(twin)
+
+
+def test_node_logins_and_router_share_known_hosts(twin: Site) -> None:
+    """Every node's login and the router's SSH are in the lab's known_hosts (none clobbered),
+    and a client that checks host keys strictly logs in to each node with the lab key."""
+    lab = Lab.of(twin)
+    lines = lab.paths.known_hosts.read_text().splitlines()
+    names = [ln.split(" ", 1)[0].split(",") for ln in lines]
+    wanted = [str(twin.router.login.address), *(str(n.address) for n in twin.nodes)]
+    for address in wanted:
+        assert sum(address in n for n in names) == 1, (address, names)
+    assert {f"login.{n.name}" for n in twin.nodes} <= set(lab.expected_records)
+
+    async def hostnames() -> list[tuple[str, int | None]]:
+        out = []
+        for node in twin.nodes:
+            async with asyncssh.connect(
+                str(node.address),
+                username="ubuntu",
+                client_keys=[str(lab.paths.client_key)],
+                known_hosts=str(lab.paths.known_hosts),
+            ) as conn:
+                done = await conn.run("hostname; nosuchtool")
+                out.append((str(done.stdout), done.exit_status))
+        return out
+
+    got = asyncio.run(hostnames())
+    assert got == [(f"{n.name}\nnosuchtool: command not found\n", 127) for n in twin.nodes]
+
+
+def test_runbook_up_help_documents_the_default() -> None:
+    shown = runbook("up", "--help")
+    assert shown.returncode == 0
+    text = " ".join(shown.stdout.split())
+    assert "fresh VMs" in text and "--preconfigured" in text
 
 
 def test_runbook_status_json_and_exec(twin: Site) -> None:
