@@ -26,7 +26,7 @@ from lab.vyos.frr_translate import translate
 from lab.vyos.router_state import RouterState
 from lab.vyos.schema import schema_for
 
-CONFIRM_SECONDS_PER_MINUTE = 60.0
+CONFIRM_SECONDS_PER_MINUTE = float(os.environ.get("BGPLB_LAB_CONFIRM_SECONDS_PER_MINUTE", "60"))
 
 
 def initial_commands(site: Site, *, bgp: bool) -> list[str]:
@@ -37,6 +37,7 @@ def initial_commands(site: Site, *, bgp: bool) -> list[str]:
     ]
     lines += ["set interfaces loopback lo", "set service ssh"]
     lines.append(f"set system host-name '{site.router.name}'")
+    lines.append("set system config-management commit-revisions '10'")  # the seed's router
     if bgp:
         lines += render_commands(site, os.environ)
     return lines

@@ -311,27 +311,25 @@ class BgplbVyosDriver(VyOSDriver):  # type: ignore[misc]
                 f"{self.hostname}: a commit-confirm is pending: confirm_commit() or rollback()"
             )
         dialect = self._dialect()
+        if '"' in message or "\n" in message:
+            raise VyosCommitError("commit message must not contain double quotes or newlines")
+        comment = f' comment "{message}"' if message else ""
         if revert_in is None:
-            if '"' in message or "\n" in message:
-                raise VyosCommitError("commit message must not contain double quotes or newlines")
-            command = f'commit comment "{message}"' if message else "commit"
+            command = f"commit{comment}"
             self._check(cli.config(command, read_timeout=COMMIT_READ_TIMEOUT), COMMIT_FAILED)
             self._save(dialect)
         else:
-            if message:
-                raise NotImplementedError(
-                    "commit_config: a message with revert_in is not supported"
-                )
-            self._commit_confirm(dialect, max(1, math.ceil(revert_in / 60)))
+            self._commit_confirm(dialect, max(1, math.ceil(revert_in / 60)), comment)
         self._rollback_source = self._candidate_base
         self._candidate_base = None
         cli.leave_config(discard=False)
 
-    def _commit_confirm(self, dialect: VyosDialect, minutes: int) -> None:
+    def _commit_confirm(self, dialect: VyosDialect, minutes: int, comment: str = "") -> None:
+        """`commit-confirm N [comment "..."]`, then answer its question."""
         cli = self.cli_session
         prompt = PROCEED[dialect.confirm_style]
         either = f"(?:{prompt})|(?:{config_prompt_pattern(cli.conn.base_prompt)})"
-        asked = cli.config(f"commit-confirm {minutes}", expect=either)
+        asked = cli.config(f"commit-confirm {minutes}{comment}", expect=either)
         if "Proceed" not in asked:
             raise VyosCommitError(f"{self.hostname}: commit-confirm refused: {asked.strip()}")
         self._check(

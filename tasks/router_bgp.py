@@ -60,7 +60,10 @@ def router_bgp(
         device.discard_config()
         return Result(host=task.host, diff=diff, changed=bool(diff))
 
-    before = established(device.get_bgp_neighbors()) - set(plan.removed_neighbors)
+    # A router without BGP (a first deploy) has no session to keep: FRR has no summary to ask.
+    bgp_running = any(line.startswith("set protocols bgp ") for line in running.splitlines())
+    before = established(device.get_bgp_neighbors()) if bgp_running else set()
+    before -= set(plan.removed_neighbors)
     device.commit_config(message=COMMIT_MESSAGE, revert_in=revert_in)
     dropped = wait_for_sessions(device.get_bgp_neighbors, before, settle_timeout)
     if dropped:

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from lab import lock as lab_lock
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 # One twin per machine: test sessions (and benchmarks) that need it take this lock in turn.
-TWIN_LOCK = Path("/var/tmp/bgplab.lock")
-TWIN_LOCK_TIMEOUT_S = 1800.0
+TWIN_LOCK = lab_lock.TWIN_LOCK  # lab/lock.py: shared with the benchmarks
+TWIN_LOCK_TIMEOUT_S = lab_lock.TWIN_LOCK_TIMEOUT_S
 
 
 @pytest.fixture
@@ -32,21 +32,11 @@ def shared() -> Path:
 @contextmanager
 def twin_lock(timeout: float = TWIN_LOCK_TIMEOUT_S) -> Iterator[None]:
     """Exclusive use of the machine's twin (namespaces bgplab-*), waiting for other users."""
-    TWIN_LOCK.parent.mkdir(parents=True, exist_ok=True)
-    with TWIN_LOCK.open("a") as fh:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"the twin is busy: {TWIN_LOCK} held for over {timeout:.0f} s")
-                time.sleep(0.5)
-        try:
+    try:
+        with lab_lock.twin_lock(timeout, TWIN_LOCK):
             yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    except lab_lock.TwinBusy as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session")

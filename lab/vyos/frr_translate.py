@@ -115,4 +115,6 @@ def translate(root: ConfigNode) -> FrrTranslation:
     bgp = bgp_view(root)
     with_bgp = bgp is not None and bgp.asn is not None
     text = static_config(root) + (bgpd_config(bgp) if bgp is not None and with_bgp else "")
-    return FrrTranslation(text, sysctls(root))
+    # Nothing routed (no BGP, no static route): still a file, which frr-reload.py requires
+    # (it refuses an empty one); applying it removes whatever BGP/static config FRR held.
+    return FrrTranslation(text or "!\n", sysctls(root))

@@ -411,3 +411,24 @@ def test_getter_in_config_mode_types_vtysh_without_run(make_driver: MakeDriver) 
     driver.load_merge_candidate(config=CANDIDATE[0])
     assert driver.get_bgp_neighbors()["global"]["peers"]
     assert fake.steps == []
+
+
+def test_commit_confirm_carries_the_commit_message(make_driver: MakeDriver) -> None:
+    steps = load_steps(CANDIDATE[:1], [""])
+    steps += [
+        ('commit-confirm 1 comment "bgplb: m"', texts.CONFIRM_PROMPT_13),
+        ("y", config_reply("")),
+        ("exit", op_reply(texts.EXIT_UNSAVED)),
+    ]
+    driver, fake = make_driver(steps, ROLLING)
+    driver.load_merge_candidate(config=CANDIDATE[0])
+    driver.commit_config(message="bgplb: m", revert_in=60)
+    assert driver.has_pending_commit() and fake.steps == []
+
+
+def test_a_commit_message_with_quotes_is_refused_before_sending(make_driver: MakeDriver) -> None:
+    driver, fake = make_driver(load_steps(CANDIDATE[:1], [""]), ROLLING)
+    driver.load_merge_candidate(config=CANDIDATE[0])
+    with pytest.raises(VyosCommitError, match="double quotes"):
+        driver.commit_config(message='say "x"', revert_in=60)
+    assert fake.steps == []

@@ -109,11 +109,6 @@ def test_napalm_vyos_merge_compare_commit(twin: Site, napalm_device: Any) -> Non
     assert "napalm-test" not in running_bgp(twin)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the VyOS emulator (lab/vyos) does not run napalm-vyos's "
-    "`cat /proc/uptime | awk '{print $1}'` yet; remove this mark once it does",
-)
 def test_napalm_vyos_get_facts(napalm_device: Any) -> None:
     facts = napalm_device.get_facts()
     assert facts["hostname"] == "vyos"

@@ -67,5 +67,6 @@ class FakeVyos:
         self.running, self.pending, self.up = self.pending, None, True
 
     def get_bgp_neighbors(self) -> dict[str, Any]:
+        self.calls.append("get_bgp_neighbors")
         peers = {p: {"is_up": self.up, "is_enabled": True} for p in self.peers}
         return {"global": {"router_id": "", "peers": peers}}

@@ -81,6 +81,16 @@ def test_commit_confirms_and_a_rerun_changes_nothing(site: Site) -> None:
     assert (second.changed, second.diff) == (False, "")
 
 
+def test_first_deploy_on_a_router_without_bgp_does_not_ask_for_sessions(site: Site) -> None:
+    # FRR has no BGP summary to give before the first commit: nothing to keep up either
+    device = FakeVyos(running=["service ssh"], peers=PEERS)
+    result = run(site, device)
+    assert result.changed and not result.failed
+    first_commit = next(i for i, c in enumerate(device.calls) if c.startswith("commit_config"))
+    assert "get_bgp_neighbors" not in device.calls[:first_commit]
+    assert device.calls[-1] == "confirm_commit"
+
+
 def test_commit_that_drops_sessions_is_rolled_back(site: Site) -> None:
     before = [x for x in converged(site) if "maximum-paths ibgp" not in x]
     device = FakeVyos(running=list(before), peers=PEERS, sessions_break_on_commit=True)

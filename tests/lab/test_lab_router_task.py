@@ -1,0 +1,194 @@
+"""The router phase (tasks.router_bgp through init_nornir and the bgplb_vyos driver) against
+the twin, its router started without BGP: deploy, re-run, dry run after a manual change, and
+a session-breaking commit reverted by the router's own commit-confirm timer.
+
+The tests of this module run in order on one bare router (module fixture `bare`)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterator
+from ipaddress import IPv4Address, IPv4Network
+from typing import Any
+
+import pytest
+from netmiko import ConnectHandler
+
+from bgplb.model import Site
+from bgplb.nornir_init import init_nornir
+from lab import frr
+from lab.credentials import router_password
+from lab.lifecycle import Lab, down, up
+from lab.observe import nexthops_of, router_sessions
+from lab.poll import wait_for
+from lab.speaker import speakers
+from lab.state import LabPaths
+from lab.topology import ns_name
+from tasks import router_bgp as router_task
+
+pytestmark = pytest.mark.lab
+LB_IP = IPv4Address("198.18.100.10")
+LB_NET = IPv4Network(f"{LB_IP}/32")
+CONFIRM_ENV = "BGPLB_LAB_CONFIRM_SECONDS_PER_MINUTE"
+SECONDS_PER_MINUTE = 2.0  # the router's commit-confirm minute, for these tests
+
+
+@pytest.fixture(scope="module")
+def bare(twin: Site) -> Iterator[Site]:
+    """The twin rebuilt with a router that has no BGP configuration (nodes peer at boot) and
+    a fast commit-confirm clock; the usual twin is rebuilt afterwards for the other tests."""
+    saved = os.environ.get(CONFIRM_ENV)
+    os.environ[CONFIRM_ENV] = str(SECONDS_PER_MINUTE)
+    try:
+        down(twin)
+        up(twin, router_bgp=False)
+        for sp in speakers(twin):
+            sp.announce(LB_IP)
+        yield twin
+    finally:
+        if saved is None:
+            os.environ.pop(CONFIRM_ENV, None)
+        else:
+            os.environ[CONFIRM_ENV] = saved
+        down(twin)
+        up(twin)
+
+
+def established(site: Site) -> set[str]:
+    sessions = router_sessions(Lab.of(site).router_inst)
+    return {str(s.peer) for s in sessions if s.state == "Established"}
+
+
+def ecmp(site: Site) -> set[str]:
+    return {str(h) for h in nexthops_of(ns_name(site.router.name), LB_NET)}
+
+
+def node_addresses(site: Site) -> set[str]:
+    return {str(n.address) for n in site.nodes}
+
+
+def converged(site: Site) -> bool:
+    return established(site) == node_addresses(site) and ecmp(site) == node_addresses(site)
+
+
+def running_frr(site: Site) -> str:
+    return frr.vtysh(Lab.of(site).router_inst, "show running-config")
+
+
+def deploy(site: Site, **kwargs: Any) -> Any:
+    nr = init_nornir(site, {site.router.name})
+    try:
+        result = nr.run(task=router_task.router_bgp, site=site, **kwargs)
+    finally:
+        nr.close_connections(on_good=True, on_failed=True)
+    return result[site.router.name][0]
+
+
+def vyos_cli(site: Site) -> Any:
+    paths = LabPaths.of(site)
+    return ConnectHandler(
+        device_type="vyos",
+        host=str(site.router.login.address),
+        username="vyos",
+        password=router_password(paths),
+        ssh_strict=True,
+        system_host_keys=False,
+        alt_host_keys=True,
+        alt_key_file=str(paths.known_hosts),
+        allow_agent=False,
+        use_keys=False,
+    )
+
+
+def test_deploy_brings_the_sessions_and_the_ecmp_route(bare: Site) -> None:
+    assert established(bare) == set() and ecmp(bare) == set()
+    result = deploy(bare)
+    assert not result.failed, result.result
+    assert result.changed and "local-as 64501" in result.diff
+    assert result.result == "committed, confirmed, saved"
+    assert wait_for(lambda: converged(bare), timeout=20.0), (established(bare), ecmp(bare))
+    boot = (LabPaths.of(bare).vyos_dir / "config.boot").read_text()
+    assert "local-as 64501" in boot and "maximum-paths" in boot
+
+
+def test_a_rerun_changes_nothing(bare: Site) -> None:
+    before = running_frr(bare)
+    result = deploy(bare)
+    assert (result.failed, result.changed, result.diff) == (False, False, "")
+    assert running_frr(bare) == before
+
+
+def test_dry_run_after_a_manual_delete_shows_exactly_that_line(bare: Site) -> None:
+    conn = vyos_cli(bare)
+    try:
+        conn.send_config_set(
+            ["delete protocols bgp address-family ipv4-unicast maximum-paths ebgp"],
+            exit_config_mode=False,
+        )
+        conn.commit()
+        conn.save_config()
+        conn.exit_config_mode()
+    finally:
+        conn.disconnect()
+    manual = running_frr(bare)
+    assert " maximum-paths 8\n" not in manual and " maximum-paths ibgp 8\n" in manual
+
+    result = deploy(bare, dry_run=True)
+    assert not result.failed, result.result
+    assert result.changed
+    changes = [x for x in result.diff.splitlines() if x.startswith(("+", "-", ">"))]
+    assert changes == ["+ebgp 8"], result.diff
+    assert "maximum-paths" in result.diff
+    assert running_frr(bare) == manual
+
+    fixed = deploy(bare)
+    assert (fixed.failed, fixed.changed) == (False, True)
+    assert " maximum-paths 8\n" in running_frr(bare)
+    assert wait_for(lambda: converged(bare), timeout=20.0)
+
+
+class ToolkitDied(BaseException):
+    """Stands for the toolkit's process dying right after its commit-confirm."""
+
+
+def wrong_remote_as(site: Site) -> Site:
+    bgp = site.router.bgp
+    groups = [g.model_copy(update={"remote_as": 64599}) for g in bgp.peer_groups]
+    router = dataclasses.replace(site.router, bgp=bgp.model_copy(update={"peer_groups": groups}))
+    return dataclasses.replace(site, router=router)
+
+
+def test_a_session_breaking_commit_is_reverted_by_the_router_alone(
+    bare: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert wait_for(lambda: converged(bare), timeout=20.0)
+    good = running_frr(bare)
+    broken = wrong_remote_as(bare)
+
+    def die(*_: object, **__: object) -> set[str]:
+        raise ToolkitDied
+
+    monkeypatch.setattr(router_task, "wait_for_sessions", die)
+    nr = init_nornir(broken, {bare.router.name})
+    with pytest.raises(ToolkitDied):
+        nr.run(task=router_task.router_bgp, site=broken, revert_in=60, raise_on_error=True)
+    # the process is gone: its TCP connection drops, nothing more is sent, nobody acts
+    napalm = nr.inventory.hosts[bare.router.name].connections.pop("napalm")
+    napalm.connection.device.remote_conn_pre.close()
+    assert "remote-as 64599" in running_frr(bare)
+    assert wait_for(lambda: not established(bare), timeout=10.0), "the bad commit kept sessions"
+
+    # commit-confirm 1 (minute) on a router whose minute lasts SECONDS_PER_MINUTE
+    assert wait_for(lambda: running_frr(bare) == good, timeout=15.0), running_frr(bare)
+    assert wait_for(lambda: converged(bare), timeout=30.0), (established(bare), ecmp(bare))
+
+
+def test_a_session_breaking_commit_is_rolled_back_by_the_task(bare: Site) -> None:
+    assert wait_for(lambda: converged(bare), timeout=20.0)
+    good = running_frr(bare)
+    result = deploy(wrong_remote_as(bare), settle_timeout=3.0, revert_in=600)
+    assert result.failed and result.result.startswith("rolled back: session(s)")
+    assert running_frr(bare) == good
+    assert wait_for(lambda: converged(bare), timeout=30.0), (established(bare), ecmp(bare))
+    assert deploy(bare).changed is False
