@@ -17,7 +17,14 @@ from nornir.core.task import Result, Task
 
 from bgplb.cli import secret_values
 from bgplb.k8s.demo_app import render_demo_app
-from bgplb.k8s.manifests import crd_names, deployments, load_manifest, site_manifests
+from bgplb.k8s.manifests import (
+    crd_names,
+    deployments,
+    load_manifest,
+    order_for_apply,
+    ref,
+    site_manifests,
+)
 from bgplb.k8s.metallb_config import (
     node_label_patches,
     render_memberlist_secret,
@@ -68,8 +75,19 @@ def _apply_and_wait(
     label: str,
     env: dict[str, str] | None = None,
 ) -> Result:
-    """Apply, then wait for its CRDs and Deployments; one Result summarising both."""
+    """Apply, then wait for its CRDs and Deployments; one Result summarising both.
+
+    A dry run before there is a cluster (no kubeconfig yet: the control-plane phase would
+    create it) lists what it would create, without contacting anything."""
     kubeconfig = site.kubernetes.kubeconfig.expanduser()
+    if task.is_dry_run(dry_run) and client is None and not kubeconfig.is_file():
+        ordered = order_for_apply(docs)
+        return Result(
+            host=task.host,
+            changed=bool(ordered),
+            diff="".join(f"+ {ref(d)}\n" for d in ordered),
+            result=f"{len(ordered)} would be created (no cluster yet: {kubeconfig} missing)",
+        )
     common: dict[str, Any] = {"kubeconfig": kubeconfig, "client": client}
     applied = task.run(
         task=k8s_apply,
