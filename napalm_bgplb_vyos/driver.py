@@ -19,7 +19,6 @@ from typing import Any
 
 from napalm.base.netmiko_helpers import netmiko_args
 from napalm_vyos.vyos import VyOSDriver
-from netmiko import ConnectHandler
 
 from bgplb.errors import DeviceError, InputError
 from bgplb.vyos.dialects import ConfirmStyle, UnknownVyosVersion, VyosDialect, dialect_for
@@ -36,6 +35,7 @@ from napalm_bgplb_vyos.config_text import (
     rollback_commands,
     strip_edit_line,
 )
+from napalm_bgplb_vyos.connection import connect_vyos
 from napalm_bgplb_vyos.driver_errors import VyosCommandError, VyosCommitError, VyosMergeError
 from napalm_bgplb_vyos.json_docs import split_json_documents
 from napalm_bgplb_vyos.parse_bgp_neighbors import (
@@ -73,8 +73,9 @@ class BgplbVyosDriver(VyOSDriver):  # type: ignore[misc]
     read_timeout_override, fast_cli, ssh_config_file, ssh_strict, system_host_keys, ...).
     """
 
-    # Seam for tests: replaced by a fake connection; the lab and production use netmiko.
-    connection_factory: Callable[..., NetmikoLike] = ConnectHandler  # type: ignore[assignment]
+    # Seam for tests: replaced by a fake connection; the lab and production use netmiko's
+    # VyOS connection, logging in without its fixed 2 s silence waits (connection.py).
+    connection_factory: Callable[..., NetmikoLike] = connect_vyos  # type: ignore[assignment]
 
     def __init__(
         self,

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from netmiko import ConnectHandler
 
 from bgplb.model import Site
 from lab import frr
@@ -15,6 +14,7 @@ from lab.credentials import router_password
 from lab.lifecycle import Lab
 from lab.state import LabPaths
 from napalm_bgplb_vyos import BgplbVyosDriver
+from napalm_bgplb_vyos.connection import connect_vyos
 from napalm_bgplb_vyos.driver_errors import VyosMergeError
 
 pytestmark = pytest.mark.lab
@@ -23,10 +23,10 @@ LB_IP = "198.18.100.10/32"
 
 
 class CountingConnection:
-    """A real netmiko connection that counts round trips (send_command calls)."""
+    """The driver's real netmiko connection (fast login), counting round trips."""
 
     def __init__(self, **kwargs: Any) -> None:
-        self.inner = ConnectHandler(**kwargs)
+        self.inner = connect_vyos(**kwargs)
         self.round_trips = 0
 
     @property
