@@ -133,11 +133,17 @@ class BgplbVyosDriver(VyOSDriver):  # type: ignore[misc]
         """Drop any uncommitted candidate and close the one SSH connection."""
         if self.device is None:
             return
+        device = self.device
         try:
             if self._cli is not None and self._cli.in_config:
                 self._cli.leave_config(discard=True)
+            # netmiko's cleanup() probes the mode with check_config_mode (2 s of silence);
+            # the session is known to be in op mode here, so log out at once.
+            if hasattr(device, "write_channel"):
+                conn: Any = device
+                conn.cleanup = lambda command="exit": conn.write_channel(command + "\n")
         finally:
-            self.device.disconnect()
+            device.disconnect()
             self.device = None
             self._cli = None
 

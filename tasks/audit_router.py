@@ -59,7 +59,12 @@ def gather_router(
     iif = next((i.name for i in site.router.interfaces if i.segment == CLIENT_SEGMENT), None)
     sources: list[IPv4Address] = [c.address for c in site.clients]
     flows = (
-        plan_flows(flow_targets(routes, ports), sources, iif, flows_per_destination)
+        plan_flows(
+            flow_targets(routes, ports, per_destination=flows_per_destination),
+            sources,
+            iif,
+            flows_per_destination,
+        )
         if flows_per_destination > 0
         else ()
     )
