@@ -32,7 +32,12 @@ from bgplb.k8s.metallb_config import (
 )
 from bgplb.model import Site
 from tasks.k8s_apply import k8s_apply, k8s_label_nodes
-from tasks.k8s_wait import wait_crds_established, wait_deployments_available, wait_nodes_ready
+from tasks.k8s_wait import (
+    wait_crds_established,
+    wait_deployments_available,
+    wait_nodes_ready,
+    wait_services_addressed,
+)
 
 Doc = dict[str, Any]
 TWIN_MEMBERLIST_FILE = "metallb_memberlist_key"
@@ -153,5 +158,17 @@ def metallb(
 
 
 def app(task: Task, site: Site, dry_run: bool | None = None, client: Any | None = None) -> Result:
-    """The demo Deployment(s) and LoadBalancer Service(s), rolled out."""
-    return _apply_and_wait(task, site, render_demo_app(site), dry_run, client, "app")
+    """The demo Deployment(s) and LoadBalancer Service(s), rolled out and addressed (MetalLB
+    gave each its requested external IP)."""
+    result = _apply_and_wait(task, site, render_demo_app(site), dry_run, client, "app")
+    if not task.is_dry_run(dry_run):
+        task.run(
+            task=wait_services_addressed,
+            name="app: external IPs",
+            services=[
+                (s.namespace, s.name, str(s.lb_ip) if s.lb_ip else None) for s in site.services
+            ],
+            kubeconfig=site.kubernetes.kubeconfig.expanduser(),
+            client=client,
+        )
+    return result

@@ -1,7 +1,8 @@
 """Nornir tasks: wait, with a bounded timeout and progress, until objects are ready.
 
-CRDs Established, Deployments available, Nodes Ready. A timeout is a failed Result that names
-every object still waiting and why; nothing is retried beyond the deadline.
+CRDs Established, Deployments available, Nodes Ready, LoadBalancer Services addressed.
+A timeout is a failed Result that names every object still waiting and why; nothing is
+retried beyond the deadline.
 """
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ from typing import Any
 from nornir.core.task import Result, Task
 from rich.progress import Progress
 
-from bgplb.k8s.readiness import Verdict, crd_established, deployment_available, node_ready
+from bgplb.k8s.readiness import (
+    Verdict,
+    crd_established,
+    deployment_available,
+    node_ready,
+    service_addressed,
+)
 from tasks.k8s_client import client_for, get_or_none
 
 Probe = Callable[[], dict[str, Verdict]]
@@ -166,3 +173,31 @@ def wait_nodes_ready(
         interval,
         progress,
     )
+
+
+def wait_services_addressed(
+    task: Task,
+    services: Sequence[tuple[str, str, str | None]],
+    kubeconfig: Path | None = None,
+    client: Any | None = None,
+    timeout: float = 120.0,
+    interval: float = 1.0,
+    progress: Progress | None = None,
+) -> Result:
+    """`services`: (namespace, name, requested IP or None): each has its external IP."""
+    if not services:
+        return Result(host=task.host, result="services addressed: nothing to wait for")
+    dyn = client_for(client, kubeconfig)
+    wanted = {(ns, name): ip for ns, name, ip in services}
+
+    def probe() -> dict[str, Verdict]:
+        resource = dyn.resources.get(api_version="v1", kind="Service")
+        out: dict[str, Verdict] = {}
+        for (ns, name), ip in wanted.items():
+            obj = get_or_none(dyn, resource, name, ns)
+            verdict = (False, "not found") if obj is None else service_addressed(ip)(obj)
+            out[f"Service/{ns}/{name}"] = verdict
+        return out
+
+    waiting = wait_until(probe, "services addressed", timeout, interval, progress)
+    return _result(task, "services addressed", waiting, len(services), timeout)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 Verdict = tuple[bool, str]
@@ -44,3 +44,19 @@ def deployment_available(obj: Mapping[str, Any]) -> Verdict:
         if status.get(name, 0) < wanted:
             return False, f"{name} {status.get(name, 0)}/{wanted}"
     return True, f"available {status.get('availableReplicas', 0)}/{wanted}"
+
+
+def service_addressed(want: str | None) -> Callable[[Mapping[str, Any]], Verdict]:
+    """A LoadBalancer Service is addressed once its status lists an ingress IP (`want`, the
+    requested one, when given): MetalLB assigned it, its speakers announce it from then on."""
+
+    def judge(obj: Mapping[str, Any]) -> Verdict:
+        ingress = ((obj.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
+        ips = [str(i.get("ip")) for i in ingress if i.get("ip")]
+        if not ips:
+            return False, "no external IP yet (pending)"
+        if want is not None and want not in ips:
+            return False, f"external IP {', '.join(ips)}, not the requested {want}"
+        return True, f"external IP {', '.join(ips)}"
+
+    return judge
