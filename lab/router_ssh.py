@@ -123,8 +123,10 @@ class ShellSession(asyncssh.SSHServerSession[str]):
         self.queue.put_nowait(data)
 
     def eof_received(self) -> bool:
+        """Half-close: output still to come must reach the client (`ssh vyos cmd`), so the
+        channel stays open until the session ends."""
         self.queue.put_nowait(None)
-        return False
+        return True
 
     def break_received(self, msec: int) -> bool:  # noqa: ARG002
         self.queue.put_nowait("\x03")

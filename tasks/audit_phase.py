@@ -1,24 +1,45 @@
-"""The deploy's last phase: run the audit and fail the phase unless it passes."""
+"""The deploy's last phase: run the audit and fail the phase unless it passes.
+
+Right after a deploy the router may still be converging (MetalLB has assigned the address, the
+speakers are announcing, the router has not installed every path yet), so the phase audits
+again for a bounded time before it reports the findings.
+"""
 
 from __future__ import annotations
 
+import time
+
 from nornir.core.task import Result, Task
 
-from bgplb.audit.findings import Severity
+from bgplb.audit.findings import Finding, Severity
 from bgplb.audit.outcome import evaluate
+from bgplb.deploy.runner import PhaseSkipped
 from bgplb.model import Site
 from tasks.audit_gather import GatherOptions, gather_with_nornir
 
+SETTLE_S = 30.0
+RETRY_S = 2.0
 
-def audit(task: Task, site: Site, dry_run: bool | None = None) -> Result:
-    """Gather and check everything (read-only, so a dry run audits too)."""
-    del dry_run
-    observations = gather_with_nornir(site, site.host_names, GatherOptions())
-    outcome = evaluate(site, observations)
-    errors = [f for f in outcome.findings if f.severity is Severity.ERROR]
+
+def _errors(site: Site) -> tuple[list[Finding], int]:
+    outcome = evaluate(site, gather_with_nornir(site, site.host_names, GatherOptions()))
+    return [f for f in outcome.findings if f.severity is Severity.ERROR], len(outcome.findings)
+
+
+def audit(
+    task: Task, site: Site, dry_run: bool | None = None, settle_s: float = SETTLE_S
+) -> Result:
+    """Gather and check everything; in a dry run nothing was deployed, so nothing is audited."""
+    if task.is_dry_run(dry_run):
+        return Result(host=task.host, result=PhaseSkipped("dry run: the audit runs after a deploy"))
+    deadline = time.monotonic() + settle_s
+    errors, count = _errors(site)
+    while errors and time.monotonic() < deadline:
+        time.sleep(RETRY_S)
+        errors, count = _errors(site)
     if errors:
         first = errors[0]
         text = f"{len(errors)} error finding(s); first: {first.check} {first.object}: "
         text += f"expected {first.expected}, got {first.actual}"
         return Result(host=task.host, failed=True, result=text)
-    return Result(host=task.host, result=f"audit passed ({len(outcome.findings)} findings)")
+    return Result(host=task.host, result=f"audit passed ({count} findings)")

@@ -29,6 +29,12 @@ class DeployRun:
     secrets: list[str]
 
 
+class PhaseSkipped(str):
+    """A phase task's result meaning: nothing to do here, deliberately (e.g. in a dry run)."""
+
+    __slots__ = ()
+
+
 def _first_line(text: str) -> str:
     lines = [line for line in text.strip().splitlines() if line.strip()]
     return lines[-1] if lines else ""
@@ -46,7 +52,10 @@ def entry_of(phase: str, host: str, multi: MultiResult, secrets: list[str]) -> E
             if r.result:
                 reason = str(r.result)
         return Entry(phase, host, Outcome.FAILED, redact(_first_line(reason), secrets), diff)
-    summary = str(multi[0].result or "") if len(multi) else ""
+    first = multi[0].result if len(multi) else None
+    summary = str(first or "")
+    if isinstance(first, PhaseSkipped):
+        return Entry(phase, host, Outcome.SKIPPED, redact(summary, secrets), diff)
     outcome = Outcome.CHANGED if multi.changed else Outcome.OK
     return Entry(phase, host, outcome, redact(_first_line(summary), secrets), diff)
 

@@ -93,3 +93,18 @@ def test_secrets_never_reach_stdout_json_or_nornir_log(
     assert "connecting with password ********" in log
     assert SECRET not in log
     assert any("********" in r["detail"] for r in doc["results"] if r["outcome"] == "failed")
+
+
+def test_a_phase_that_skips_itself_is_skipped_not_failed() -> None:
+    from bgplb.deploy.runner import PhaseSkipped
+
+    site = load_site("inventory")
+    hosts = set(site.host_names)
+    tasks = fake_tasks()
+    tasks["audit"] = lambda task, site, dry_run: Result(
+        host=task.host, result=PhaseSkipped("dry run: nothing to audit")
+    )
+    phases = tuple(n for n in PHASE_NAMES if n != "vms")
+    ledger = run_phases(DeployRun(site, init_nornir(site, hosts), phases, hosts, True, tasks, []))
+    assert ledger.outcome("audit", "vyos") is Outcome.SKIPPED
+    assert ledger.failed == []
