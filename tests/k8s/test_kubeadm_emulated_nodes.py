@@ -12,14 +12,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import pytest
-
+import lab.ubuntu.shell  # noqa: F401  (the emulated node these tests drive)
+import tasks.bootstrap as bootstrap_task
 from bgplb.model import Site
 
 from .conftest import LAB_INVENTORY, REPO, Files, mutated, site_data
-
-pytest.importorskip("lab.ubuntu.shell")
-bootstrap_task = pytest.importorskip("tasks.bootstrap")
 
 
 def _fake_node() -> ModuleType:

@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+import lab.k8s.cluster as cluster_info
+import lab.k8s.pki as pki_mod
 from bgplb.k8s.demo_app import render_demo_app
 from bgplb.k8s.kubeconfig import apply_override, plan_override, render_kubeconfig
 from bgplb.k8s.manifests import crd_names, deployments, load_manifest
@@ -26,16 +28,12 @@ from bgplb.k8s.metallb_config import (
     render_metallb_config,
 )
 from bgplb.model import Site, load_site
+from lab.k8s import apiserver, kubelets
 from tasks.k8s_apply import k8s_apply, k8s_label_nodes
 from tasks.k8s_wait import wait_crds_established, wait_deployments_available, wait_nodes_ready
 from tasks.kubeadm import write_private
 
 from .conftest import LAB_INVENTORY, Files, metallb, mutated, site_data
-
-apiserver = pytest.importorskip("lab.k8s.apiserver")
-cluster_info = pytest.importorskip("lab.k8s.cluster")
-kubelets = pytest.importorskip("lab.k8s.kubelets")
-pki_mod = pytest.importorskip("lab.k8s.pki")
 
 ENV = {"BGPLB_METALLB_MEMBERLIST_KEY": "memberlist-key-for-the-twin"}
 MANIFESTS = Path(__file__).resolve().parents[3] / "shared" / "manifests"
