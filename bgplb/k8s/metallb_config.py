@@ -21,6 +21,7 @@ from bgplb.errors import InputError
 from bgplb.model import Site
 from bgplb.model.site import NODE_SEGMENT
 from bgplb.model.specs import MetallbDialect
+from bgplb.secrets import env_secret
 
 NAMESPACE = "metallb-system"
 EXCLUDE_LB_LABEL = "node.kubernetes.io/exclude-from-external-load-balancers"
@@ -59,15 +60,6 @@ def announcer_plan(site: Site) -> AnnouncerPlan:
     return AnnouncerPlan(announcers, restrict, {})
 
 
-def _secret(env: Mapping[str, str], name: str | None, key: str) -> str | None:
-    if name is None:
-        return None
-    value = env.get(name)
-    if not value:
-        raise InputError(f"metallb.{key}: environment variable {name} is not set")
-    return value
-
-
 def _router_address(site: Site) -> str:
     address = site.router.address_on(NODE_SEGMENT)
     if address is None:
@@ -103,7 +95,7 @@ def _hostname_expression(names: list[str], camel: bool) -> Doc:
 
 def _configmap_config(site: Site, env: Mapping[str, str]) -> Doc:
     plan = announcer_plan(site)
-    password = _secret(env, site.metallb.password_env, "password_env")
+    password = env_secret(env, site.metallb.password_env, "metallb.password_env")
     groups = _asn_groups(site)
     peers = []
     for asn, names in groups.items():
@@ -179,7 +171,7 @@ def render_crds(site: Site, env: Mapping[str, str]) -> list[Doc]:
             "spec": advertisement,
         }
     )
-    password = _secret(env, site.metallb.password_env, "password_env")
+    password = env_secret(env, site.metallb.password_env, "metallb.password_env")
     if password:
         docs.append(
             {
@@ -230,7 +222,7 @@ def render_memberlist_secret(site: Site, env: Mapping[str, str]) -> list[Doc]:
     """MetalLB before 0.10: the memberlist secret created by hand (later versions: nothing)."""
     if site.metallb.version_tuple >= (0, 10, 0):
         return []
-    key = _secret(env, site.metallb.memberlist_secret_env, "memberlist_secret_env")
+    key = env_secret(env, site.metallb.memberlist_secret_env, "metallb.memberlist_secret_env")
     if key is None:
         raise InputError(f"MetalLB {site.metallb.version} needs metallb.memberlist_secret_env")
     return [

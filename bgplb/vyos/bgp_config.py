@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from bgplb.errors import InputError
 from bgplb.model import Site
+from bgplb.secrets import env_secret
 from bgplb.vyos.config_lines import Path, parse_commands, render_delete, render_set, under
 from bgplb.vyos.dialects import BgpSyntax
 
@@ -32,15 +33,6 @@ class RouterPlan:
     def lines(self) -> list[str]:
         """Deletes first (stale objects), then the full desired state as set lines."""
         return [*self.deletes, *self.sets]
-
-
-def _secret(env: Mapping[str, str], name: str | None, where: str) -> str | None:
-    if name is None:
-        return None
-    value = env.get(name)
-    if not value:
-        raise InputError(f"{where}: environment variable {name} (password_env) is not set")
-    return value
 
 
 def desired_leaves(site: Site, env: Mapping[str, str]) -> list[Leaf]:
@@ -73,7 +65,7 @@ def desired_leaves(site: Site, env: Mapping[str, str]) -> list[Leaf]:
             )
         elif dialect.neighbor_af_required:
             leaves.append(((*base, "address-family", "ipv4-unicast"), None))
-        secret = _secret(env, group.password_env, f"peer group {group.name}")
+        secret = env_secret(env, group.password_env, f"peer group {group.name} password_env")
         if secret:
             leaves.append(((*base, "password"), secret))
     names = {n.address: n.name for n in site.nodes}
@@ -95,7 +87,7 @@ def desired_leaves(site: Site, env: Mapping[str, str]) -> list[Leaf]:
             )
         elif dialect.neighbor_af_required:
             leaves.append(((*base, "address-family", "ipv4-unicast"), None))
-        secret = _secret(env, spec.password_env, f"neighbor {spec.address}")
+        secret = env_secret(env, spec.password_env, f"neighbor {spec.address} password_env")
         if secret:
             leaves.append(((*base, "password"), secret))
     if bgp.layer4_hashing:
