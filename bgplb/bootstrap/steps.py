@@ -178,9 +178,7 @@ def _os_steps(site: Site) -> list[Step]:
     ]
 
 
-def plan_bootstrap(
-    site: Site, node: K8sNode, allow_legacy: bool | None = None
-) -> BootstrapPlan:
+def plan_bootstrap(site: Site, node: K8sNode, allow_legacy: bool | None = None) -> BootstrapPlan:
     """Every step to make `node` ready for kubeadm; InputError when no package source fits.
 
     `allow_legacy` defaults to the inventory's `kubernetes.package_repos: legacy`.
