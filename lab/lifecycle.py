@@ -40,6 +40,7 @@ from lab.state import (
     ProcRecord,
     all_records,
     cmdline,
+    forget_process,
     is_alive,
     read_record,
     record_process,
@@ -322,6 +323,42 @@ def _wait_services(lab: Lab, services: list[tuple[str, subprocess.Popen[bytes]]]
 
     if not wait_for(ready, timeout=20.0, interval=0.05):
         raise LabError(f"services not listening within 20 s ({targets}): see {lab.paths.logs}")
+
+
+# ---- a node's SSH login, cut and restored (failure drills) -----------------------------------
+
+
+def stop_login(site: Site, node: str) -> None:
+    """Cut `node`'s SSH: its login server (lab.ubuntu.server) stopped by its recorded PID.
+    The rest of the twin keeps running; `start_login` restores it."""
+    lab = Lab.of(site)
+    site.node(node)  # an unknown node is an error, not a no-op
+    rec = read_record(lab.paths, lab.login_record(node))
+    if rec is not None:
+        stop_processes([rec])
+        forget_process(lab.paths, rec.name)
+
+
+def start_login(site: Site, node: str) -> None:
+    """Start `node`'s SSH login again (after `stop_login`) and wait until it listens;
+    nothing happens when it is running."""
+    lab = Lab.of(site)
+    name = lab.login_record(node)
+    rec = read_record(lab.paths, name)
+    if rec is not None and is_alive(rec):
+        return
+    argv = ["-m", "lab.ubuntu.server", "--node", node, "--inventory"]
+    proc = _spawn(lab, topology.ns_name(node), [*argv, str(site.inventory_dir.resolve())])
+    record_process(lab.paths, ProcRecord(name, proc.pid, _marker(proc)))
+    address = str(site.node(node).address)
+
+    def ready() -> bool:
+        if proc.poll() is not None:
+            raise LabError(f"{name} exited with {proc.returncode}:\n{_log_tail(lab, proc)}")
+        return _port_open(address, 22)
+
+    if not wait_for(ready, timeout=20.0, interval=0.05):
+        raise LabError(f"{name} not listening on {address}:22 within 20 s: see {lab.paths.logs}")
 
 
 # ---- down ---------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """python -m runbooks.demo: what `make demo` runs: lab up, deploy, audit on the local twin.
 
-Steps whose runbook does not exist yet are listed as missing; the demo then exits 1.
+The steps hold the machine's twin lock (lab/lock.py), as tests and benchmarks do. The twin
+is left up to explore (the router's SSH, the nodes, the kubeconfig); `make lab-down` removes
+it. Steps whose runbook does not exist yet are listed as missing; the demo then exits 1.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ from collections.abc import Sequence
 
 from rich.console import Console
 
+from lab.lock import TWIN_LOCK, TwinBusy, twin_lock
+
 TWIN = "inventory/lab"
+TEAR_DOWN = f"make lab-down (or: python -m runbooks.lab down --inventory {TWIN})"
 STEPS: tuple[tuple[str, list[str]], ...] = (
     ("runbooks.validate", ["--inventory", TWIN]),
     ("runbooks.lab", ["up", "--inventory", TWIN]),
@@ -25,6 +30,16 @@ STEPS: tuple[tuple[str, list[str]], ...] = (
 def main(argv: Sequence[str] | None = None) -> int:
     del argv
     console = Console()
+    console.print(f"taking the twin lock {TWIN_LOCK} (waits while tests or benchmarks hold it)")
+    try:
+        with twin_lock():
+            return _steps(console)
+    except TwinBusy as exc:
+        console.print(f"[bold red]demo not run[/]: {exc}")
+        return 1
+
+
+def _steps(console: Console) -> int:
     missing = []
     for module, args in STEPS:
         if importlib.util.find_spec(module) is None:
@@ -35,11 +50,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = subprocess.call([sys.executable, "-m", module, *args])
         if code != 0:
             console.print(f"[bold red]demo stopped[/]: {module} exited {code}")
+            console.print(f"tear the twin down with: {TEAR_DOWN}")
             return code
     if missing:
         console.print(f"[yellow]demo incomplete[/]: not yet built: {', '.join(missing)}")
         return 1
     console.print("[bold green]demo complete[/]: the twin is deployed and the audit passed")
+    console.print(f"the twin stays up to explore; tear it down with: {TEAR_DOWN}")
     return 0
 
 

@@ -32,6 +32,7 @@ from bgplb.k8s.metallb_config import (
 )
 from bgplb.model import Site
 from tasks.k8s_apply import k8s_apply, k8s_label_nodes
+from tasks.k8s_client import client_for, get_or_none
 from tasks.k8s_wait import (
     wait_crds_established,
     wait_deployments_available,
@@ -117,16 +118,34 @@ def _apply_and_wait(
     return Result(host=task.host, changed=applied.changed, diff=applied.diff, result=summary)
 
 
+def _registered_nodes(site: Site, client: Any | None) -> list[str]:
+    """The control plane and every other site node the cluster knows (a worker whose join
+    failed is absent: the cni phase does not wait for it; its own phases report it)."""
+    dyn = client_for(client, site.kubernetes.kubeconfig.expanduser())
+    nodes = dyn.resources.get(api_version="v1", kind="Node")
+    cp = site.control_plane.name
+    return [
+        n.name
+        for n in site.nodes
+        if n.name == cp or get_or_none(dyn, nodes, n.name, None) is not None
+    ]
+
+
 def cni(task: Task, site: Site, dry_run: bool | None = None, client: Any | None = None) -> Result:
-    """Calico from the pinned manifest; then every node Ready."""
+    """Calico from the pinned manifest; then every node of the cluster Ready (nodes that
+    have not joined are named in the result, not waited for)."""
     result = _apply_and_wait(task, site, _manifests(site, "cni"), dry_run, client, "cni")
     if not task.is_dry_run(dry_run):
+        names = _registered_nodes(site, client)
         task.run(
             task=wait_nodes_ready,
-            names=[n.name for n in site.nodes],
+            names=names,
             kubeconfig=site.kubernetes.kubeconfig.expanduser(),
             client=client,
         )
+        absent = [n.name for n in site.nodes if n.name not in names]
+        if absent:
+            result.result = f"{result.result}; not in the cluster: {', '.join(absent)}"
     return result
 
 

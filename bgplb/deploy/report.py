@@ -27,7 +27,16 @@ def render_ledger(ledger: Ledger, phases: tuple[str, ...], console: Console, dry
             outcome = ledger.outcome(name, host)
             cells.append(MARK[outcome] if outcome else "")
         table.add_row(host, *cells)
-    console.print(table)
+    # not on a terminal (a log, a pipe: 80 columns) the table keeps its natural width rather
+    # than cutting host names to "worke…"
+    width = console.width
+    if not console.is_terminal:
+        natural = console.measure(table, options=console.options.update(max_width=1000))
+        console.width = max(width, natural.maximum)
+    try:
+        console.print(table)
+    finally:
+        console.width = width
     if dry_run:
         for e in ledger.entries:
             if e.diff:

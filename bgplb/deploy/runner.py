@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nornir.core import Nornir
+from nornir.core.exceptions import NornirSubTaskError
 from nornir.core.task import MultiResult, Result, Task
 
 from bgplb.cli import redact
@@ -40,18 +41,35 @@ def _first_line(text: str) -> str:
     return lines[-1] if lines else ""
 
 
+def _headline(text: str) -> str:
+    """A failure in one line: its first line and, when it has several, its last (netmiko ends
+    with the device: "TCP connection to device failed. ... Device settings: linux ADDR:22")."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    if len(lines) > 1:
+        return f"{lines[0]} … {lines[-1]}"
+    return lines[0] if lines else ""
+
+
+def failure_reason(failed: list[Result]) -> str:
+    """Why a host failed: the failing subtask's own error before the wrapper's (a
+    NornirSubTaskError only names the subtask)."""
+    own = sorted(failed, key=lambda r: isinstance(r.exception, NornirSubTaskError))
+    for r in own:
+        if r.exception is not None and not isinstance(r.exception, NornirSubTaskError):
+            return _headline(f"{type(r.exception).__name__}: {r.exception}")
+        if r.exception is None and r.result:
+            return _headline(str(r.result))
+    for r in own:
+        if r.exception is not None:
+            return _headline(f"{type(r.exception).__name__}: {r.exception}")
+    return ""
+
+
 def entry_of(phase: str, host: str, multi: MultiResult, secrets: list[str]) -> Entry:
     diff = redact("\n".join(r.diff for r in multi if r.diff), secrets)
     if multi.failed:
-        failed = [r for r in multi if r.failed]
-        reason = ""
-        for r in failed:
-            if r.exception is not None:
-                reason = f"{type(r.exception).__name__}: {r.exception}"
-                break
-            if r.result:
-                reason = str(r.result)
-        return Entry(phase, host, Outcome.FAILED, redact(_first_line(reason), secrets), diff)
+        reason = failure_reason([r for r in multi if r.failed])
+        return Entry(phase, host, Outcome.FAILED, redact(reason, secrets), diff)
     first = multi[0].result if len(multi) else None
     summary = str(first or "")
     if isinstance(first, PhaseSkipped):
@@ -81,7 +99,11 @@ def run_phases(run: DeployRun, on_entry: Callable[[Entry], None] | None = None) 
             continue
         task = run.tasks[name]
         chosen = run.nr.filter(filter_func=lambda h, wanted=tuple(runnable): h.name in wanted)
-        result = chosen.run(task=task, name=name, site=run.site, dry_run=run.dry_run)
+        # the ledger decides what runs: a host that failed an earlier phase Nornir would
+        # otherwise leave out (its failed_hosts) without a result
+        result = chosen.run(
+            task=task, name=name, on_failed=True, site=run.site, dry_run=run.dry_run
+        )
         for host in runnable:
             record(entry_of(name, host, result[host], run.secrets))
     return ledger

@@ -53,7 +53,10 @@ def test_a_failed_worker_stops_only_that_workers_phases() -> None:
     assert ledger.outcome("bootstrap", "worker01") is Outcome.FAILED
     assert ledger.outcome("join", "worker01") is Outcome.SKIPPED
     assert ledger.outcome("join", "worker02") is Outcome.CHANGED
-    assert ledger.outcome("audit", "vyos") is Outcome.CHANGED
+    # the audit of a cluster without worker01 could only fail: skipped, naming why
+    assert ledger.outcome("audit", "vyos") is Outcome.SKIPPED
+    (audit,) = [e for e in ledger.entries if e.phase == "audit"]
+    assert audit.detail == "needs join skipped on worker01"
     (failed,) = ledger.failed
     assert "SSH connection refused" in failed.detail
 
@@ -108,3 +111,31 @@ def test_a_phase_that_skips_itself_is_skipped_not_failed() -> None:
     ledger = run_phases(DeployRun(site, init_nornir(site, hosts), phases, hosts, True, tasks, []))
     assert ledger.outcome("audit", "vyos") is Outcome.SKIPPED
     assert ledger.failed == []
+
+
+def test_a_failure_names_the_subtask_error_and_the_device() -> None:
+    """A subtask's own error before its wrapper's; a multi-line message in one line."""
+
+    def waits(task: Task, site: Any, dry_run: bool) -> Result:
+        def inner(task: Task) -> Result:
+            return Result(host=task.host, failed=True, result="nodes Ready: timed out\nworker02")
+
+        task.run(task=inner)
+        return Result(host=task.host)
+
+    def refused(task: Task, site: Any, dry_run: bool) -> Result:
+        raise TimeoutError("TCP connection to device failed.\n\nCauses...\n\nDevice: 1.2.3.4:22")
+
+    site = load_site("inventory")
+    nr = init_nornir(site, set(site.host_names))
+    tasks = {**fake_tasks(), "cni": waits, "bootstrap": refused}
+    ledger = run_phases(
+        DeployRun(site, nr, ("bootstrap", "cni"), set(site.host_names), False, tasks, [])
+    )
+    details = {(e.phase, e.host): e.detail for e in ledger.failed}
+    assert details[("bootstrap", "worker01")] == (
+        "TimeoutError: TCP connection to device failed. … Device: 1.2.3.4:22"
+    )
+    # cni runs (control-plane not selected: assumed done) though master01 failed bootstrap:
+    # the ledger decides, not Nornir's failed hosts
+    assert details[("cni", site.control_plane.name)] == "nodes Ready: timed out … worker02"

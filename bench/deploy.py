@@ -1,0 +1,87 @@
+"""Benchmark: `python -m runbooks.deploy --inventory inventory/lab` on the twin.
+
+Two figures, against their targets:
+- full deploy on a fresh twin (as `python -m runbooks.lab up` starts it: router without BGP,
+  speakers unpeered, nodes not bootstrapped), audit included: target at most 60 s;
+- a converged re-run right after it (0 changed expected): target at most 15 s.
+Each is the wall time of the runbook as a process (what a user waits for, imports included),
+run in a temporary working directory (its nornir.log stays there). `lab up` is not timed.
+Holds the machine's twin lock (lab/lock.py) as the tests do; leaves the lab down.
+Prints figures; asserts nothing. Run as root: .venv/bin/python bench/deploy.py
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bgplb.model import load_site  # noqa: E402
+from lab.lifecycle import down, up  # noqa: E402
+from lab.lock import twin_lock  # noqa: E402
+
+INVENTORY = REPO / "inventory" / "lab"
+FULL_TARGET_S = 60.0
+RERUN_TARGET_S = 15.0
+
+
+@dataclass(frozen=True)
+class DeployRun:
+    seconds: float
+    code: int
+    ok: bool
+    changed: int
+    failed: list[str]
+
+
+def deploy(workdir: Path) -> DeployRun:
+    argv = [sys.executable, "-m", "runbooks.deploy", "--inventory", str(INVENTORY), "--json"]
+    start = time.monotonic()
+    done = subprocess.run(argv, cwd=workdir, capture_output=True, text=True, check=False)
+    seconds = time.monotonic() - start
+    try:
+        doc = json.loads(done.stdout)
+    except ValueError:
+        return DeployRun(seconds, done.returncode, False, -1, [done.stderr.strip()[-300:]])
+    failed = [
+        f"{r['phase']} on {r['host']}: {r['detail']}"
+        for r in doc["results"]
+        if r["outcome"] == "failed"
+    ]
+    return DeployRun(seconds, done.returncode, bool(doc["ok"]), int(doc["changed"]), failed)
+
+
+def line(label: str, run: DeployRun, target: float) -> str:
+    verdict = "within" if run.seconds <= target else "MISSES"
+    status = "ok" if run.ok else "FAILED"
+    text = (
+        f"{label}: {run.seconds:.2f} s (target {target:.0f} s: {verdict}); "
+        f"exit {run.code}, {status}, {run.changed} changed"
+    )
+    return "\n".join([text, *(f"  failed: {f}" for f in run.failed)])
+
+
+def main() -> int:
+    site = load_site(INVENTORY)
+    with twin_lock(), tempfile.TemporaryDirectory(prefix="bench-deploy-") as tmp:
+        down(site)
+        try:
+            up(site, peer=False, router_bgp=False, wait=False)
+            full = deploy(Path(tmp))
+            print(line("deploy, fresh twin to audit passed", full, FULL_TARGET_S), flush=True)
+            rerun = deploy(Path(tmp))
+            print(line("deploy, converged re-run", rerun, RERUN_TARGET_S), flush=True)
+        finally:
+            down(site)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

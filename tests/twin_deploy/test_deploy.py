@@ -1,0 +1,80 @@
+"""`python -m runbooks.deploy --inventory inventory/lab` on a fresh twin (as `runbooks.lab up`
+starts it): a dry run changes nothing anywhere; a full deploy ends with the audit passing and
+the router spreading the service over the three nodes; an immediate re-run changes nothing.
+
+The tests run in order on one twin (module fixture), under the twin lock (`twin_session`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bgplb.model import Site, load_site
+from lab.state import LabPaths
+
+from .conftest import LAB_INVENTORY, deploy, ecmp_next_hops, fresh_twin, snapshot
+
+pytestmark = pytest.mark.lab
+
+
+@pytest.fixture(scope="module")
+def twin(twin_session: None) -> Iterator[Site]:
+    with fresh_twin(load_site(LAB_INVENTORY)) as site:
+        yield site
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("deploy")
+
+
+def test_dry_run_on_a_fresh_twin_changes_nothing(twin: Site, workdir: Path) -> None:
+    before = snapshot(twin)
+    assert before["kubeconfig"] is None and before["k8s"] == {}, "fresh twin: no cluster"
+    assert "protocols bgp" not in str(before["router commands"]), "fresh twin: no router BGP"
+    run = deploy(LAB_INVENTORY, "--dry-run", cwd=workdir)
+    assert run.code == 0, run.describe()
+    after = snapshot(twin)
+    for key, value in before.items():
+        assert after[key] == value, f"the dry run changed {key}"
+    assert not LabPaths.of(twin).k8s_dir.exists(), "no cluster after a dry run"
+    out = run.stdout
+    # per-host commands and diffs
+    for node in ("master01", "worker01", "worker02"):
+        assert f"{node}: bootstrap would change" in out, out
+    assert "sudo -n swapoff -a" in out and "kubeadm=1.21.1-00" in out
+    assert "master01: control-plane would change" in out
+    assert "vyos: router would change" in out
+    assert "+        neighbor 198.18.30.61 {" in out  # the router's compare
+    assert "Service/default/my-service" in out
+    assert "vyos: audit skipped: dry run" in out, out
+    assert "0 failed" in out
+
+
+def test_full_deploy_ends_with_the_audit_passing(twin: Site, workdir: Path) -> None:
+    run = deploy(LAB_INVENTORY, "--json", cwd=workdir)
+    assert run.code == 0, run.describe()
+    doc = run.doc
+    assert doc["ok"] is True and doc["dry_run"] is False
+    outcomes = run.outcomes()
+    assert outcomes[("audit", "vyos")] == "ok", run.describe()
+    assert all(o in ("ok", "changed") for o in outcomes.values()), outcomes
+    for phase in ("bootstrap", "control-plane", "join", "cni", "metallb", "router", "app"):
+        assert any(p == phase and o == "changed" for (p, _), o in outcomes.items()), phase
+    assert doc["changed"] == 10, outcomes
+    assert ecmp_next_hops(twin) == {n.address for n in twin.nodes}, "3-way ECMP"
+
+
+def test_an_immediate_re_run_changes_nothing(twin: Site, workdir: Path) -> None:
+    before = snapshot(twin)
+    run = deploy(LAB_INVENTORY, "--json", cwd=workdir)
+    assert run.code == 0, run.describe()
+    assert run.doc["ok"] is True
+    assert run.doc["changed"] == 0, run.outcomes()
+    assert set(run.outcomes().values()) == {"ok"}, run.outcomes()
+    after = snapshot(twin)
+    assert after["router commands"] == before["router commands"]
+    assert after["frr"] == before["frr"]
+    assert after["kubeconfig"] == before["kubeconfig"]
