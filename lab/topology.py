@@ -14,10 +14,11 @@ from typing import Literal
 
 from bgplb.errors import LabError
 from bgplb.model import Site
+from bgplb.model.checks import LAB_NET
 
 PREFIX = "bgplab-"
 SWITCH_NS = PREFIX + "sw"
-LAB_SPACE = IPv4Network("198.18.0.0/15")
+LAB_SPACE = LAB_NET  # RFC 2544: the only addresses the twin may use (one definition, the model's)
 HostKind = Literal["router", "node", "client"]
 
 
