@@ -11,7 +11,7 @@ import shlex
 from dataclasses import dataclass
 
 from bgplb.vyos.dialects import CompareStyle, VyosDialect
-from lab.vyos.config_tree import ConfigLoadError, ConfigNode, set_path
+from lab.vyos.config_tree import ConfigLoadError, ConfigNode, tree_from_paths
 from lab.vyos.render import INDENT, config_lines
 from lab.vyos.schema import SchemaNode
 
@@ -83,12 +83,4 @@ def config_boot_paths(text: str) -> list[list[str]]:
 
 
 def parse_config_boot(text: str, schema: SchemaNode) -> ConfigNode:
-    root = ConfigNode()
-    errors = []
-    for path in config_boot_paths(text):
-        result = set_path(root, schema, path)
-        if not result.ok:
-            errors.append(f"{' '.join(path)}: {result.output.strip()}")
-    if errors:
-        raise ConfigLoadError("config.boot rejected:\n" + "\n".join(errors))
-    return root
+    return tree_from_paths(schema, config_boot_paths(text), "config.boot rejected")

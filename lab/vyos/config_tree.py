@@ -224,14 +224,21 @@ def iter_set_lines(lines: Iterable[str]) -> Iterator[list[str]]:
         yield words[1:]
 
 
-def load_commands(schema: SchemaNode, lines: Iterable[str]) -> ConfigNode:
-    """A tree from `set ...` lines (e.g. `show configuration commands` output)."""
+def tree_from_paths(
+    schema: SchemaNode, paths: Iterable[list[str]], header: str, prefix: str = ""
+) -> ConfigNode:
+    """A tree with every path set; all rejected paths reported together under `header`."""
     root = ConfigNode()
     errors: list[str] = []
-    for words in iter_set_lines(lines):
+    for words in paths:
         result = set_path(root, schema, words)
         if not result.ok:
-            errors.append(f"set {' '.join(words)}: {result.output.strip()}")
+            errors.append(f"{prefix}{' '.join(words)}: {result.output.strip()}")
     if errors:
-        raise ConfigLoadError("invalid configuration:\n" + "\n".join(errors))
+        raise ConfigLoadError(f"{header}:\n" + "\n".join(errors))
     return root
+
+
+def load_commands(schema: SchemaNode, lines: Iterable[str]) -> ConfigNode:
+    """A tree from `set ...` lines (e.g. `show configuration commands` output)."""
+    return tree_from_paths(schema, iter_set_lines(lines), "invalid configuration", "set ")
