@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-import shlex
 
 from bgplb.errors import InputError
-from napalm_bgplb_vyos.parse_version import config_words
+from bgplb.vyos.paths import parse_show_commands, parse_typed, render_command
 
 # Markers of a rejected `set`/`delete` line (vyos-transcripts.md sections 2 and 3).
 LINE_ERRORS = (
@@ -20,14 +19,16 @@ LINE_ERRORS = (
 )
 _EDIT_LINE = re.compile(r"^\[edit[^\]]*\]\s*$")
 _NO_CHANGES = re.compile(r"^No changes between working and active configurations\.?$")
-_ALLOWED_VERBS = ("set", "delete")
 
 
 def candidate_lines(text: str) -> list[str]:
-    """The `set`/`delete` lines of a candidate; blank lines and `#` comments are dropped.
+    """The `set`/`delete` lines of a candidate, each proven to be words and nothing else.
 
-    Anything else (`commit`, `save`, shell commands, curly-brace config) is refused before
-    a single line reaches the device.
+    Blank lines and `#` comments are dropped. Every other line is read as bash would read it
+    (`parse_typed`, which accepts only quoting that bash reads literally), so what reaches the
+    router's shell is a `set`/`delete` of plain words. A line that is anything more
+    (`commit`, `save`, `;`, `$(...)`, backquotes, curly-brace config ...) refuses the whole
+    candidate before a single line is sent.
     """
     lines: list[str] = []
     bad: list[str] = []
@@ -35,14 +36,14 @@ def candidate_lines(text: str) -> list[str]:
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        if line.split()[0] not in _ALLOWED_VERBS:
-            bad.append(line)
+        try:
+            parse_typed(line)
+        except InputError as exc:
+            bad.append(str(exc))
         else:
             lines.append(line)
     if bad:
-        raise InputError(
-            "only `set` and `delete` lines can be merged; refused: " + "; ".join(bad[:5])
-        )
+        raise InputError("only plain `set` and `delete` lines can be merged; " + "; ".join(bad[:5]))
     return lines
 
 
@@ -74,34 +75,26 @@ def compare_diff(output: str) -> str:
     return text
 
 
-def _path_words(line: str) -> list[str]:
-    words = config_words(line)
-    if not words or words[0] != "set":
-        raise InputError(f"not a `set` line: {line!r}")
-    return words[1:]
-
-
 def rollback_commands(previous: str, current: str) -> list[str]:
     """Commands that turn `current` back into `previous` (`show configuration commands` texts).
 
     Deletes come first, at the shortest path absent from `previous` (so a neighbour that
     was added is deleted as a whole), then every `set` line of `previous` that is missing.
     """
-    prev = [_path_words(x) for x in previous.splitlines() if x.startswith("set ")]
-    cur_lines = [x for x in current.splitlines() if x.startswith("set ")]
-    prev_set = {tuple(p) for p in prev}
-    prefixes = {tuple(p[:k]) for p in prev for k in range(1, len(p) + 1)}
+    prev = parse_show_commands(previous)
+    cur = parse_show_commands(current)
+    prev_set = set(prev)
+    prefixes = {p[:k] for p in prev for k in range(1, len(p) + 1)}
     deletes: list[str] = []
-    for line in cur_lines:
-        words = _path_words(line)
-        if tuple(words) in prev_set:
+    for words in cur:
+        if words in prev_set:
             continue
         for k in range(1, len(words) + 1):
-            if tuple(words[:k]) not in prefixes:
-                cmd = "delete " + shlex.join(words[:k])
+            if words[:k] not in prefixes:
+                cmd = render_command("delete", words[:k])
                 if cmd not in deletes:
                     deletes.append(cmd)
                 break
-    cur_set = {tuple(_path_words(x)) for x in cur_lines}
-    sets = ["set " + shlex.join(p) for p in prev if tuple(p) not in cur_set]
+    cur_set = set(cur)
+    sets = [render_command("set", p) for p in prev if p not in cur_set]
     return deletes + sets

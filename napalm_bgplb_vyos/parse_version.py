@@ -7,11 +7,11 @@ Both layouts are read: the 2021 rolling one (leading blank line, `Release Train:
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass
 
 from bgplb.errors import ParseError
 from bgplb.vyos.dialects import UnknownVyosVersion, VyosDialect, dialect_for
+from bgplb.vyos.paths import parse_show_commands
 
 _FIELD = re.compile(r"^([A-Za-z][A-Za-z0-9 /]*?):[ \t]*(.*?)\s*$")
 
@@ -62,14 +62,6 @@ def parse_proc_uptime(text: str) -> float:
         raise ParseError("cat /proc/uptime", "expected `<uptime> <idle>` seconds", text) from exc
 
 
-def config_words(line: str) -> list[str]:
-    """`set system host-name 'vyos'` -> ['set', 'system', 'host-name', 'vyos']."""
-    try:
-        return shlex.split(line)
-    except ValueError as exc:
-        raise ParseError("show configuration commands", f"bad quoting in {line!r}") from exc
-
-
 @dataclass(frozen=True)
 class ConfigFacts:
     hostname: str
@@ -81,24 +73,20 @@ def parse_config_facts(config_commands: str) -> ConfigFacts:
     hostname = ""
     domain = ""
     interfaces: list[str] = []
-    seen_set = False
-    for line in config_commands.splitlines():
-        if not line.startswith("set "):
-            continue
-        seen_set = True
-        words = config_words(line)
-        if words[1:3] == ["system", "host-name"] and len(words) == 4:
-            hostname = words[3]
-        elif words[1:3] == ["system", "domain-name"] and len(words) == 4:
-            domain = words[3]
-        elif words[1] == "interfaces" and len(words) >= 4:
-            name = words[3]
-            if len(words) >= 6 and words[4] == "vif":
-                name = f"{name}.{words[5]}"
+    paths = parse_show_commands(config_commands)
+    if not paths:
+        raise ParseError("show configuration commands", "no `set ...` lines", config_commands)
+    for words in paths:
+        if words[0:2] == ("system", "host-name") and len(words) == 3:
+            hostname = words[2]
+        elif words[0:2] == ("system", "domain-name") and len(words) == 3:
+            domain = words[2]
+        elif words[0] == "interfaces" and len(words) >= 3:
+            name = words[2]
+            if len(words) >= 5 and words[3] == "vif":
+                name = f"{name}.{words[4]}"
             if name not in interfaces:
                 interfaces.append(name)
-    if not seen_set:
-        raise ParseError("show configuration commands", "no `set ...` lines", config_commands)
     return ConfigFacts(hostname=hostname, domain_name=domain, interfaces=interfaces)
 
 

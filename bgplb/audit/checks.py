@@ -28,11 +28,22 @@ from bgplb.audit.observations import (
 )
 from bgplb.audit.selectors import any_selector_matches
 from bgplb.model import K8sNode, Site
-
-POLICY_HINT = (
-    "FRR's ebgp-requires-policy is on: the session is up but exchanges nothing; on VyOS "
-    "`delete protocols bgp parameters ebgp-requires-policy` (or add import/export route-maps)"
+from bgplb.vyos.paths import (
+    EBGP_REQUIRES_POLICY,
+    MAXIMUM_PATHS_EBGP,
+    bgp_base,
+    render_delete,
+    render_set,
 )
+
+
+def policy_hint(site: Site) -> str:
+    base = bgp_base(site.router.dialect, site.router.bgp.asn)
+    line = render_delete((*base, *EBGP_REQUIRES_POLICY))
+    return (
+        "FRR's ebgp-requires-policy is on: the session is up but exchanges nothing; on VyOS "
+        f"`{line}` (or add import/export route-maps)"
+    )
 
 
 def check_sessions(
@@ -78,7 +89,7 @@ def check_sessions(
             )
             continue
         if s.policy_blocked:
-            out.append(error("session", obj, expected, s.shown_state, POLICY_HINT))
+            out.append(error("session", obj, expected, s.shown_state, policy_hint(site)))
             continue
         if not s.established:
             hint = (
@@ -226,10 +237,7 @@ def _announcer_hint(
     e: Expectation,
 ) -> str:
     parts = []
-    limit = min(
-        (v for v in (router.config.maximum_paths_ebgp, router.config.maximum_paths_ibgp) if v),
-        default=None,
-    )
+    limit = router.config.maximum_paths_ebgp
     for a in sorted(want - actual):
         s = router.session(a)
         if s is None or not s.established or s.policy_blocked:
@@ -278,21 +286,20 @@ def check_maximum_paths(
     obj = f"router {site.router.name} maximum-paths"
     if isinstance(router, GatherFailure):
         return [unavailable("maximum-paths", obj, router, "router configuration")]
-    node_asns = {n.asn for n in site.nodes}
-    kind = "ibgp" if node_asns == {site.router.bgp.asn} else "ebgp"
-    value = getattr(router.config, f"maximum_paths_{kind}")
+    # eBGP only: validation refuses nodes in the router's AS (bgplb/model/checks.py)
+    kind = "ebgp"
+    value = router.config.maximum_paths_ebgp
     need = max((len(e.announcers) for e in expected), default=len(site.expected_announcers))
     need = max(need, 1)
-    intended = getattr(site.router.bgp.maximum_paths, kind)
+    intended = site.router.bgp.maximum_paths.ebgp
     truncated = [
         str(r.host_address)
         for r in router.routes
         if r.host_address and value and len(r.multipath) == value < need
     ]
     evidence = f"; truncated: {', '.join(truncated)}" if truncated else ""
-    fix = (
-        f"set protocols bgp address-family ipv4-unicast maximum-paths {kind} {max(need, intended)}"
-    )
+    base = bgp_base(site.router.dialect, site.router.bgp.asn)
+    fix = render_set((*base, *MAXIMUM_PATHS_EBGP), str(max(need, intended)))
     if value is None:
         return [
             warning(

@@ -95,10 +95,13 @@ class Route:
 
 @dataclass(frozen=True)
 class RouterConfig:
-    """The ECMP settings as the router's running configuration states them."""
+    """The ECMP settings as the router's running configuration states them.
+
+    Only eBGP multipath: validation refuses nodes in the router's own AS, so iBGP paths never
+    carry an LB route (bgplb/model/checks.py).
+    """
 
     maximum_paths_ebgp: int | None
-    maximum_paths_ibgp: int | None
     layer4_hashing: bool
 
 

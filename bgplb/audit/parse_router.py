@@ -24,32 +24,32 @@ from bgplb.audit.observations import (
     RouterObservation,
 )
 from bgplb.errors import ParseError
+from bgplb.vyos.paths import (
+    LAYER4_HASHING,
+    MAXIMUM_PATHS_EBGP,
+    SHOW_COMMANDS,
+    bgp_values,
+    parse_show_commands,
+)
 
-CONFIG_COMMAND = "show configuration commands"
+CONFIG_COMMAND = SHOW_COMMANDS
 DEFAULT_FLOWS = 30  # --flows: synthetic flows per sampled LB address
 # Below this many flows per next hop, a next hop without a flow may be bad luck, not a fault.
 FLOWS_PER_HOP_FOR_CERTAINTY = 10
 
-_MAXPATHS = re.compile(
-    r"^set protocols bgp (?:\d+ )?address-family ipv4-unicast maximum-paths (ebgp|ibgp) '?(\d+)'?$"
-)
-_LAYER4 = "set system ip multipath layer4-hashing"
-
 
 def parse_config(text: str) -> RouterConfig:
-    """maximum-paths and layer-4 hashing from `show configuration commands` (every dialect)."""
-    lines = [line.strip() for line in text.splitlines()]
-    if not any(line.startswith("set ") for line in lines):
+    """maximum-paths ebgp and layer-4 hashing from `show configuration commands`, in every
+    dialect (`protocols bgp [<ASN>] ...`), read through the one VyOS path module."""
+    paths = parse_show_commands(text)
+    if not paths:
         raise ParseError(CONFIG_COMMAND, "no `set` line in the configuration", text)
-    paths: dict[str, int] = {}
-    for line in lines:
-        if m := _MAXPATHS.match(line):
-            paths[m[1]] = int(m[2])
-    return RouterConfig(
-        maximum_paths_ebgp=paths.get("ebgp"),
-        maximum_paths_ibgp=paths.get("ibgp"),
-        layer4_hashing=_LAYER4 in lines,
-    )
+    values = bgp_values(paths, MAXIMUM_PATHS_EBGP)
+    try:
+        ebgp = int(values[-1]) if values else None
+    except ValueError as exc:
+        raise ParseError(CONFIG_COMMAND, f"maximum-paths ebgp {values[-1]!r}", text) from exc
+    return RouterConfig(maximum_paths_ebgp=ebgp, layer4_hashing=LAYER4_HASHING in paths)
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,23 @@ from dataclasses import dataclass
 from bgplb.errors import InputError
 from bgplb.model import Site
 from bgplb.secrets import env_secret
-from bgplb.vyos.config_lines import Path, parse_commands, render_delete, render_set, under
 from bgplb.vyos.dialects import BgpSyntax
+from bgplb.vyos.paths import (
+    BGP,
+    IPV4_UNICAST,
+    LAYER4_HASHING,
+    MAXIMUM_PATHS_EBGP,
+    MAXIMUM_PATHS_IBGP,
+    Path,
+    check_word,
+    parse_show_commands,
+    render_delete,
+    render_set,
+    under,
+)
 
-BGP: Path = ("protocols", "bgp")
-AF: Path = (*BGP, "address-family", "ipv4-unicast")
-MULTIPATH_L4: Path = ("system", "ip", "multipath", "layer4-hashing")
+AF: Path = (*BGP, *IPV4_UNICAST)
+MULTIPATH_L4 = LAYER4_HASHING
 MANAGED_DESCRIPTION = "bgplb"
 
 Leaf = tuple[Path, str | None]
@@ -35,6 +46,21 @@ class RouterPlan:
         return [*self.deletes, *self.sets]
 
 
+def _password(env: Mapping[str, str], name: str | None, what: str) -> str | None:
+    """The BGP password from the environment, refused (never echoed) where VyOS would refuse
+    it: whitespace (vyos-1x 1.4.0 protocols_bgp.py: 'Whitespace is not allowed in passwords!')
+    or a control character, which cannot be typed on the command line."""
+    secret = env_secret(env, name, what)
+    if secret and (
+        any(ch.isspace() for ch in secret) or any(ord(ch) < 32 or ord(ch) == 127 for ch in secret)
+    ):
+        raise InputError(
+            f"{what}: the password holds whitespace or a control character, which VyOS refuses"
+            " (its value is not shown)"
+        )
+    return secret
+
+
 def desired_leaves(site: Site, env: Mapping[str, str]) -> list[Leaf]:
     """Every leaf the toolkit owns on the router, sorted as VyOS shows them."""
     router = site.router
@@ -45,8 +71,8 @@ def desired_leaves(site: Site, env: Mapping[str, str]) -> list[Leaf]:
     asn_key = "local-as" if dialect.bgp_syntax is BgpSyntax.LOCAL_AS else "system-as"
     leaves: list[Leaf] = [
         ((*BGP, asn_key), str(bgp.asn)),
-        ((*AF, "maximum-paths", "ebgp"), str(bgp.maximum_paths.ebgp)),
-        ((*AF, "maximum-paths", "ibgp"), str(bgp.maximum_paths.ibgp)),
+        ((*BGP, *MAXIMUM_PATHS_EBGP), str(bgp.maximum_paths.ebgp)),
+        ((*BGP, *MAXIMUM_PATHS_IBGP), str(bgp.maximum_paths.ibgp)),
     ]
     leaves += [((*AF, "network", str(net)), None) for net in bgp.networks]
     if bgp.router_id:
@@ -65,7 +91,7 @@ def desired_leaves(site: Site, env: Mapping[str, str]) -> list[Leaf]:
             )
         elif dialect.neighbor_af_required:
             leaves.append(((*base, "address-family", "ipv4-unicast"), None))
-        secret = env_secret(env, group.password_env, f"peer group {group.name} password_env")
+        secret = _password(env, group.password_env, f"peer group {group.name} password_env")
         if secret:
             leaves.append(((*base, "password"), secret))
     names = {n.address: n.name for n in site.nodes}
@@ -76,7 +102,10 @@ def desired_leaves(site: Site, env: Mapping[str, str]) -> list[Leaf]:
         else:
             node = names.get(spec.address)
             label = f"{MANAGED_DESCRIPTION} {node}" if node else MANAGED_DESCRIPTION
-            leaves.append(((*base, "description"), spec.description or label))
+            description = check_word(
+                spec.description or label, f"neighbor {spec.address} description"
+            )
+            leaves.append(((*base, "description"), description))
         if spec.remote_as:
             leaves.append(((*base, "remote-as"), str(spec.remote_as)))
         if spec.update_source:
@@ -87,7 +116,7 @@ def desired_leaves(site: Site, env: Mapping[str, str]) -> list[Leaf]:
             )
         elif dialect.neighbor_af_required:
             leaves.append(((*base, "address-family", "ipv4-unicast"), None))
-        secret = env_secret(env, spec.password_env, f"neighbor {spec.address} password_env")
+        secret = _password(env, spec.password_env, f"neighbor {spec.address} password_env")
         if secret:
             leaves.append(((*base, "password"), secret))
     if bgp.layer4_hashing:
@@ -122,7 +151,7 @@ def plan_router_bgp(site: Site, running_commands: str, env: Mapping[str, str]) -
     """
     leaves = desired_leaves(site, env)
     desired = {path + ((value,) if value is not None else ()) for path, value in leaves}
-    running = parse_commands(running_commands)
+    running = parse_show_commands(running_commands)
     wanted_neighbors = {str(n.address) for n in site.router.bgp.neighbors}
     removed = sorted(_managed_neighbors(site, running) - wanted_neighbors)
     deletes = [render_delete((*BGP, "neighbor", address)) for address in removed]

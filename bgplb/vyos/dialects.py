@@ -56,6 +56,17 @@ ROLLING_2021 = VyosDialect(
     confirm_style=ConfirmStyle.V13,
     release_train="sagitta",
 )
+# system-as syntax with the old CLI texts (rolling builds 2022-08 .. 2023-01).
+ROLLING_2022 = VyosDialect(
+    name="1.4-rolling-2022",
+    bgp_syntax=BgpSyntax.SYSTEM_AS,
+    neighbor_af_required=False,
+    compare_style=CompareStyle.OLD,
+    no_changes_text=ROLLING_2021.no_changes_text,
+    save_prints_done=True,
+    confirm_style=ConfirmStyle.V13,
+    release_train="sagitta",
+)
 LTS_14 = VyosDialect(
     name="1.4",
     bgp_syntax=BgpSyntax.SYSTEM_AS,
@@ -77,8 +88,10 @@ CURRENT_15 = VyosDialect(
     release_train="circinus",
 )
 
-# Dialects the toolkit renders for and the twin emulates.
-SUPPORTED: dict[str, VyosDialect] = {d.name: d for d in (ROLLING_2021, LTS_14, CURRENT_15)}
+# Every dialect dialect_for can answer.
+SUPPORTED: dict[str, VyosDialect] = {
+    d.name: d for d in (ROLLING_2021, ROLLING_2022, LTS_14, CURRENT_15)
+}
 
 _ROLLING = re.compile(r"^1\.(?P<minor>[45])-rolling-(?P<stamp>\d{12})$")
 _NEW_ROLLING = re.compile(r"^(?P<y>\d{4})\.(?P<m>\d{2})\.(?P<d>\d{2})-\d{4}-rolling$")
@@ -112,7 +125,7 @@ def dialect_for(version: str) -> VyosDialect:
             )
         if month < _SYSTEM_AS_FROM:
             return ROLLING_2021
-        return LTS_14 if month >= _NEW_CLI_FROM else _rolling_2022(month)
+        return LTS_14 if month >= _NEW_CLI_FROM else ROLLING_2022
     if _NEW_ROLLING.match(v):
         return CURRENT_15
     m = _RELEASE.match(v)
@@ -126,19 +139,4 @@ def dialect_for(version: str) -> VyosDialect:
     raise UnknownVyosVersion(
         f"unrecognised VyOS version {v!r} (expected e.g. 1.4-rolling-202105210417, 1.4.3, "
         "1.5-rolling-202410210000 or 2025.11.24-0021-rolling)"
-    )
-
-
-def _rolling_2022(month: int) -> VyosDialect:
-    """system-as syntax with the old CLI (rolling builds 2022-08 .. 2023-01)."""
-    del month
-    return VyosDialect(
-        name="1.4-rolling-2022",
-        bgp_syntax=BgpSyntax.SYSTEM_AS,
-        neighbor_af_required=False,
-        compare_style=CompareStyle.OLD,
-        no_changes_text=ROLLING_2021.no_changes_text,
-        save_prints_done=True,
-        confirm_style=ConfirmStyle.V13,
-        release_train="sagitta",
     )

@@ -53,7 +53,7 @@ def observation(routes: list[Route], flows: list[FlowAnswer]) -> RouterObservati
         sessions=(),
         pools_queried=(IPv4Network("198.18.100.0/24"),),
         routes=tuple(routes),
-        config=RouterConfig(8, 8, True),
+        config=RouterConfig(8, True),
         flows=tuple(flows),
     )
 

@@ -28,7 +28,7 @@ SHARED_FRR = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "frr-
 def test_config_reference_dialect() -> None:
     text = replay.read("healthy", "router.json")["cli"]["show configuration commands"]
     cfg = parse_config(text)
-    assert (cfg.maximum_paths_ebgp, cfg.maximum_paths_ibgp, cfg.layer4_hashing) == (8, 8, True)
+    assert (cfg.maximum_paths_ebgp, cfg.layer4_hashing) == (8, True)
 
 
 def test_config_vyos_1_3_dialect_and_absent_settings() -> None:
@@ -36,7 +36,7 @@ def test_config_vyos_1_3_dialect_and_absent_settings() -> None:
         "set protocols bgp 64501 address-family ipv4-unicast maximum-paths ebgp 4\n"
         "set system host-name 'vyos'\n"
     )
-    assert (cfg.maximum_paths_ebgp, cfg.maximum_paths_ibgp, cfg.layer4_hashing) == (4, None, False)
+    assert (cfg.maximum_paths_ebgp, cfg.layer4_hashing) == (4, False)
 
 
 @pytest.mark.parametrize("text", ["", "  Invalid command: show [configuration]\n"])
