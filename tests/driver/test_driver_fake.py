@@ -432,3 +432,20 @@ def test_a_commit_message_with_quotes_is_refused_before_sending(make_driver: Mak
     with pytest.raises(VyosCommitError, match="double quotes"):
         driver.commit_config(message='say "x"', revert_in=60)
     assert fake.steps == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "set protocols bgp neighbor 10.0.0.1 description 'x'; touch /tmp/PWNED; echo ''",
+        "set system host-name $(touch /tmp/PWNED)",
+        "delete protocols bgp `reboot`",
+    ],
+)
+def test_a_candidate_line_that_would_run_more_than_set_is_refused_before_sending(
+    make_driver: MakeDriver, line: str
+) -> None:
+    driver, fake = make_driver([])
+    with pytest.raises(VyosMergeError, match="not a plain VyOS command"):
+        driver.load_merge_candidate(config=f"set system host-name 'r1'\n{line}\n")
+    assert fake.round_trips == 0

@@ -192,3 +192,44 @@ def test_a_session_breaking_commit_is_rolled_back_by_the_task(bare: Site) -> Non
     assert running_frr(bare) == good
     assert wait_for(lambda: converged(bare), timeout=30.0), (established(bare), ecmp(bare))
     assert deploy(bare).changed is False
+
+
+# owned by the toolkit (starts with "bgplb"), so the re-deploy of the plain site removes it
+HOSTILE_DESCRIPTION = "bgplb Bob's node'; touch /tmp/bgplb-PWNED; echo '$(id)`id`"
+SPARE_PEER = IPv4Address("198.18.30.99")  # no node there: the session never comes up
+
+
+def described(site: Site, description: str) -> Site:
+    """The site plus a neighbor outside the peer group, carrying `description`."""
+    bgp = site.router.bgp
+    spare = bgp.neighbors[0].model_copy(
+        update={
+            "address": SPARE_PEER,
+            "peer_group": None,
+            "remote_as": 64500,
+            "description": description,
+        }
+    )
+    bgp = bgp.model_copy(update={"neighbors": [*bgp.neighbors, spare]})
+    return dataclasses.replace(site, router=dataclasses.replace(site.router, bgp=bgp))
+
+
+def test_a_hostile_description_arrives_literally_and_runs_nothing(bare: Site) -> None:
+    canary = "/tmp/bgplb-PWNED"
+    assert not os.path.exists(canary)
+    site = described(bare, HOSTILE_DESCRIPTION)
+    address = SPARE_PEER
+    result = deploy(site, revert_in=3000)  # 100 s on this module's fast commit-confirm clock
+    assert not result.failed, result.result
+    conn = vyos_cli(bare)
+    try:
+        shown = conn.send_command("show configuration commands")
+    finally:
+        conn.disconnect()
+    assert f"neighbor {address} description '{HOSTILE_DESCRIPTION}'" in shown
+    assert f"neighbor {address} description {HOSTILE_DESCRIPTION}\n" in running_frr(bare)
+    assert not os.path.exists(canary)
+    assert wait_for(lambda: converged(bare), timeout=20.0), (established(bare), ecmp(bare))
+    back = deploy(bare, revert_in=3000)
+    assert back.changed and not back.failed, back.result
+    assert str(SPARE_PEER) not in running_frr(bare)

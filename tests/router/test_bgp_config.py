@@ -123,3 +123,39 @@ def test_layer4_hashing_removed_when_disabled(tmp_path: Path, shared: Path) -> N
     assert plan_router_bgp(site, running, {}).deletes == [
         "delete system ip multipath layer4-hashing"
     ]
+
+
+def _described(description: str) -> Any:
+    def mutation(f: Files) -> None:
+        router(f)["bgp"]["neighbors"][0] = {
+            "address": "192.168.30.50",
+            "remote_as": 64500,
+            "description": description,
+        }
+
+    return mutation
+
+
+def test_a_description_with_quotes_renders_as_one_literal_word(tmp_path: Path) -> None:
+    from bgplb.vyos.paths import parse_typed
+
+    site = load_site(mutated(tmp_path / "inv", _described("x'; touch /tmp/PWNED; echo '")))
+    line = next(x for x in render_commands(site, {}) if " description " in x)
+    assert parse_typed(line)[1][-1] == "x'; touch /tmp/PWNED; echo '"
+
+
+def test_a_description_with_a_control_character_is_refused(tmp_path: Path) -> None:
+    site = load_site(mutated(tmp_path / "inv", _described("a\x1b[2Jb")))
+    with pytest.raises(InputError, match="description"):
+        render_commands(site, {})
+
+
+@pytest.mark.parametrize("secret", ["two words", "tab\there", "nl\nx"])
+def test_a_password_vyos_refuses_is_an_error_that_never_shows_it(
+    secret: str, tmp_path: Path
+) -> None:
+    site = load_site(mutated(tmp_path / "inv", _lts))
+    with pytest.raises(InputError) as caught:
+        render_commands(site, {"TEST_BGP_PASSWORD": secret})
+    assert "whitespace" in str(caught.value)
+    assert secret not in str(caught.value)
