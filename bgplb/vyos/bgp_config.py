@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from bgplb.errors import InputError
 from bgplb.model import Site
+from bgplb.model.specs import NeighborSpec, PeerGroupSpec
 from bgplb.secrets import env_secret
-from bgplb.vyos.dialects import BgpSyntax
+from bgplb.vyos.dialects import BgpSyntax, VyosDialect
 from bgplb.vyos.paths import (
     BGP,
     IPV4_UNICAST,
@@ -61,6 +62,29 @@ def _password(env: Mapping[str, str], name: str | None, what: str) -> str | None
     return secret
 
 
+def _peer_leaves(
+    base: Path,
+    spec: PeerGroupSpec | NeighborSpec,
+    dialect: VyosDialect,
+    env: Mapping[str, str],
+    what: str,
+) -> list[Leaf]:
+    """The session settings a peer group and a neighbor share, under `base`."""
+    leaves: list[Leaf] = []
+    if spec.remote_as:
+        leaves.append(((*base, "remote-as"), str(spec.remote_as)))
+    if spec.update_source:
+        leaves.append(((*base, "update-source"), str(spec.update_source)))
+    if spec.soft_reconfiguration_inbound:
+        leaves.append(((*base, *IPV4_UNICAST, "soft-reconfiguration", "inbound"), None))
+    elif dialect.neighbor_af_required:
+        leaves.append(((*base, *IPV4_UNICAST), None))
+    secret = _password(env, spec.password_env, f"{what} password_env")
+    if secret:
+        leaves.append(((*base, "password"), secret))
+    return leaves
+
+
 def desired_leaves(site: Site, env: Mapping[str, str]) -> list[Leaf]:
     """Every leaf the toolkit owns on the router, sorted as VyOS shows them."""
     router = site.router
@@ -82,18 +106,7 @@ def desired_leaves(site: Site, env: Mapping[str, str]) -> list[Leaf]:
         leaves.append(((*BGP, "timers", "holdtime"), str(bgp.timers.holdtime)))
     for group in bgp.peer_groups:
         base = (*BGP, "peer-group", group.name)
-        leaves.append(((*base, "remote-as"), str(group.remote_as)))
-        if group.update_source:
-            leaves.append(((*base, "update-source"), str(group.update_source)))
-        if group.soft_reconfiguration_inbound:
-            leaves.append(
-                ((*base, "address-family", "ipv4-unicast", "soft-reconfiguration", "inbound"), None)
-            )
-        elif dialect.neighbor_af_required:
-            leaves.append(((*base, "address-family", "ipv4-unicast"), None))
-        secret = _password(env, group.password_env, f"peer group {group.name} password_env")
-        if secret:
-            leaves.append(((*base, "password"), secret))
+        leaves += _peer_leaves(base, group, dialect, env, f"peer group {group.name}")
     names = {n.address: n.name for n in site.nodes}
     for spec in bgp.neighbors:
         base = (*BGP, "neighbor", str(spec.address))
@@ -106,19 +119,7 @@ def desired_leaves(site: Site, env: Mapping[str, str]) -> list[Leaf]:
                 spec.description or label, f"neighbor {spec.address} description"
             )
             leaves.append(((*base, "description"), description))
-        if spec.remote_as:
-            leaves.append(((*base, "remote-as"), str(spec.remote_as)))
-        if spec.update_source:
-            leaves.append(((*base, "update-source"), str(spec.update_source)))
-        if spec.soft_reconfiguration_inbound:
-            leaves.append(
-                ((*base, "address-family", "ipv4-unicast", "soft-reconfiguration", "inbound"), None)
-            )
-        elif dialect.neighbor_af_required:
-            leaves.append(((*base, "address-family", "ipv4-unicast"), None))
-        secret = _password(env, spec.password_env, f"neighbor {spec.address} password_env")
-        if secret:
-            leaves.append(((*base, "password"), secret))
+        leaves += _peer_leaves(base, spec, dialect, env, f"neighbor {spec.address}")
     if bgp.layer4_hashing:
         leaves.append((MULTIPATH_L4, None))
     return sorted(leaves, key=lambda leaf: leaf[0])
