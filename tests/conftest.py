@@ -31,7 +31,7 @@ def shared() -> Path:
 
 @contextmanager
 def twin_lock(timeout: float = TWIN_LOCK_TIMEOUT_S) -> Iterator[None]:
-    """Exclusive use of the machine's twin (namespaces bgplab-*), waiting for other users."""
+    """Exclusive use of the machine's twin (its namespaces), waiting for other users."""
     try:
         with lab_lock.twin_lock(timeout, TWIN_LOCK):
             yield

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from bgplb.model.checks import cross_check
+from bgplb.model.connections import connection_names, shell_connection
 from bgplb.model.problems import InventoryProblems, Problem, Severity
 from bgplb.model.raw import RawInventory, ancestors, read_inventory, validate_as
 from bgplb.model.site import Client, Hypervisor, K8sNode, Login, Router, Site
@@ -115,6 +116,7 @@ def _login(inv: RawInventory, host: str, creds: Any, problems: list[Problem]) ->
         port=_field(inv, host, "port"),
         platform=_field(inv, host, "platform"),
         credentials=creds,
+        shell=shell_connection(connection_names(inv, host)),
     )
 
 
