@@ -195,11 +195,6 @@ class LabSpec(Strict):
     state_dir: Path
     known_hosts: Path
 
-    @property
-    def password_file(self) -> Path:
-        """The twin router's generated password (mode 0600), used when its env var is unset."""
-        return self.state_dir / "router_password"
-
 
 class SiteSpec(Strict):
     name: Name

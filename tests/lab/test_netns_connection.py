@@ -4,6 +4,7 @@ the twin's namespace prefix defined once, in lab/."""
 
 from __future__ import annotations
 
+import re
 import tomllib
 from importlib import import_module
 from ipaddress import IPv4Address
@@ -103,3 +104,22 @@ def test_the_twin_prefix_is_defined_once_in_lab() -> None:
     assert product_files(), "the product's files were found"
     found = [str(p) for p in product_files() if PREFIX in (REPO / p).read_text()]
     assert found == []
+
+
+# reading the site's `lab:` section (`site.lab`), or importing the twin's package
+TWIN_TOUCH = re.compile(r"\.lab\b(?!\.)|^\s*(from|import) lab\b", re.M)
+
+
+def test_no_product_module_branches_on_the_twin() -> None:
+    """Only the model knows the `lab:` section (it validates it: the 198.18/15 guard) and the
+    site report names the kind of site; tasks, runbooks and the driver never look at it."""
+    allowed = {Path("bgplb/site_report.py")}
+    branching = [
+        str(p)
+        for p in product_files()
+        if p.suffix == ".py"
+        and p.parts[:2] != ("bgplb", "model")
+        and p not in allowed | TWIN_DRIVERS
+        and TWIN_TOUCH.search((REPO / p).read_text())
+    ]
+    assert branching == []
