@@ -196,12 +196,22 @@ class LabSpec(Strict):
     known_hosts: Path
 
 
+class UnsafeConnectionOption(Strict):
+    """One host allowed one connection option that weakens safety (bgplb/model/connections.py);
+    reported as an UNSAFE warning on every run."""
+
+    host: Name
+    option: Literal["host_key_policy", "ssh_config_file", "session_log"]
+    reason: str = Field(min_length=1, max_length=200)
+
+
 class SiteSpec(Strict):
     name: Name
     kubernetes: KubernetesSpec
     metallb: MetallbSpec
     services: list[ServiceSpec] = []
     lab: LabSpec | None = None
+    unsafe_connection_options: list[UnsafeConnectionOption] = []
 
 
 # Keys that hold secrets when given inline. Only *_env references and key paths are allowed.
