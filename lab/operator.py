@@ -23,7 +23,9 @@ import hashlib
 import hmac
 import os
 import shlex
-from collections.abc import Iterable, Mapping
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from ipaddress import IPv4Address
 from pathlib import Path
 
@@ -197,3 +199,18 @@ def hand_over(site: Site, paths: LabPaths) -> tuple[Path, Path]:
     env = env_file(paths)
     write_private(env, render_env(operator_env(site, paths)).encode())
     return known_hosts, env
+
+
+@contextmanager
+def operator_session(site: Site) -> Iterator[Path]:
+    """A private operator (benchmarks): HOME a temporary directory, whose ~/.ssh/known_hosts
+    the twin's `up` fills, and the twin's secrets in os.environ; both restored afterwards."""
+    saved = dict(os.environ)
+    with tempfile.TemporaryDirectory(prefix="twin-operator-") as home:
+        try:
+            os.environ["HOME"] = home
+            os.environ.update(operator_env(site, LabPaths.of(site)))
+            yield Path(home)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
