@@ -181,3 +181,19 @@ def test_the_twin_scans_its_router_and_nodes() -> None:
         ("198.18.30.60", 22),
         ("198.18.30.61", 22),
     ]
+
+
+def test_lab_up_tells_where_the_keys_and_secrets_went_never_their_values(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from lab.lifecycle import UpResult
+    from runbooks.lab import access_hint
+
+    monkeypatch.setenv("BGPLB_LAB_PASSWORD", "Value-Never-Shown-91c2")
+    site = load_site(REPO / "inventory" / "lab")
+    result = UpResult(
+        False, 0.0, known_hosts=Path("/h/.ssh/known_hosts"), env_file=Path("/s/operator.env")
+    )
+    text = "\n".join(access_hint(site, result))
+    assert "/h/.ssh/known_hosts" in text and ". /s/operator.env" in text
+    assert "$BGPLB_LAB_PASSWORD" in text and "Value-Never-Shown-91c2" not in text
