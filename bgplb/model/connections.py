@@ -18,8 +18,9 @@ is then reported as a warning on every run (`UNSAFE` in front):
 - `session_log`: a transcript of the session, passwords typed into it included.
 
 An unsafe option is accepted only on a host entry (hosts.yaml), never for a whole group. On a
-twin (`lab:`), every address a connection can use stays in 198.18.0.0/15: connection hostname
-overrides and the API server override; an `ssh_config_file` is refused there outright.
+twin (`lab:`), every address a connection can use stays in 198.18.0.0/15 (or on loopback, which
+never leaves the machine): connection hostname overrides and the API server override; an
+`ssh_config_file` is refused there outright.
 """
 
 from __future__ import annotations
@@ -159,8 +160,13 @@ class _Checker:
             return
         if not isinstance(address, IPv4Address):
             self.error(file, obj, key, "must be an IPv4 address")
-        elif self.twin and address not in LAB_NET:
-            self.error(file, obj, key, f"{address} is outside {TWIN_NET}: not allowed in a twin")
+        elif self.twin and address not in LAB_NET and not address.is_loopback:
+            self.error(
+                file,
+                obj,
+                key,
+                f"{address} is outside {TWIN_NET} (and not loopback): not allowed in a twin",
+            )
 
     def extras(self, file: str, obj: str, host: str | None, conn: str, value: object) -> None:
         key = f"connection_options.{conn}.extras"

@@ -304,3 +304,20 @@ def test_an_allowed_option_is_used_and_reported_on_every_run(
     assert netmiko["session_log"] == "/tmp/vyos-session.log"
     assert napalm["ssh_strict"] is False, "the allowed value wins over the strict default"
     assert netmiko["ssh_strict"] is True, "only what was allowed changes"
+
+
+def test_on_a_twin_loopback_stays_allowed(tmp_path: Path) -> None:
+    """An emulated API server on 127.0.0.1 (tests) never leaves the machine."""
+    inv = mutated(
+        tmp_path / "inv",
+        lambda f: f["defaults"]["data"]["site"]["kubernetes"].update(
+            {"api_server_override": "127.0.0.1:6443"}
+        ),
+        "inventory/lab",
+    )
+    try:
+        load_site(inv)
+        problems = []
+    except InventoryProblems as exc:  # the copy's relative manifest paths break
+        problems = exc.problems
+    assert not [p for p in problems if "api_server_override" in p.key]
