@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from rich.console import Console
+from rich.text import Text
 
 from bgplb.errors import InputError
 from bgplb.model import InventoryProblems, Site, load_site
+from bgplb.model.connections import UNSAFE
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # a host or a check failed
@@ -57,11 +59,16 @@ def consoles(as_json: bool) -> tuple[Console, Console]:
 
 
 def load_site_or_exit(directory: str | Path, err: Console, as_json: bool = False) -> Site:
-    """Validate the inventory; on any error print every problem and exit 2."""
+    """Validate the inventory; on any error print every problem and exit 2. Connection options
+    the site allowed although they weaken safety are printed on every run (stderr)."""
     try:
-        return load_site(directory)
+        site = load_site(directory)
     except InventoryProblems as exc:
         fail_input(exc, err, as_json)
+    for warning in site.warnings:
+        if warning.message.startswith(UNSAFE):
+            err.print(Text(str(warning), style="bold yellow"), highlight=False, soft_wrap=True)
+    return site
 
 
 def fail_input(exc: InputError, err: Console, as_json: bool) -> NoReturn:
