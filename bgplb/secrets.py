@@ -251,7 +251,7 @@ def configure_nornir_log(secrets: Sequence[str] = (), path: str | Path = NORNIR_
             handler.close()
             if isinstance(handler, logging.StreamHandler):
                 handler.stream.close()
-    target = Path(path).resolve()
+    target = Path(path).absolute()  # not resolve(): a symlink named nornir.log is refused
     handler = logging.StreamHandler(_open_private_log(target))
     handler.setFormatter(logging.Formatter(_FORMAT))
     handler.addFilter(RedactingFilter(secrets))
