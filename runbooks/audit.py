@@ -27,10 +27,10 @@ from bgplb.cli import (
     load_site_or_exit,
     resolve_limit,
     role_groups,
-    secret_values,
 )
 from bgplb.errors import InputError
 from bgplb.model import Site
+from bgplb.secrets import secret_values
 from tasks.audit_gather import GatherOptions, gather_with_nornir
 
 Gather = Callable[[Site, Collection[str], GatherOptions, Console], Observations]

@@ -13,7 +13,6 @@ from typing import Any
 
 from nornir.core.task import Result, Task
 
-from bgplb.cli import secret_values
 from bgplb.k8s.demo_app import render_demo_app
 from bgplb.k8s.manifests import (
     crd_names,
@@ -29,6 +28,7 @@ from bgplb.k8s.metallb_config import (
     render_metallb_config,
 )
 from bgplb.model import Site
+from bgplb.secrets import secret_values
 from tasks.k8s_apply import k8s_apply, k8s_label_nodes
 from tasks.k8s_client import client_for, get_or_none
 from tasks.k8s_wait import (

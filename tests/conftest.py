@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bgplb import secrets
 from bgplb.model import load_site
 from lab import lock as lab_lock
 from lab.operator import operator_env
@@ -19,6 +20,14 @@ SHARED = REPO.parent / "shared"
 # One twin per machine: test sessions (and benchmarks) that need it take this lock in turn.
 TWIN_LOCK = lab_lock.TWIN_LOCK  # lab/lock.py: shared with the benchmarks
 TWIN_LOCK_TIMEOUT_S = lab_lock.TWIN_LOCK_TIMEOUT_S
+
+
+@pytest.fixture(autouse=True)
+def _no_known_secrets() -> Iterator[None]:
+    """Each test starts with an empty secret registry (bgplb.secrets is process-wide)."""
+    secrets.forget_all()
+    yield
+    secrets.forget_all()
 
 
 @pytest.fixture
