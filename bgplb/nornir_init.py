@@ -12,9 +12,9 @@ from nornir.core import Nornir
 from nornir.core.inventory import ConnectionOptions, Host
 
 from bgplb.cli import NORNIR_CONFIG
-from bgplb.errors import InputError
 from bgplb.model import Site
 from bgplb.model.site import Login
+from bgplb.secrets import env_secret
 
 # One host-key policy for every SSH connection, netmiko's and the NAPALM driver's: strict, and
 # the keys are the OpenSSH ones of the user running the toolkit (~/.ssh/known_hosts, which
@@ -26,13 +26,12 @@ HOST_KEY_POLICY: dict[str, Any] = {"ssh_strict": True, "system_host_keys": True}
 def _apply_login(host: Host, login: Login) -> None:
     creds = login.credentials
     if creds.password_env:
-        value = os.environ.get(creds.password_env)
-        if not value:
-            raise InputError(
-                f"host {host.name}: environment variable {creds.password_env} "
-                "(data.credentials.password_env) is not set"
-            )
-        host.password = value
+        # read through the secrets module: the value is masked everywhere from now on
+        host.password = env_secret(
+            os.environ,
+            creds.password_env,
+            f"host {host.name}: data.credentials.password_env",
+        )
     netmiko_extras: dict[str, Any] = {**HOST_KEY_POLICY, "fast_cli": True}
     napalm_args: dict[str, Any] = dict(HOST_KEY_POLICY)
     if creds.ssh_key:

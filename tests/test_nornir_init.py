@@ -65,3 +65,14 @@ def test_the_password_comes_only_from_the_environment(
     with pytest.raises(InputError, match="BGPLB_LAB_PASSWORD"):
         init_nornir(site, {site.router.name})
     init_nornir(site, {"master01"})  # a node logs in with its key: no password needed
+
+
+def test_the_router_password_is_masked_once_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bgplb.secrets import redact_data
+
+    site = load_site(REPO / "inventory")
+    env = site.router.login.credentials.password_env
+    assert env
+    monkeypatch.setenv(env, "router-pw-9f3a")
+    init_nornir(site, {site.router.name})
+    assert redact_data({"said": "login with router-pw-9f3a"}) == {"said": "login with ********"}
