@@ -21,35 +21,34 @@ from bgplb.cli import (
     role_groups,
     secret_values,
 )
-from bgplb.deploy.phases import PHASE_NAMES, select_phases
 from bgplb.deploy.progress import phase_progress
 from bgplb.deploy.report import render_ledger
 from bgplb.deploy.runner import DeployRun, run_phases
 from bgplb.errors import InputError
 from bgplb.log_redaction import configure_nornir_log
 from bgplb.nornir_init import init_nornir
-from tasks.phases import registry
+from tasks.phases import PHASES
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = base_parser("python -m runbooks.deploy", (__doc__ or "").split("\n")[0])
     parser.add_argument(
-        "--tags", metavar="PHASES", help=f"run only these phases ({','.join(PHASE_NAMES)})"
+        "--tags", metavar="PHASES", help=f"run only these phases ({','.join(PHASES.names)})"
     )
     parser.add_argument("--skip-tags", metavar="PHASES", help="skip these phases")
     args = parser.parse_args(argv)
     out, err = consoles(args.json)
     site = load_site_or_exit(args.inventory, err, args.json)
     try:
-        phases = select_phases(args.tags, args.skip_tags)
+        phases = PHASES.select(args.tags, args.skip_tags)
         hosts = resolve_limit(site, args.limit, role_groups(site))
         secrets = secret_values(site)
         nr = init_nornir(site, hosts)
     except InputError as exc:
         fail_input(exc, err, args.json)
     configure_nornir_log(secrets)
-    run = DeployRun(site, nr, phases, hosts, args.dry_run, registry(), secrets)
-    with phase_progress(err, site, phases) as progress:
+    run = DeployRun(site, nr, phases, hosts, args.dry_run, PHASES, secrets)
+    with phase_progress(err, site, PHASES, phases) as progress:
         ledger = run_phases(run, on_entry=progress)
     render_ledger(ledger, phases, out, args.dry_run)
     if args.json:
