@@ -15,6 +15,7 @@ from rich.console import Console
 
 from bgplb.audit.observations import Observations
 from bgplb.audit.outcome import evaluate
+from bgplb.audit.parse_router import DEFAULT_FLOWS, FLOWS_PER_HOP_FOR_CERTAINTY
 from bgplb.audit.progress import GatherProgress
 from bgplb.audit.report import json_document, render
 from bgplb.cli import (
@@ -51,10 +52,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--flows",
         type=_positive,
-        default=30,
+        default=DEFAULT_FLOWS,
         metavar="N",
-        help="synthetic flows per sampled LB IP asked of the router's kernel (default 30; LB "
-        "IPs are sampled per next-hop set for 10 flows per next hop)",
+        help="synthetic flows per sampled LB IP asked of the router's kernel (default "
+        f"{DEFAULT_FLOWS}; LB IPs are sampled per next-hop set for "
+        f"{FLOWS_PER_HOP_FOR_CERTAINTY} flows per next hop)",
     )
     p.add_argument(
         "--probe",

@@ -23,6 +23,7 @@ from bgplb.audit.observations import (
     ProbeObservation,
     RouterObservation,
 )
+from bgplb.audit.parse_router import DEFAULT_FLOWS
 from bgplb.audit.probe import ProbeTarget
 from bgplb.model import Site
 from bgplb.nornir_init import init_nornir
@@ -33,7 +34,7 @@ from tasks.audit_router import audit_router
 
 @dataclass(frozen=True)
 class GatherOptions:
-    flows: int = 30
+    flows: int = DEFAULT_FLOWS
     probe: bool = True
     requests: int = 30
     timeout_s: float = 2.0

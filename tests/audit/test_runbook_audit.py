@@ -101,3 +101,13 @@ def test_probe_via_reaches_the_gather(via: str, capsys: pytest.CaptureFixture[st
     audit.main(["--inventory", TWIN, "--json", "--probe-via", via], gather=fake)
     capsys.readouterr()
     assert fake.calls[0][1].probe_via == via
+
+
+def test_the_flows_default_is_the_one_constant() -> None:
+    from bgplb.audit.parse_router import DEFAULT_FLOWS, FLOWS_PER_HOP_FOR_CERTAINTY
+
+    p = audit.parser()
+    assert p.parse_args([]).flows == DEFAULT_FLOWS == GatherOptions().flows
+    text = " ".join(p.format_help().split())
+    assert f"(default {DEFAULT_FLOWS};" in text
+    assert f"for {FLOWS_PER_HOP_FOR_CERTAINTY} flows per next hop" in text

@@ -144,3 +144,18 @@ def test_a_failure_names_the_subtask_error_and_the_device() -> None:
     # cni runs (control-plane not selected: assumed done) though master01 failed bootstrap:
     # the ledger decides, not Nornir's failed hosts
     assert details[("cni", site.control_plane.name)] == "nodes Ready: timed out … worker02"
+
+
+def test_an_entry_shows_the_first_line_of_a_phase_summary() -> None:
+    def noted(task: Task, site: Any, dry_run: bool) -> Result:
+        summary = "3 of 9 step(s) ran\nnote: swap stays off until reboot\n"
+        return Result(host=task.host, changed=True, result=summary)
+
+    site = load_site("inventory")
+    hosts = set(site.host_names)
+    table = PHASES.with_tasks({"bootstrap": noted})
+    ledger = run_phases(
+        DeployRun(site, init_nornir(site, hosts), ("bootstrap",), hosts, False, table, [])
+    )
+    details = {e.detail for e in ledger.entries}
+    assert details == {"3 of 9 step(s) ran"}
