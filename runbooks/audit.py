@@ -21,6 +21,7 @@ from bgplb.audit.report import json_document, render
 from bgplb.cli import (
     EXIT_FAILED,
     EXIT_OK,
+    Parser,
     base_parser,
     consoles,
     emit_json,
@@ -32,7 +33,7 @@ from bgplb.cli import (
 )
 from bgplb.errors import InputError
 from bgplb.model import Site
-from tasks.audit_gather import GatherOptions, gather_with_nornir
+from tasks.audit_gather import GatherOptions, gather_with_nornir, gathered_from
 
 Gather = Callable[[Site, Collection[str], GatherOptions, Console], Observations]
 
@@ -44,7 +45,7 @@ def _positive(text: str) -> int:
     return value
 
 
-def parser() -> argparse.ArgumentParser:
+def parser() -> Parser:
     p = base_parser(
         "python -m runbooks.audit",
         "Audit BGP sessions, ECMP routes, FIB, hashing and Services against MetalLB's semantics.",
@@ -89,7 +90,7 @@ def nornir_gather(
 
 
 def main(argv: Sequence[str] | None = None, gather: Gather = nornir_gather) -> int:
-    args = parser().parse_args(argv)
+    args = parser().parse(argv)
     out, err = consoles(args.json)
     site = load_site_or_exit(args.inventory, err, args.json)
     options = GatherOptions(
@@ -97,6 +98,11 @@ def main(argv: Sequence[str] | None = None, gather: Gather = nornir_gather) -> i
     )
     try:
         hosts = resolve_limit(site, args.limit, role_groups(site))
+        if not gathered_from(site, hosts, options):
+            raise InputError(
+                f"nothing to do: --limit {args.limit!r} selects none of the hosts the audit "
+                "gathers from (the router, a control-plane node, a client when probing)"
+            )
         observations = gather(site, hosts, options, err)
     except InputError as exc:
         fail_input(exc, err, args.json)

@@ -36,12 +36,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--tags", metavar="PHASES", help=f"run only these phases ({','.join(PHASES.names)})"
     )
     parser.add_argument("--skip-tags", metavar="PHASES", help="skip these phases")
-    args = parser.parse_args(argv)
+    args = parser.parse(argv)
     out, err = consoles(args.json)
     site = load_site_or_exit(args.inventory, err, args.json)
     try:
         phases = PHASES.select(args.tags, args.skip_tags)
         hosts = resolve_limit(site, args.limit, role_groups(site))
+        PHASES.require_work(site, phases, hosts)
         secrets = secret_values(site)
         nr = init_nornir(site, hosts)
     except InputError as exc:

@@ -88,6 +88,17 @@ def probe_targets(site: Site, cluster: ClusterObservation | GatherFailure) -> li
     return [ProbeTarget(s.lb_ip, s.port) for s in site.services if s.lb_ip is not None]
 
 
+def gathered_from(site: Site, hosts: Collection[str], options: GatherOptions) -> set[str]:
+    """The hosts among `hosts` (--limit) the audit contacts: the router, one control-plane
+    node, and the clients when probing."""
+    clients = {c.name for c in site.clients if c.name in hosts} if options.probe else set()
+    return {h for h in (_router_on(site, hosts), cluster_host(site, hosts)) if h} | clients
+
+
+def _router_on(site: Site, hosts: Collection[str]) -> str | None:
+    return site.router.name if site.router.name in hosts else None
+
+
 def gather_with_nornir(
     site: Site,
     hosts: Collection[str],
@@ -95,7 +106,7 @@ def gather_with_nornir(
     processors: list[Any] | None = None,
 ) -> Observations:
     """Everything the checks need; raises only InputError (missing secret: exit 2)."""
-    router_on = site.router.name if site.router.name in hosts else None
+    router_on = _router_on(site, hosts)
     cluster_on = cluster_host(site, hosts)
     phase1 = {h for h in (router_on, cluster_on) if h}
     router: RouterObservation | GatherFailure

@@ -7,7 +7,7 @@ and this pure core never imports `tasks/`, so it takes the table as data.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -99,8 +99,11 @@ class PhaseTable:
         return self[name].hosts.of(site)
 
     def select(self, tags: str | None, skip_tags: str | None) -> tuple[str, ...]:
-        """Phases to run, in order, from --tags and --skip-tags (unknown names are bad input)."""
+        """Phases to run, in order, from --tags and --skip-tags. Unknown names, an empty --tags
+        and a selection of no phase are bad input."""
         wanted, skipped = _split(tags), _split(skip_tags)
+        if tags is not None and not wanted:
+            raise InputError(f"--tags {tags!r}: no phase named (phases: {', '.join(self.names)})")
         unknown = [n for n in (*wanted, *skipped) if n not in self.names]
         if unknown:
             raise InputError(
@@ -108,7 +111,21 @@ class PhaseTable:
                 f"(phases: {', '.join(self.names)})"
             )
         chosen = wanted or [p.name for p in self.phases if not p.optional]
-        return tuple(n for n in self.names if n in chosen and n not in skipped)
+        selected = tuple(n for n in self.names if n in chosen and n not in skipped)
+        if not selected:
+            raise InputError(
+                f"--skip-tags {skip_tags!r} skips every selected phase ({', '.join(chosen)}): "
+                "nothing to do"
+            )
+        return selected
+
+    def require_work(self, site: Site, phases: tuple[str, ...], hosts: Collection[str]) -> None:
+        """Bad input when no selected phase acts on any host --limit selected."""
+        if not any(h in hosts for name in phases for h in self.hosts_of(site, name)):
+            raise InputError(
+                f"nothing to do: --limit selects none of the hosts of the phase(s) "
+                f"{', '.join(phases)} ({', '.join(sorted(hosts))} selected)"
+            )
 
     def with_tasks(self, tasks: Mapping[str, PhaseTask]) -> PhaseTable:
         """The same table with some phases' tasks replaced (stand-ins, e.g. in tests)."""
