@@ -15,6 +15,7 @@ from typing import Any
 
 from nornir.core.task import Result, Task
 
+from bgplb.atomic_files import create_once
 from bgplb.cli import secret_values
 from bgplb.k8s.demo_app import render_demo_app
 from bgplb.k8s.manifests import (
@@ -45,13 +46,9 @@ TWIN_MEMBERLIST_FILE = "metallb_memberlist_key"
 
 
 def _twin_secret(path: Path) -> str:
-    """A secret the twin generates once and keeps (mode 0600) in its state directory."""
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(96) + "\n")
-    return path.read_text().strip()
+    """A secret the twin generates once and keeps (mode 0600) in its state directory; racing
+    runs all get the first one's."""
+    return create_once(path, lambda: secrets.token_urlsafe(96) + "\n", 0o600).strip()
 
 
 def metallb_env(site: Site, env: dict[str, str] | None = None) -> dict[str, str]:
