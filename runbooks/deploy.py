@@ -6,8 +6,10 @@ join -> cni -> metallb -> router -> app -> audit.
 
 from __future__ import annotations
 
+import shlex
 import sys
 from collections.abc import Sequence
+from contextlib import ExitStack
 
 from bgplb.cli import (
     EXIT_FAILED,
@@ -17,6 +19,7 @@ from bgplb.cli import (
     emit_json,
     fail_input,
     load_site_or_exit,
+    redact,
     resolve_limit,
     role_groups,
     secret_values,
@@ -27,6 +30,7 @@ from bgplb.deploy.runner import DeployRun, run_phases
 from bgplb.errors import InputError
 from bgplb.log_redaction import configure_nornir_log
 from bgplb.nornir_init import init_nornir
+from bgplb.site_state import site_lock
 from tasks.phases import PHASES
 
 
@@ -39,22 +43,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse(argv)
     out, err = consoles(args.json)
     site = load_site_or_exit(args.inventory, err, args.json)
-    try:
-        phases = PHASES.select(args.tags, args.skip_tags)
-        hosts = resolve_limit(site, args.limit, role_groups(site))
-        PHASES.require_work(site, phases, hosts)
-        secrets = secret_values(site)
-        nr = init_nornir(site, hosts)
-    except InputError as exc:
-        fail_input(exc, err, args.json)
-    configure_nornir_log(secrets)
-    run = DeployRun(site, nr, phases, hosts, args.dry_run, PHASES, secrets)
-    with phase_progress(err, site, PHASES, phases) as progress:
-        ledger = run_phases(run, on_entry=progress)
+    with ExitStack() as held:
+        try:
+            phases = PHASES.select(args.tags, args.skip_tags)
+            hosts = resolve_limit(site, args.limit, role_groups(site))
+            PHASES.require_work(site, phases, hosts)
+            secrets = secret_values(site)
+            held.enter_context(site_lock(site, redact(_command(argv), secrets)))
+            nr = init_nornir(site, hosts)
+        except InputError as exc:
+            fail_input(exc, err, args.json)
+        configure_nornir_log(secrets)
+        run = DeployRun(site, nr, phases, hosts, args.dry_run, PHASES, secrets)
+        with phase_progress(err, site, PHASES, phases) as progress:
+            ledger = run_phases(run, on_entry=progress)
     render_ledger(ledger, phases, out, args.dry_run)
     if args.json:
         emit_json({**ledger.as_json(), "dry_run": args.dry_run, "phases": list(phases)}, secrets)
     return EXIT_FAILED if ledger.failed else EXIT_OK
+
+
+def _command(argv: Sequence[str] | None) -> str:
+    args = sys.argv[1:] if argv is None else argv
+    return shlex.join(["python", "-m", "runbooks.deploy", *args])
 
 
 if __name__ == "__main__":

@@ -22,9 +22,12 @@ TWIN = str(REPO / "inventory" / "lab")
 
 
 @pytest.fixture
-def contacted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every phase task replaced by one that records the host it would contact."""
+def contacted(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]:
+    """Every phase task replaced by one that records the host it would contact (HOME and the
+    working directory in tmp_path: the site's state and nornir.log land there)."""
     calls: list[str] = []
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
 
     def record(task: Task, site: Any, dry_run: bool) -> Result:
         calls.append(task.host.name)

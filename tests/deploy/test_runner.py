@@ -88,6 +88,7 @@ def test_secrets_never_reach_stdout_json_or_nornir_log(
 
     monkeypatch.setattr(deploy, "PHASES", PHASES.with_tasks(dict.fromkeys(PHASE_NAMES, leaky)))
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))  # the site's state dir (deploy lock) lands there
     inventory = str(REPO / "inventory")
     code = deploy.main(["--inventory", inventory, "--json", "--tags", "bootstrap,router"])
     captured = capsys.readouterr()
