@@ -52,8 +52,7 @@ def site_lock(site: Site, command: str, directory: Path | None = None) -> Iterat
         except BlockingIOError:
             text = os.pread(fd, 4096, 0).decode("utf-8", "replace")
             raise SiteBusy(
-                f"another deploy of site {site.name!r} is running ({_holder(text)}); "
-                f"lock {path}"
+                f"another deploy of site {site.name!r} is running ({_holder(text)}); lock {path}"
             ) from None
         started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         record = json.dumps({"pid": os.getpid(), "started": started, "command": command})
