@@ -10,6 +10,7 @@ import shlex
 import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
+from functools import partial
 
 from bgplb.cli import (
     EXIT_FAILED,
@@ -30,6 +31,7 @@ from bgplb.deploy.runner import DeployRun, run_phases
 from bgplb.errors import InputError
 from bgplb.log_redaction import configure_nornir_log
 from bgplb.nornir_init import init_nornir
+from bgplb.pending_confirm import CHOICES, check_choice
 from bgplb.site_state import site_lock
 from tasks.phases import PHASES
 
@@ -40,6 +42,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--tags", metavar="PHASES", help=f"run only these phases ({','.join(PHASES.names)})"
     )
     parser.add_argument("--skip-tags", metavar="PHASES", help="skip these phases")
+    parser.add_argument(
+        "--pending-confirm",
+        choices=CHOICES,
+        help="a router commit-confirm an interrupted deploy left: confirm it, or roll it back "
+        "(the router phase does it first)",
+    )
     args = parser.parse(argv)
     out, err = consoles(args.json)
     site = load_site_or_exit(args.inventory, err, args.json)
@@ -50,12 +58,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             PHASES.require_work(site, phases, hosts)
             secrets = secret_values(site)
             held.enter_context(site_lock(site, redact(_command(argv), secrets)))
+            check_choice(site, phases, hosts, args.pending_confirm)
             nr = init_nornir(site, hosts)
         except InputError as exc:
             fail_input(exc, err, args.json)
+        table = PHASES
+        if args.pending_confirm:
+            router = partial(PHASES["router"].task, pending_confirm=args.pending_confirm)
+            table = PHASES.with_tasks({"router": router})
         configure_nornir_log(secrets)
-        run = DeployRun(site, nr, phases, hosts, args.dry_run, PHASES, secrets)
-        with phase_progress(err, site, PHASES, phases) as progress:
+        run = DeployRun(site, nr, phases, hosts, args.dry_run, table, secrets)
+        with phase_progress(err, site, table, phases) as progress:
             ledger = run_phases(run, on_entry=progress)
     render_ledger(ledger, phases, out, args.dry_run)
     if args.json:
