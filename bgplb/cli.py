@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -25,10 +26,38 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 NORNIR_CONFIG = REPO_ROOT / "config.yaml"
 
 
-def base_parser(
-    prog: str, description: str, default_inventory: str = "inventory"
-) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=prog, description=description)
+# Set while Parser.parse runs: whether its command line asked for --json.
+_json_errors: ContextVar[bool | None] = ContextVar("_json_errors", default=None)
+
+
+def _asks_json(argv: Sequence[str]) -> bool:
+    """Whether a command line (maybe one argparse refuses) has --json, or an abbreviation of it,
+    before any "--"."""
+    options = argv[: argv.index("--")] if "--" in argv else argv
+    return any(a.startswith("--j") and "--json".startswith(a) for a in options)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse for the runbooks: a usage error is exit 2 as usual and, under --json, still
+    prints the one JSON error document on stdout. Subparsers are of this class too."""
+
+    def parse(self, argv: Sequence[str] | None = None) -> argparse.Namespace:
+        args = list(sys.argv[1:] if argv is None else argv)
+        token = _json_errors.set(_asks_json(args))
+        try:
+            return self.parse_args(args)
+        finally:
+            _json_errors.reset(token)
+
+    def error(self, message: str) -> NoReturn:
+        if not _json_errors.get():
+            super().error(message)
+        self.print_usage(sys.stderr)
+        fail_input(InputError(f"{self.prog}: {message}"), Console(stderr=True), as_json=True)
+
+
+def base_parser(prog: str, description: str, default_inventory: str = "inventory") -> Parser:
+    parser = Parser(prog=prog, description=description)
     parser.add_argument(
         "--inventory",
         default=default_inventory,
@@ -86,13 +115,17 @@ def fail_input(exc: InputError, err: Console, as_json: bool) -> NoReturn:
 
 
 def resolve_limit(site: Site, limit: str | None, groups: dict[str, set[str]]) -> set[str]:
-    """Host names selected by --limit (host or group names); unknown names are bad input."""
+    """Host names selected by --limit (host or group names). Unknown names, an empty list and
+    a selection of no host are bad input."""
     everyone = set(site.host_names)
-    if not limit:
+    if limit is None:
         return everyone
+    names = [n.strip() for n in limit.split(",") if n.strip()]
+    if not names:
+        raise InputError(f"--limit {limit!r}: no host or group named")
     chosen: set[str] = set()
     unknown = []
-    for name in (n.strip() for n in limit.split(",") if n.strip()):
+    for name in names:
         if name in everyone:
             chosen.add(name)
         elif name in groups:
@@ -104,6 +137,8 @@ def resolve_limit(site: Site, limit: str | None, groups: dict[str, set[str]]) ->
             f"--limit: unknown host or group {', '.join(map(repr, unknown))} "
             f"(hosts: {', '.join(sorted(everyone))}; groups: {', '.join(sorted(groups))})"
         )
+    if not chosen:
+        raise InputError(f"--limit {limit!r} selects no host (its groups are empty)")
     return chosen
 
 

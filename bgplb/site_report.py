@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from rich.console import Console
@@ -10,10 +11,13 @@ from rich.table import Table
 from bgplb.model import Site
 
 
-def site_summary(site: Site) -> dict[str, Any]:
+def site_summary(site: Site, hosts: Collection[str] | None = None) -> dict[str, Any]:
+    """The site as JSON; `hosts` (--limit) narrows the host list, the site-wide parts stay."""
     r = site.router
+    shown = set(site.host_names) if hosts is None else set(hosts)
     return {
         "ok": True,
+        "selected": sorted(shown),
         "site": site.name,
         "inventory": str(site.inventory_dir),
         "twin": site.lab is not None,
@@ -33,8 +37,13 @@ def site_summary(site: Site) -> dict[str, Any]:
         "hosts": [
             {"name": n.name, "role": n.role, "address": str(n.address), "asn": n.asn}
             for n in site.nodes
+            if n.name in shown
         ]
-        + [{"name": c.name, "role": "client", "address": str(c.address)} for c in site.clients],
+        + [
+            {"name": c.name, "role": "client", "address": str(c.address)}
+            for c in site.clients
+            if c.name in shown
+        ],
         "segments": {k: str(v) for k, v in site.segments.items()},
         "kubernetes": site.kubernetes.model_dump(mode="json"),
         "metallb": {
@@ -48,23 +57,31 @@ def site_summary(site: Site) -> dict[str, Any]:
     }
 
 
-def render_site(site: Site, console: Console) -> None:
+def render_site(site: Site, console: Console, hosts: Collection[str] | None = None) -> None:
+    """The site as tables; `hosts` (--limit) narrows the host table, the site-wide parts stay."""
     r = site.router
+    shown = set(site.host_names) if hosts is None else set(hosts)
     kind = "twin of the reference lab" if site.lab else "site"
     console.print(f"[bold green]valid[/] {kind} [bold]{site.name}[/] ({site.inventory_dir})")
-    hosts = Table(title="Hosts")
+    title = "Hosts" if hosts is None else f"Hosts (--limit: {len(shown)} of {len(site.host_names)})"
+    table = Table(title=title)
     for col in ("host", "role", "address", "ASN", "detail"):
-        hosts.add_column(col)
-    hosts.add_row(r.name, "router", str(r.login.address), str(r.bgp.asn), f"VyOS {r.vyos_version}")
+        table.add_column(col)
+    if r.name in shown:
+        row = (r.name, "router", str(r.login.address), str(r.bgp.asn), f"VyOS {r.vyos_version}")
+        table.add_row(*row)
     for n in site.nodes:
-        hosts.add_row(n.name, n.role, str(n.address), str(n.asn), f"{n.os}, {n.container_runtime}")
+        if n.name in shown:
+            detail = f"{n.os}, {n.container_runtime}"
+            table.add_row(n.name, n.role, str(n.address), str(n.asn), detail)
     for c in site.clients:
-        routes = ", ".join(f"{rt.prefix} via {rt.via}" for rt in c.routes)
-        hosts.add_row(c.name, "client", str(c.address), "", routes)
-    if site.hypervisor:
+        if c.name in shown:
+            routes = ", ".join(f"{rt.prefix} via {rt.via}" for rt in c.routes)
+            table.add_row(c.name, "client", str(c.address), "", routes)
+    if site.hypervisor and site.hypervisor.name in shown:
         hv = site.hypervisor
-        hosts.add_row(hv.name, "hypervisor", str(hv.login.address), "", f"{len(hv.vms)} VM(s)")
-    console.print(hosts)
+        table.add_row(hv.name, "hypervisor", str(hv.login.address), "", f"{len(hv.vms)} VM(s)")
+    console.print(table)
 
     peers = Table(title=f"Router BGP (dialect {r.dialect.name})")
     for col in ("neighbor", "remote AS", "peer group", "update source"):

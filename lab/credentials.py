@@ -15,6 +15,7 @@ from pathlib import Path
 
 import asyncssh
 
+from bgplb.atomic_files import create_once
 from lab.state import LabPaths
 
 PASSWORD_ENV = "BGPLB_LAB_PASSWORD"
@@ -34,9 +35,8 @@ def _generated(path: Path, env_name: str, nbytes: int) -> str:
     from_env = os.environ.get(env_name)
     if from_env:
         return from_env
-    if not path.exists():
-        write_private(path, secrets.token_urlsafe(nbytes).encode() + b"\n")
-    return path.read_text().strip()
+    # first writer wins, for every racing thread and process; never a half-written file
+    return create_once(path, lambda: secrets.token_urlsafe(nbytes) + "\n", 0o600).strip()
 
 
 def router_password(paths: LabPaths, env_name: str = PASSWORD_ENV) -> str:

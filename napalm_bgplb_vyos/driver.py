@@ -55,6 +55,7 @@ from napalm_bgplb_vyos.vtysh_commands import BGP_NEIGHBORS_COMMANDS, route_query
 
 COMMIT_FAILED = ("Commit failed", "Failed to generate committed config")
 CONFIRM_FAILED = ("Another confirm is pending", "commit-revisions is not configured", "canceled")
+CONFIRMED = ("", "Reboot timer stopped", "Reload timer stopped")  # `confirm` stopped a timer
 SAVE_FAILED = ("failed", "Error", "uncommitted changes")
 OP_ERRORS = ("Invalid command:", "Incomplete command:", "Ambiguous command:", "command not found")
 PROCEED = {
@@ -366,6 +367,18 @@ class BgplbVyosDriver(VyOSDriver):  # type: ignore[misc]
                 "instance (commit_config, with or without revert_in)"
             )
         cli = self.cli_session
+        self._revert_to(source)
+        if self._pending_confirm:
+            self._check(cli.config("confirm"), ("No confirm pending",))
+            self._pending_confirm = False
+        self._save(self._dialect())
+        cli.leave_config(discard=False)
+        self._rollback_source = None
+
+    def _revert_to(self, source: str) -> None:
+        """Commit the delete/set lines that turn the running config back into `source` (the
+        text of `show configuration commands`)."""
+        cli = self.cli_session
         if cli.in_config:
             cli.leave_config(discard=True)
         commands = rollback_commands(source, cli.op("show configuration commands"))
@@ -377,12 +390,41 @@ class BgplbVyosDriver(VyOSDriver):  # type: ignore[misc]
                 raise VyosCommitError(f"rollback: {command!r} refused ({marker})")
         if commands:
             self._check(cli.config("commit", read_timeout=COMMIT_READ_TIMEOUT), COMMIT_FAILED)
-        if self._pending_confirm:
-            self._check(cli.config("confirm"), ("No confirm pending",))
-            self._pending_confirm = False
+
+    # A commit-confirm left pending by another session (a deploy killed between commit and
+    # confirm). VyOS has no read-only "is a confirm pending?" command on record; its `confirm`
+    # answers `No confirm pending` when none is (1.3 and 1.4 config-mgmt), which is how these
+    # two learn the router's own state.
+
+    def confirm_pending_commit(self) -> bool:
+        """`confirm` whoever committed, then save: True when the router had a commit-confirm
+        pending (its revert timer is now stopped), False when it answered `No confirm pending`."""
+        pending = self._confirm_whoever()
         self._save(self._dialect())
-        cli.leave_config(discard=False)
-        self._rollback_source = None
+        self.cli_session.leave_config(discard=False)
+        return pending
+
+    def rollback_pending_commit(self, source: str) -> bool:
+        """Return to `source` (`show configuration commands` from before the pending commit),
+        then `confirm` so the router does not also revert by itself, then save. True when the
+        router had a commit-confirm pending."""
+        self._revert_to(source)
+        pending = self._confirm_whoever()
+        self._save(self._dialect())
+        self.cli_session.leave_config(discard=False)
+        return pending
+
+    def _confirm_whoever(self) -> bool:
+        """`confirm`: True for VyOS's answers when a timer was stopped (1.3 prints nothing,
+        1.4/1.5 `Reboot timer stopped` or `Reload timer stopped`), False for `No confirm
+        pending`; any other answer is an error."""
+        answer = strip_edit_line(self.cli_session.config("confirm")).strip()
+        self._pending_confirm = False
+        if answer == "No confirm pending":
+            return False
+        if answer in CONFIRMED:
+            return True
+        raise VyosCommitError(f"{self.hostname}: confirm answered {answer!r}")
 
     def _save(self, dialect: VyosDialect) -> None:
         output = self.cli_session.config("save")

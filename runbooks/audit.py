@@ -15,11 +15,13 @@ from rich.console import Console
 
 from bgplb.audit.observations import Observations
 from bgplb.audit.outcome import evaluate
+from bgplb.audit.parse_router import DEFAULT_FLOWS, FLOWS_PER_HOP_FOR_CERTAINTY
 from bgplb.audit.progress import GatherProgress
 from bgplb.audit.report import json_document, render
 from bgplb.cli import (
     EXIT_FAILED,
     EXIT_OK,
+    Parser,
     base_parser,
     consoles,
     emit_json,
@@ -31,7 +33,7 @@ from bgplb.cli import (
 from bgplb.errors import InputError
 from bgplb.model import Site
 from bgplb.secrets import secret_values
-from tasks.audit_gather import GatherOptions, gather_with_nornir
+from tasks.audit_gather import GatherOptions, gather_with_nornir, gathered_from
 
 Gather = Callable[[Site, Collection[str], GatherOptions, Console], Observations]
 
@@ -43,7 +45,7 @@ def _positive(text: str) -> int:
     return value
 
 
-def parser() -> argparse.ArgumentParser:
+def parser() -> Parser:
     p = base_parser(
         "python -m runbooks.audit",
         "Audit BGP sessions, ECMP routes, FIB, hashing and Services against MetalLB's semantics.",
@@ -51,10 +53,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--flows",
         type=_positive,
-        default=30,
+        default=DEFAULT_FLOWS,
         metavar="N",
-        help="synthetic flows per sampled LB IP asked of the router's kernel (default 30; LB "
-        "IPs are sampled per next-hop set for 10 flows per next hop)",
+        help="synthetic flows per sampled LB IP asked of the router's kernel (default "
+        f"{DEFAULT_FLOWS}; LB IPs are sampled per next-hop set for "
+        f"{FLOWS_PER_HOP_FOR_CERTAINTY} flows per next hop)",
     )
     p.add_argument(
         "--probe",
@@ -80,12 +83,17 @@ def nornir_gather(
 
 
 def main(argv: Sequence[str] | None = None, gather: Gather = nornir_gather) -> int:
-    args = parser().parse_args(argv)
+    args = parser().parse(argv)
     out, err = consoles(args.json)
     site = load_site_or_exit(args.inventory, err, args.json)
     options = GatherOptions(flows=args.flows, probe=args.probe, requests=args.requests)
     try:
         hosts = resolve_limit(site, args.limit, role_groups(site))
+        if not gathered_from(site, hosts, options):
+            raise InputError(
+                f"nothing to do: --limit {args.limit!r} selects none of the hosts the audit "
+                "gathers from (the router, a control-plane node, a client when probing)"
+            )
         observations = gather(site, hosts, options, err)
     except InputError as exc:
         fail_input(exc, err, args.json)

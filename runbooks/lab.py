@@ -27,7 +27,15 @@ from collections.abc import Sequence
 
 from rich.console import Console
 
-from bgplb.cli import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, consoles, emit_json, load_site_or_exit
+from bgplb.cli import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_OK,
+    Parser,
+    consoles,
+    emit_json,
+    load_site_or_exit,
+)
 from bgplb.errors import LabError
 from bgplb.model import Site
 from lab import lifecycle
@@ -37,9 +45,9 @@ from lab.status import collect, render
 from lab.topology import ns_name
 
 
-def _common(suppress: bool) -> argparse.ArgumentParser:
+def _common(suppress: bool) -> Parser:
     """Options valid before and after the action (given after it, they win)."""
-    p = argparse.ArgumentParser(add_help=False)
+    p = Parser(add_help=False)
     inventory: object = argparse.SUPPRESS if suppress else "inventory/lab"
     verbose: object = argparse.SUPPRESS if suppress else 0
     as_json: object = argparse.SUPPRESS if suppress else False
@@ -49,8 +57,8 @@ def _common(suppress: bool) -> argparse.ArgumentParser:
     return p
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+def parser() -> Parser:
+    p = Parser(
         prog="python -m runbooks.lab",
         description=__doc__.split("\n")[0],
         parents=[_common(suppress=False)],
@@ -103,7 +111,7 @@ def access_hint(site: Site, result: lifecycle.UpResult) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args = parser().parse(argv)
     out, err = consoles(args.json)
     site = load_site_or_exit(args.inventory, err, args.json)
     if site.lab is None:

@@ -5,7 +5,17 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from bgplb.cli import EXIT_OK, base_parser, consoles, emit_json, load_site_or_exit
+from bgplb.cli import (
+    EXIT_OK,
+    base_parser,
+    consoles,
+    emit_json,
+    fail_input,
+    load_site_or_exit,
+    resolve_limit,
+    role_groups,
+)
+from bgplb.errors import InputError
 from bgplb.site_report import render_site, site_summary
 
 
@@ -14,13 +24,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         "python -m runbooks.validate",
         "Validate an inventory without contacting anything and summarise the site.",
     )
-    args = parser.parse_args(argv)
+    args = parser.parse(argv)
     out, err = consoles(args.json)
     site = load_site_or_exit(args.inventory, err, args.json)
+    try:
+        hosts = None if args.limit is None else resolve_limit(site, args.limit, role_groups(site))
+    except InputError as exc:
+        fail_input(exc, err, args.json)
     if args.json:
-        emit_json(site_summary(site))
+        emit_json(site_summary(site, hosts))
     else:
-        render_site(site, out)
+        render_site(site, out, hosts)
     return EXIT_OK
 
 

@@ -23,6 +23,7 @@ from bgplb.audit.observations import (
     ProbeObservation,
     RouterObservation,
 )
+from bgplb.audit.parse_router import DEFAULT_FLOWS
 from bgplb.audit.probe import ProbeTarget
 from bgplb.model import Site
 from bgplb.nornir_init import init_nornir
@@ -33,7 +34,7 @@ from tasks.audit_router import audit_router
 
 @dataclass(frozen=True)
 class GatherOptions:
-    flows: int = 30
+    flows: int = DEFAULT_FLOWS
     probe: bool = True
     requests: int = 30
     timeout_s: float = 2.0
@@ -79,6 +80,17 @@ def probe_targets(site: Site, cluster: ClusterObservation | GatherFailure) -> li
     return [ProbeTarget(s.lb_ip, s.port) for s in site.services if s.lb_ip is not None]
 
 
+def gathered_from(site: Site, hosts: Collection[str], options: GatherOptions) -> set[str]:
+    """The hosts among `hosts` (--limit) the audit contacts: the router, one control-plane
+    node, and the clients when probing."""
+    clients = {c.name for c in site.clients if c.name in hosts} if options.probe else set()
+    return {h for h in (_router_on(site, hosts), cluster_host(site, hosts)) if h} | clients
+
+
+def _router_on(site: Site, hosts: Collection[str]) -> str | None:
+    return site.router.name if site.router.name in hosts else None
+
+
 def gather_with_nornir(
     site: Site,
     hosts: Collection[str],
@@ -86,7 +98,7 @@ def gather_with_nornir(
     processors: list[Any] | None = None,
 ) -> Observations:
     """Everything the checks need; raises only InputError (missing secret: exit 2)."""
-    router_on = site.router.name if site.router.name in hosts else None
+    router_on = _router_on(site, hosts)
     cluster_on = cluster_host(site, hosts)
     phase1 = {h for h in (router_on, cluster_on) if h}
     router: RouterObservation | GatherFailure

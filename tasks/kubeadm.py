@@ -7,10 +7,8 @@ admin.conf with its client key) must not be stored in a sub-result that reports 
 
 from __future__ import annotations
 
-import os
 import secrets
 import socket
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,6 +17,7 @@ from typing import Any
 
 from nornir.core.task import Result, Task
 
+from bgplb.atomic_files import write_atomic
 from bgplb.errors import DeviceError
 from bgplb.k8s.kubeadm import (
     ADMIN_CONF,
@@ -102,16 +101,7 @@ def resolves(name: str) -> bool:
 
 def write_private(path: Path, text: str) -> None:
     """Write atomically with mode 0600 (parent directory created 0700)."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, text, 0o600)
 
 
 def fetch_kubeconfig(

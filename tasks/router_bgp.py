@@ -2,19 +2,33 @@
 
 load-merge -> compare -> (dry run or empty diff: discard) -> commit-confirm -> every session
 that was Established before is Established again -> confirm (and save); otherwise roll back.
-If this process dies between commit and confirm, the router's commit-confirm timer reverts.
+
+Before the commit-confirm, a local record (bgplb/pending_confirm.py) keeps the router's config
+from before; it goes once confirmed or rolled back. If this process dies in between, the next
+run finds it and, as the operator chose (`pending_confirm`), confirms or rolls back first, so
+the router's own timer never reverts it by surprise.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from nornir.core.task import Result, Task
 
 from bgplb.model import Site
+from bgplb.pending_confirm import (
+    Choice,
+    PendingConfirm,
+    clear_record,
+    load_record,
+    new_record,
+    save_record,
+)
 from bgplb.secrets import redact, secret_values
 from bgplb.vyos.bgp_config import plan_router_bgp
 
@@ -42,41 +56,86 @@ def wait_for_sessions(
         time.sleep(interval)
 
 
+def resolve_left_confirm(
+    device: Any, site: Site, left: PendingConfirm, choice: Choice, dry: bool
+) -> str:
+    """Confirm or roll back a commit-confirm a killed deploy left; what the router said."""
+    if dry:
+        return f"would {choice} the commit-confirm left by deploy pid {left.pid} at {left.started}"
+    if choice == "confirm":
+        was = device.confirm_pending_commit()
+    else:
+        was = device.rollback_pending_commit(left.running_before)
+    clear_record(site, left.host)
+    done = "confirmed" if choice == "confirm" else "rolled back"
+    state = (
+        "it was still pending"
+        if was
+        else "the router had no confirm pending (already confirmed, or reverted by itself)"
+    )
+    return f"{done} the commit-confirm left by deploy pid {left.pid} at {left.started}: {state}"
+
+
 def router_bgp(
     task: Task,
     site: Site,
     dry_run: bool | None = None,
     revert_in: int = 300,
     settle_timeout: float = 30.0,
+    pending_confirm: Choice | None = None,
 ) -> Result:
-    """Configure the router's BGP; `changed` means did change, or would change in a dry run."""
+    """Configure the router's BGP; `changed` means did change, or would change in a dry run.
+    A commit-confirm a killed deploy left is first confirmed or rolled back, as
+    `pending_confirm` says; without a choice the task fails before touching the router."""
+    left = load_record(site, task.host.name)
+    if left is not None and pending_confirm is None:
+        text = f"{left.describe()}: choose --pending-confirm confirm or rollback"
+        return Result(host=task.host, failed=True, result=text)
     device = task.host.get_connection("napalm", task.nornir.config)
     secrets = secret_values(site)
+    dry = task.is_dry_run(dry_run)
+    notes = []
+    if left is not None and pending_confirm is not None:
+        notes.append(resolve_left_confirm(device, site, left, pending_confirm, dry))
     running = device.get_config(retrieve="running")["running"]
     plan = plan_router_bgp(site, running, os.environ)
     device.load_merge_candidate(config="\n".join(plan.lines))
     diff = redact(device.compare_config(), secrets)
-    if not diff or task.is_dry_run(dry_run):
+    if not diff or dry:
         device.discard_config()
-        return Result(host=task.host, diff=diff, changed=bool(diff))
+        changed = bool(diff) or bool(notes)
+        return Result(host=task.host, diff=diff, changed=changed, result="\n".join(notes))
 
     # A router without BGP (a first deploy) has no session to keep: FRR has no summary to ask.
     bgp_running = any(line.startswith("set protocols bgp ") for line in running.splitlines())
     before = established(device.get_bgp_neighbors()) if bgp_running else set()
     before -= set(plan.removed_neighbors)
+    minutes = max(1, math.ceil(revert_in / 60))
+    now = datetime.now().astimezone()
+    save_record(site, new_record(task.host.name, os.getpid(), now, minutes, running))
     device.commit_config(message=COMMIT_MESSAGE, revert_in=revert_in)
     dropped = wait_for_sessions(device.get_bgp_neighbors, before, settle_timeout)
     if dropped:
         device.rollback()
+        clear_record(site, task.host.name)
         return Result(
             host=task.host,
             diff=diff,
             changed=False,
             failed=True,
-            result=(
-                f"rolled back: session(s) {', '.join(sorted(dropped))} did not come back "
-                f"within {settle_timeout:.0f} s after the commit"
+            result="\n".join(
+                [
+                    f"rolled back: session(s) {', '.join(sorted(dropped))} did not come back "
+                    f"within {settle_timeout:.0f} s after the commit",
+                    *notes,
+                ]
             ),
         )
     device.confirm_commit()
-    return Result(host=task.host, diff=diff, changed=True, result="committed, confirmed, saved")
+    clear_record(site, task.host.name)
+    return Result(
+        host=task.host,
+        diff=diff,
+        changed=True,
+        result="\n".join([*notes, "committed, confirmed, saved"]),
+    )

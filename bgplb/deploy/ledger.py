@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from bgplb.deploy.phases import Scope, hosts_of, phase
+from bgplb.deploy.phases import PhaseTable, Scope
 from bgplb.model import Site
 
 
@@ -29,6 +29,7 @@ class Entry:
 @dataclass
 class Ledger:
     site: Site
+    table: PhaseTable
     entries: list[Entry] = field(default_factory=list)
 
     def record(self, entry: Entry) -> None:
@@ -44,11 +45,11 @@ class Ledger:
         A phase needs its prerequisites to have succeeded in this run when they were selected;
         prerequisites that were not selected are assumed done (a re-run with --tags).
         """
-        spec = phase(phase_name)
+        spec = self.table[phase_name]
         for need in spec.needs:
             if need not in selected:
                 continue
-            need_hosts = hosts_of(self.site, need)
+            need_hosts = self.table.hosts_of(self.site, need)
             if spec.scope is Scope.PER_HOST:
                 # the host's own earlier phase, plus every host of a phase it does not take part in
                 targets = (host,) if host in need_hosts else need_hosts

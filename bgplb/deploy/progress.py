@@ -9,15 +9,18 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from bgplb.deploy.ledger import Entry, Outcome
-from bgplb.deploy.phases import hosts_of
+from bgplb.deploy.phases import PhaseTable
 from bgplb.model import Site
 
 
 class PhaseProgress:
-    def __init__(self, progress: Progress, site: Site, phases: tuple[str, ...]) -> None:
+    def __init__(
+        self, progress: Progress, site: Site, table: PhaseTable, phases: tuple[str, ...]
+    ) -> None:
         self.progress = progress
         self.bars: dict[str, TaskID] = {
-            name: progress.add_task(name, total=len(hosts_of(site, name)) or 1) for name in phases
+            name: progress.add_task(name, total=len(table.hosts_of(site, name)) or 1)
+            for name in phases
         }
 
     def __call__(self, entry: Entry) -> None:
@@ -32,8 +35,8 @@ class PhaseProgress:
 
 @contextmanager
 def phase_progress(
-    console: Console, site: Site, phases: tuple[str, ...]
+    console: Console, site: Site, table: PhaseTable, phases: tuple[str, ...]
 ) -> Iterator[PhaseProgress]:
     columns = (TextColumn("{task.description:<13}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=console, transient=True) as progress:
-        yield PhaseProgress(progress, site, phases)
+        yield PhaseProgress(progress, site, table, phases)

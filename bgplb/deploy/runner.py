@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import Any
 
 from nornir.core import Nornir
 from nornir.core.exceptions import NornirSubTaskError
-from nornir.core.task import MultiResult, Result, Task
+from nornir.core.task import MultiResult, Result
 
 from bgplb.deploy.ledger import Entry, Ledger, Outcome
-from bgplb.deploy.phases import hosts_of
+from bgplb.deploy.phases import PhaseTable
 from bgplb.model import Site
 from bgplb.secrets import redact
-
-# A phase's Nornir task: task(task, site=..., dry_run=...) -> Result
-PhaseTask = Callable[..., Result]
 
 
 @dataclass
@@ -26,7 +22,7 @@ class DeployRun:
     phases: tuple[str, ...]
     hosts: Collection[str]  # --limit
     dry_run: bool
-    tasks: Mapping[str, PhaseTask]
+    table: PhaseTable  # every phase, with its task
     secrets: list[str]
 
 
@@ -37,8 +33,8 @@ class PhaseSkipped(str):
 
 
 def _first_line(text: str) -> str:
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1] if lines else ""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[0] if lines else ""
 
 
 def _headline(text: str) -> str:
@@ -79,7 +75,7 @@ def entry_of(phase: str, host: str, multi: MultiResult, secrets: list[str]) -> E
 
 
 def run_phases(run: DeployRun, on_entry: Callable[[Entry], None] | None = None) -> Ledger:
-    ledger = Ledger(run.site)
+    ledger = Ledger(run.site, run.table)
 
     def record(entry: Entry) -> None:
         ledger.record(entry)
@@ -87,7 +83,7 @@ def run_phases(run: DeployRun, on_entry: Callable[[Entry], None] | None = None) 
             on_entry(entry)
 
     for name in run.phases:
-        targets = [h for h in hosts_of(run.site, name) if h in run.hosts]
+        targets = [h for h in run.table.hosts_of(run.site, name) if h in run.hosts]
         runnable = []
         for host in targets:
             why = ledger.blocker(name, host, run.phases)
@@ -97,7 +93,7 @@ def run_phases(run: DeployRun, on_entry: Callable[[Entry], None] | None = None) 
                 runnable.append(host)
         if not runnable:
             continue
-        task = run.tasks[name]
+        task = run.table[name].task
         chosen = run.nr.filter(filter_func=lambda h, wanted=tuple(runnable): h.name in wanted)
         # the ledger decides what runs: a host that failed an earlier phase Nornir would
         # otherwise leave out (its failed_hosts) without a result
@@ -107,12 +103,3 @@ def run_phases(run: DeployRun, on_entry: Callable[[Entry], None] | None = None) 
         for host in runnable:
             record(entry_of(name, host, result[host], run.secrets))
     return ledger
-
-
-def unavailable(module: str) -> PhaseTask:
-    """A phase whose implementation is not part of this build: it fails, never passes."""
-
-    def task(task: Task, **_: Any) -> Result:
-        return Result(host=task.host, failed=True, result=f"not available: {module} is missing")
-
-    return task

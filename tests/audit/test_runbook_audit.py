@@ -93,3 +93,13 @@ def test_negative_flows_is_rejected() -> None:
     with pytest.raises(SystemExit) as exc:
         audit.main(["--inventory", TWIN, "--flows", "-1"], gather=FakeGather("healthy"))
     assert exc.value.code == 2
+
+
+def test_the_flows_default_is_the_one_constant() -> None:
+    from bgplb.audit.parse_router import DEFAULT_FLOWS, FLOWS_PER_HOP_FOR_CERTAINTY
+
+    p = audit.parser()
+    assert p.parse_args([]).flows == DEFAULT_FLOWS == GatherOptions().flows
+    text = " ".join(p.format_help().split())
+    assert f"(default {DEFAULT_FLOWS};" in text
+    assert f"for {FLOWS_PER_HOP_FOR_CERTAINTY} flows per next hop" in text

@@ -11,14 +11,17 @@ import pytest
 from nornir.core.task import Result, Task
 
 from bgplb.deploy.ledger import Outcome
-from bgplb.deploy.phases import PHASE_NAMES
 from bgplb.deploy.runner import DeployRun, run_phases
 from bgplb.model import load_site
 from bgplb.nornir_init import init_nornir
 from runbooks import deploy
+from tasks.phases import PHASES
 from tests.conftest import REPO
 
 SECRET = "Sup3r-Secret-Value"
+
+
+PHASE_NAMES = PHASES.names
 
 
 def fake_tasks(fail: dict[str, str] | None = None, change: bool = True) -> dict[str, Any]:
@@ -45,7 +48,8 @@ def run(fail: dict[str, str] | None = None, change: bool = True) -> Any:
     hosts = set(site.host_names)
     nr = init_nornir(site, hosts)
     phases = tuple(n for n in PHASE_NAMES if n != "vms")
-    return run_phases(DeployRun(site, nr, phases, hosts, False, fake_tasks(fail, change), []))
+    table = PHASES.with_tasks(fake_tasks(fail, change))
+    return run_phases(DeployRun(site, nr, phases, hosts, False, table, []))
 
 
 def test_a_failed_worker_stops_only_that_workers_phases() -> None:
@@ -82,8 +86,9 @@ def test_secrets_never_reach_stdout_json_or_nornir_log(
             raise RuntimeError(f"auth failed for password {SECRET}")
         return Result(host=task.host, changed=True, diff=f"set password '{SECRET}'")
 
-    monkeypatch.setattr(deploy, "registry", lambda: dict.fromkeys(PHASE_NAMES, leaky))
+    monkeypatch.setattr(deploy, "PHASES", PHASES.with_tasks(dict.fromkeys(PHASE_NAMES, leaky)))
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))  # the site's state dir (deploy lock) lands there
     inventory = str(REPO / "inventory")
     code = deploy.main(["--inventory", inventory, "--json", "--tags", "bootstrap,router"])
     captured = capsys.readouterr()
@@ -108,7 +113,8 @@ def test_a_phase_that_skips_itself_is_skipped_not_failed() -> None:
         host=task.host, result=PhaseSkipped("dry run: nothing to audit")
     )
     phases = tuple(n for n in PHASE_NAMES if n != "vms")
-    ledger = run_phases(DeployRun(site, init_nornir(site, hosts), phases, hosts, True, tasks, []))
+    table = PHASES.with_tasks(tasks)
+    ledger = run_phases(DeployRun(site, init_nornir(site, hosts), phases, hosts, True, table, []))
     assert ledger.outcome("audit", "vyos") is Outcome.SKIPPED
     assert ledger.failed == []
 
@@ -128,9 +134,9 @@ def test_a_failure_names_the_subtask_error_and_the_device() -> None:
 
     site = load_site("inventory")
     nr = init_nornir(site, set(site.host_names))
-    tasks = {**fake_tasks(), "cni": waits, "bootstrap": refused}
+    table = PHASES.with_tasks({**fake_tasks(), "cni": waits, "bootstrap": refused})
     ledger = run_phases(
-        DeployRun(site, nr, ("bootstrap", "cni"), set(site.host_names), False, tasks, [])
+        DeployRun(site, nr, ("bootstrap", "cni"), set(site.host_names), False, table, [])
     )
     details = {(e.phase, e.host): e.detail for e in ledger.failed}
     assert details[("bootstrap", "worker01")] == (
@@ -139,3 +145,18 @@ def test_a_failure_names_the_subtask_error_and_the_device() -> None:
     # cni runs (control-plane not selected: assumed done) though master01 failed bootstrap:
     # the ledger decides, not Nornir's failed hosts
     assert details[("cni", site.control_plane.name)] == "nodes Ready: timed out … worker02"
+
+
+def test_an_entry_shows_the_first_line_of_a_phase_summary() -> None:
+    def noted(task: Task, site: Any, dry_run: bool) -> Result:
+        summary = "3 of 9 step(s) ran\nnote: swap stays off until reboot\n"
+        return Result(host=task.host, changed=True, result=summary)
+
+    site = load_site("inventory")
+    hosts = set(site.host_names)
+    table = PHASES.with_tasks({"bootstrap": noted})
+    ledger = run_phases(
+        DeployRun(site, init_nornir(site, hosts), ("bootstrap",), hosts, False, table, [])
+    )
+    details = {e.detail for e in ledger.entries}
+    assert details == {"3 of 9 step(s) ran"}

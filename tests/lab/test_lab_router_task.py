@@ -1,6 +1,7 @@
 """The router phase (tasks.router_bgp through init_nornir and the bgplb_vyos driver) against
 the twin, its router started without BGP: deploy, re-run, dry run after a manual change, and
-a session-breaking commit reverted by the router's own commit-confirm timer.
+a session-breaking commit reverted by the router's own commit-confirm timer, and a killed
+deploy's pending commit-confirm found and confirmed by the next run.
 
 The tests of this module run in order on one bare router (module fixture `bare`)."""
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import time
 from collections.abc import Iterator
 from ipaddress import IPv4Address, IPv4Network
 from typing import Any
@@ -17,6 +19,7 @@ from netmiko import ConnectHandler
 
 from bgplb.model import Site
 from bgplb.nornir_init import init_nornir
+from bgplb.pending_confirm import load_record
 from lab import frr
 from lab.credentials import router_password
 from lab.lifecycle import Lab, down, up
@@ -119,18 +122,20 @@ def test_a_rerun_changes_nothing(bare: Site) -> None:
     assert running_frr(bare) == before
 
 
-def test_dry_run_after_a_manual_delete_shows_exactly_that_line(bare: Site) -> None:
-    conn = vyos_cli(bare)
+def remove_line(site: Site, path: str) -> None:
+    """An operator's manual `delete`, committed and saved."""
+    conn = vyos_cli(site)
     try:
-        conn.send_config_set(
-            ["delete protocols bgp address-family ipv4-unicast maximum-paths ebgp"],
-            exit_config_mode=False,
-        )
+        conn.send_config_set([f"delete {path}"], exit_config_mode=False)
         conn.commit()
         conn.save_config()
         conn.exit_config_mode()
     finally:
         conn.disconnect()
+
+
+def test_dry_run_after_a_manual_delete_shows_exactly_that_line(bare: Site) -> None:
+    remove_line(bare, "protocols bgp address-family ipv4-unicast maximum-paths ebgp")
     manual = running_frr(bare)
     assert " maximum-paths 8\n" not in manual and " maximum-paths ibgp 8\n" in manual
 
@@ -182,6 +187,46 @@ def test_a_session_breaking_commit_is_reverted_by_the_router_alone(
     # commit-confirm 1 (minute) on a router whose minute lasts SECONDS_PER_MINUTE
     assert wait_for(lambda: running_frr(bare) == good, timeout=15.0), running_frr(bare)
     assert wait_for(lambda: converged(bare), timeout=30.0), (established(bare), ecmp(bare))
+
+    # the next run finds the dead deploy's record, refuses without a choice, and learns from
+    # the router itself that nothing is pending any more
+    assert load_record(bare, bare.router.name) is not None
+    refused = deploy(bare)
+    assert refused.failed and "choose --pending-confirm" in refused.result
+    resolved = deploy(bare, pending_confirm="confirm")
+    assert not resolved.failed, resolved.result
+    assert "the router had no confirm pending" in resolved.result.splitlines()[0]
+    assert load_record(bare, bare.router.name) is None
+
+
+def test_a_killed_deploy_s_commit_confirmed_by_the_next_run_stays(
+    bare: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed between commit-confirm and confirm; the next run confirms it (its choice), and
+    the router's timer (5 minutes of SECONDS_PER_MINUTE) no longer reverts it."""
+    assert wait_for(lambda: converged(bare), timeout=20.0)
+    remove_line(bare, "protocols bgp address-family ipv4-unicast maximum-paths ebgp")
+    assert " maximum-paths 8\n" not in running_frr(bare)
+
+    def die(*_: object, **__: object) -> set[str]:
+        raise ToolkitDied
+
+    monkeypatch.setattr(router_task, "wait_for_sessions", die)
+    nr = init_nornir(bare, {bare.router.name})
+    with pytest.raises(ToolkitDied):
+        nr.run(task=router_task.router_bgp, site=bare, revert_in=300, raise_on_error=True)
+    napalm = nr.inventory.hosts[bare.router.name].connections.pop("napalm")
+    napalm.connection.device.remote_conn_pre.close()
+    monkeypatch.undo()
+    assert " maximum-paths 8\n" in running_frr(bare)
+
+    resolved = deploy(bare, pending_confirm="confirm")
+    assert not resolved.failed, resolved.result
+    assert resolved.result.splitlines()[0].endswith(": it was still pending")
+    time.sleep(5 * SECONDS_PER_MINUTE + 2)  # past the router's own deadline
+    assert " maximum-paths 8\n" in running_frr(bare)
+    assert load_record(bare, bare.router.name) is None
+    assert deploy(bare).changed is False
 
 
 def test_a_session_breaking_commit_is_rolled_back_by_the_task(bare: Site) -> None:

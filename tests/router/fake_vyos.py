@@ -66,6 +66,18 @@ class FakeVyos:
         assert self.pending is not None
         self.running, self.pending, self.up = self.pending, None, True
 
+    def confirm_pending_commit(self) -> bool:
+        """`confirm` whoever committed: whether the router had a confirm pending."""
+        self.calls.append("confirm_pending_commit")
+        was, self.pending = self.pending is not None, None
+        return was
+
+    def rollback_pending_commit(self, source: str) -> bool:
+        self.calls.append("rollback_pending_commit")
+        self.running = [x.removeprefix("set ") for x in source.splitlines() if x.strip()]
+        was, self.pending, self.up = self.pending is not None, None, True
+        return was
+
     def get_bgp_neighbors(self) -> dict[str, Any]:
         self.calls.append("get_bgp_neighbors")
         peers = {p: {"is_up": self.up, "is_enabled": True} for p in self.peers}

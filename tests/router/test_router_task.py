@@ -39,8 +39,9 @@ def run(site: Site, device: FakeVyos, **kwargs: Any) -> Any:
 
 
 @pytest.fixture(autouse=True)
-def router_password(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def router_password(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     monkeypatch.setenv("BGPLB_ROUTER_PASSWORD", "router-pass-123")
+    monkeypatch.setenv("HOME", str(tmp_path))  # the site's state dir (~/.kube/...) lands there
     yield
 
 

@@ -21,7 +21,7 @@ from lab.observe import bgp_kernel_routes, nexthops_of
 from lab.state import LabPaths
 from lab.topology import ns_name
 from lab.ubuntu.node_state import NodeStore
-from tasks.phases import registry
+from tasks.phases import PHASES as TABLE
 
 REPO = Path(__file__).resolve().parents[2]
 LAB_INVENTORY = REPO / "inventory" / "lab"
@@ -64,20 +64,13 @@ def fresh_twin(site: Site) -> None:
 
 
 def phase_hosts(site: Site, phase: str) -> set[str]:
-    nodes = {n.name for n in site.nodes}
-    cp = site.control_plane.name
-    return {
-        "bootstrap": nodes,
-        "control-plane": {cp},
-        "join": nodes - {cp},
-        "router": {site.router.name},
-    }.get(phase, {cp})
+    return set(TABLE.hosts_of(site, phase))
 
 
 def run_phase(site: Site, phase: str, dry_run: bool = False) -> AggregatedResult:
     nr = init_nornir(site, phase_hosts(site, phase), num_workers=4)
     try:
-        return nr.run(task=registry()[phase], site=site, dry_run=dry_run)
+        return nr.run(task=TABLE[phase].task, site=site, dry_run=dry_run)
     finally:
         nr.close_connections()
 
