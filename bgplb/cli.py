@@ -14,6 +14,7 @@ from rich.console import Console
 
 from bgplb.errors import InputError
 from bgplb.model import InventoryProblems, Site, load_site
+from bgplb.terminal import text
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # a host or a check failed
@@ -72,7 +73,7 @@ def fail_input(exc: InputError, err: Console, as_json: bool) -> NoReturn:
         emit_json(doc)
     err.print(f"[bold red]bad input[/]: {len(problems) or 1} problem(s); nothing was contacted")
     for line in [str(p) for p in problems] or [str(exc)]:
-        err.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
+        err.print(text(f"  {line}"), highlight=False, soft_wrap=True)
     sys.exit(EXIT_BAD_INPUT)
 
 

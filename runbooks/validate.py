@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from bgplb.cli import EXIT_OK, base_parser, consoles, emit_json, load_site_or_exit
+from bgplb.cli import EXIT_OK, base_parser, consoles, emit_json, fail_input, load_site_or_exit
+from bgplb.errors import InputError
 from bgplb.site_report import render_site, site_summary
 
 
@@ -16,11 +17,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     out, err = consoles(args.json)
-    site = load_site_or_exit(args.inventory, err, args.json)
+    try:
+        site = load_site_or_exit(args.inventory, err, args.json)
+        summary = site_summary(site)
+        if not args.json:
+            render_site(site, out)
+    except Exception as exc:
+        # Validation contacts nothing, so whatever went wrong is the input's: exit 2 with the
+        # error document like any other refusal (a bug shows up as "could not be validated").
+        reason = f"the inventory could not be validated ({type(exc).__name__}: {exc})"
+        fail_input(InputError(reason), err, args.json)
     if args.json:
-        emit_json(site_summary(site))
-    else:
-        render_site(site, out)
+        emit_json(summary)
     return EXIT_OK
 
 

@@ -17,6 +17,7 @@ import yaml
 
 from bgplb.errors import InputError
 from bgplb.model import Site
+from bgplb.model.safe_yaml import MANIFEST_LIMITS, YamlRefused, parse_yaml_all
 
 Doc = dict[str, Any]
 MAX_BYTES = 16 * 1024 * 1024
@@ -26,8 +27,8 @@ FIRST_KINDS = ("Namespace", "CustomResourceDefinition")
 def parse_documents(text: str, source: str) -> list[Doc]:
     """Every non-empty document; `kind: ...List` documents are expanded into their items."""
     try:
-        raw = list(yaml.safe_load_all(text))
-    except yaml.YAMLError as exc:
+        raw = parse_yaml_all(text, MANIFEST_LIMITS)
+    except YamlRefused as exc:
         raise InputError(f"{source}: not YAML: {exc}") from None
     out: list[Doc] = []
     for i, doc in enumerate(raw):

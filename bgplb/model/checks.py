@@ -264,6 +264,38 @@ def check_package_repos(site: Site, where: Where) -> list[Problem]:
     return []
 
 
+def expanded(path: Path | str) -> Path | None:
+    """`~` and `~user` expanded; None when the user (or HOME) is unknown."""
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:
+        return None
+
+
+def check_paths(site: Site, where: Where) -> list[Problem]:
+    """Every path of the inventory can be expanded (`~nosuchuser/...` cannot)."""
+    site_paths: list[tuple[str, Path]] = [("kubernetes.kubeconfig", site.kubernetes.kubeconfig)]
+    if site.lab:
+        site_paths += [("lab.state_dir", site.lab.state_dir)]
+        site_paths += [("lab.known_hosts", site.lab.known_hosts)]
+    out = [
+        where.site(key, f"cannot expand {str(path)!r}: unknown user or no home directory")
+        for key, path in site_paths
+        if expanded(path) is None
+    ]
+    for name, login in site.logins.items():
+        key = login.credentials.ssh_key
+        if key is not None and expanded(key) is None:
+            out.append(
+                where.host(
+                    name,
+                    "data.credentials.ssh_key",
+                    f"cannot expand {str(key)!r}: unknown user or no home directory",
+                )
+            )
+    return out
+
+
 def check_local_manifests(site: Site, where: Where) -> list[Problem]:
     """Manifests given as paths (air-gapped sites) must exist; paths are from the inventory."""
     sources = [("kubernetes.cni.manifest", site.kubernetes.cni.manifest)]
@@ -272,7 +304,10 @@ def check_local_manifests(site: Site, where: Where) -> list[Problem]:
     for key, source in sources:
         if "://" in source:
             continue
-        path = Path(source).expanduser()
+        path = expanded(source)
+        if path is None:
+            out.append(where.site(key, f"cannot expand {source!r}: unknown user or no home"))
+            continue
         path = path if path.is_absolute() else site.inventory_dir / path
         if not path.is_file():
             out.append(where.site(key, f"manifest file not found: {path}"))
@@ -305,6 +340,7 @@ CHECKS: tuple[Check, ...] = (
     check_unique_addresses,
     check_metallb,
     check_package_repos,
+    check_paths,
     check_local_manifests,
     check_lab_addresses,
 )

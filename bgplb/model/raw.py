@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from bgplb.model.problems import Problem
+from bgplb.model.safe_yaml import INVENTORY_LIMITS, YamlRefused, load_yaml_file
 from bgplb.model.specs import SECRET_KEY, RawDefaults, RawEntry
 
 FILES = ("hosts.yaml", "groups.yaml", "defaults.yaml")
+MAX_ERRORS_PER_OBJECT = 20  # a list of 10,000 bad items is reported, not printed 10,000 times
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -31,18 +32,16 @@ class RawInventory:
 
 
 def read_yaml(path: Path, problems: list[Problem]) -> Mapping[str, Any] | None:
-    """Load one file; a missing, unreadable or malformed file is a problem, not a crash."""
+    """Load one file under INVENTORY_LIMITS; any failure is a problem, never an exception."""
     if not path.is_file():
         problems.append(Problem(str(path), "", "", "file not found"))
         return None
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
-        problems.append(Problem(str(path), "", "", f"malformed YAML at {where}: {exc.problem}"))
+        loaded = load_yaml_file(path, INVENTORY_LIMITS)
+    except YamlRefused as exc:
+        problems.append(Problem(str(path), "", "", str(exc)))
         return None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(str(path), "", "", f"cannot read: {exc}"))
         return None
     if loaded is None:
@@ -88,8 +87,9 @@ def inline_secrets(file: str, obj: str, entry: Mapping[str, Any]) -> list[Proble
 
 def pydantic_problems(exc: ValidationError, file: str, obj: str, prefix: str = "") -> list[Problem]:
     """One Problem per pydantic error, with the dotted key; secret-looking input not echoed."""
-    out = []
-    for err in exc.errors():
+    out: list[Problem] = []
+    errors = exc.errors()
+    for err in errors[:MAX_ERRORS_PER_OBJECT]:
         key = dotted_key(err["loc"])
         key = f"{prefix}.{key}" if prefix and key else (prefix or key)
         msg = err["msg"]
@@ -101,6 +101,9 @@ def pydantic_problems(exc: ValidationError, file: str, obj: str, prefix: str = "
             shown = repr(err["input"])
             msg = f"{msg} (got {shown[:60]})"
         out.append(Problem(file, obj, key, msg))
+    if len(errors) > MAX_ERRORS_PER_OBJECT:
+        more = len(errors) - MAX_ERRORS_PER_OBJECT
+        out.append(Problem(file, obj, prefix, f"... and {more} more error(s) like these"))
     return out
 
 
