@@ -6,6 +6,7 @@ join -> cni -> metallb -> router -> app -> audit.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -27,6 +28,7 @@ from bgplb.deploy.report import render_ledger
 from bgplb.deploy.runner import DeployRun, run_phases
 from bgplb.errors import InputError
 from bgplb.log_redaction import configure_nornir_log
+from bgplb.model import InventoryProblems, unset_secrets
 from bgplb.nornir_init import init_nornir
 from tasks.phases import registry
 
@@ -42,6 +44,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     site = load_site_or_exit(args.inventory, err, args.json)
     try:
         phases = select_phases(args.tags, args.skip_tags)
+        missing = unset_secrets(site, os.environ, phases)
+        if missing:
+            raise InventoryProblems(missing)
         hosts = resolve_limit(site, args.limit, role_groups(site))
         secrets = secret_values(site)
         nr = init_nornir(site, hosts)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import sys
 from collections.abc import Sequence
 
 from bgplb.cli import EXIT_OK, base_parser, consoles, emit_json, fail_input, load_site_or_exit
+from bgplb.deploy.phases import PHASE_NAMES
 from bgplb.errors import InputError
+from bgplb.model import unset_secrets
 from bgplb.site_report import render_site, site_summary
 
 
@@ -19,6 +23,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     out, err = consoles(args.json)
     try:
         site = load_site_or_exit(args.inventory, err, args.json)
+        # Secrets a deploy would read and the environment lacks: warnings here (the deploy's
+        # environment may differ), refused by the deploy before it contacts anything.
+        unset = unset_secrets(site, os.environ, PHASE_NAMES, warn=True)
+        site = dataclasses.replace(site, warnings=(*site.warnings, *unset))
         summary = site_summary(site)
         if not args.json:
             render_site(site, out)

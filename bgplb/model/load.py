@@ -9,7 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bgplb.model.checks import cross_check
+from bgplb.model.checks import Where, cross_check
+from bgplb.model.environment import secret_refs
 from bgplb.model.problems import InventoryProblems, Problem, Severity
 from bgplb.model.raw import RawInventory, ancestors, read_inventory, validate_as
 from bgplb.model.site import Client, Hypervisor, K8sNode, Login, Router, Site
@@ -227,7 +228,8 @@ def _build(inv: RawInventory, problems: list[Problem]) -> Site | None:
     checked = cross_check(site, inv)
     problems.extend(checked)
     warnings = tuple(p for p in checked if p.severity is Severity.WARNING)
-    return Site(**{**site.__dict__, "warnings": warnings})
+    refs = secret_refs(site, Where(inv))
+    return Site(**{**site.__dict__, "warnings": warnings, "secret_refs": refs})
 
 
 def _router(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +12,8 @@ from pydantic import BaseModel, ValidationError
 
 from bgplb.model.problems import Problem
 from bgplb.model.safe_yaml import INVENTORY_LIMITS, YamlRefused, load_yaml_file
-from bgplb.model.specs import SECRET_KEY, RawDefaults, RawEntry
+from bgplb.model.specs import INLINE_KEY, KEY_KEY, SECRET_KEY, RawDefaults, RawEntry
+from bgplb.model.types import GROUP_NAME, HOST_NAME
 
 FILES = ("hosts.yaml", "groups.yaml", "defaults.yaml")
 MAX_ERRORS_PER_OBJECT = 20  # a list of 10,000 bad items is reported, not printed 10,000 times
@@ -71,7 +73,11 @@ def inline_secrets(file: str, obj: str, entry: Mapping[str, Any]) -> list[Proble
     found = []
     for dotted, value in walk(entry):
         last = dotted.rsplit(".", 1)[-1].split("[", 1)[0]
-        if SECRET_KEY.search(last) and value not in (None, ""):
+        if value is None or value == "":
+            continue
+        scalar = not isinstance(value, Mapping | list)
+        inline_key = scalar and KEY_KEY.search(last) and INLINE_KEY.search(str(value))
+        if SECRET_KEY.search(last) or inline_key:
             found.append(
                 Problem(
                     file,
@@ -82,6 +88,24 @@ def inline_secrets(file: str, obj: str, entry: Mapping[str, Any]) -> list[Proble
                     "(ssh_key: PATH)",
                 )
             )
+    return found
+
+
+# Control characters (NUL, ESC, CR, newline, C1) and invisible Unicode format characters
+# (bidirectional overrides, zero-width): never part of a name, an address or a path, and each
+# could end a command line or rewrite a terminal.
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+
+
+def control_characters(file: str, obj: str, entry: Mapping[str, Any]) -> list[Problem]:
+    """Every key and string value holding a control or invisible format character."""
+    found = []
+    for dotted, value in walk(entry):
+        key = dotted.rsplit(".", 1)[-1]
+        for what, text in (("key", key), ("value", value)):
+            if isinstance(text, str) and CONTROL.search(text):
+                shown = ascii(text)[:60]
+                found.append(Problem(file, obj, dotted, f"control character in the {what} {shown}"))
     return found
 
 
@@ -136,6 +160,7 @@ def read_inventory(directory: Path) -> RawInventory:
     if defaults is not None:
         file = inv.file("defaults.yaml")
         inv.problems.extend(inline_secrets(file, "defaults", defaults))
+        inv.problems.extend(control_characters(file, "defaults", defaults))
         parsed = validate_as(RawDefaults, defaults, file, "defaults", "", inv.problems)
         if parsed:
             inv.defaults = parsed
@@ -150,12 +175,22 @@ def _entries(
 ) -> dict[str, RawEntry]:
     file = inv.file(fname)
     out: dict[str, RawEntry] = {}
+    pattern = HOST_NAME if kind == "host" else GROUP_NAME
     for name, body in raw.items():
         obj = f"{kind} {name}"
+        if not isinstance(name, str) or not pattern.match(name):
+            rule = (
+                "an RFC 1123 label: a-z, 0-9 and '-', at most 63, not beginning or ending in '-'"
+                if kind == "host"
+                else "A-Z, a-z, 0-9, '_' and '-', at most 63"
+            )
+            inv.problems.append(Problem(file, obj, "", f"{kind} name {name!a} must be {rule}"))
+            continue
         if not isinstance(body, dict):
             inv.problems.append(Problem(file, obj, "", "must be a mapping of Nornir fields"))
             continue
         inv.problems.extend(inline_secrets(file, obj, body))
+        inv.problems.extend(control_characters(file, obj, body))
         entry = validate_as(RawEntry, body, file, obj, "", inv.problems)
         if entry:
             out[str(name)] = entry

@@ -98,7 +98,7 @@ def test_manifest_path_of_unknown_user_is_bad_input(
     inv = copy_inventory(tmp_path / "inv")
     defaults = (inv / "defaults.yaml").read_text()
     defaults = defaults.replace(
-        "manifest: https://docs.projectcalico.org/manifests/calico.yaml",
+        "manifest: https://raw.githubusercontent.com/projectcalico/calico/v3.19.1/manifests/calico.yaml",
         "manifest: ~nosuchuser-bgplb/calico.yaml",
     )
     (inv / "defaults.yaml").write_text(defaults)
