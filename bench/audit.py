@@ -254,8 +254,13 @@ def large_inventory(dest: Path, nodes: int) -> Path:
     site = files["defaults"]["data"]["site"]
     cni = site["kubernetes"]["cni"]
     cni["manifest"] = str((INVENTORY / cni["manifest"]).resolve())
-    site["metallb"]["manifests"] = [
-        m if "://" in m else str((INVENTORY / m).resolve()) for m in site["metallb"]["manifests"]
+    site["metallb"]["manifests"] = [  # entries: a path, or {source: path, sha256: ...}
+        {**m, "source": str((INVENTORY / m["source"]).resolve())}
+        if isinstance(m, dict)
+        else m
+        if "://" in m
+        else str((INVENTORY / m).resolve())
+        for m in site["metallb"]["manifests"]
     ]
     dest.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():

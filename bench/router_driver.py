@@ -194,7 +194,12 @@ def inventory_24(dest: Path) -> Path:
     kube = site_data["kubernetes"]
     kube["cni"]["manifest"] = str((INVENTORY / kube["cni"]["manifest"]).resolve())
     metallb = site_data["metallb"]
-    metallb["manifests"] = [str((INVENTORY / m).resolve()) for m in metallb["manifests"]]
+    metallb["manifests"] = [  # entries: a path, or {source: path, sha256: ...}
+        {**m, "source": str((INVENTORY / m["source"]).resolve())}
+        if isinstance(m, dict)
+        else str((INVENTORY / m).resolve())
+        for m in metallb["manifests"]
+    ]
     for name, data in files.items():
         (dest / f"{name}.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
     return dest

@@ -17,6 +17,7 @@ from bgplb.errors import InputError
 from bgplb.model import InventoryProblems, Site, load_site
 from bgplb.model.connections import UNSAFE
 from bgplb.secrets import masked_stream, redact, redact_data
+from bgplb.terminal import text
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # a host or a check failed
@@ -110,7 +111,7 @@ def fail_input(exc: InputError, err: Console, as_json: bool) -> NoReturn:
         emit_json(doc)
     err.print(f"[bold red]bad input[/]: {len(problems) or 1} problem(s); nothing was contacted")
     for line in [redact(str(p)) for p in problems] or [redact(str(exc))]:
-        err.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
+        err.print(text(f"  {line}"), highlight=False, soft_wrap=True)
     sys.exit(EXIT_BAD_INPUT)
 
 

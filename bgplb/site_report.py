@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bgplb.model import Site
+from bgplb.terminal import markup_safe, text
 
 
 def site_summary(site: Site, hosts: Collection[str] | None = None) -> dict[str, Any]:
@@ -58,40 +59,51 @@ def site_summary(site: Site, hosts: Collection[str] | None = None) -> dict[str, 
 
 
 def render_site(site: Site, console: Console, hosts: Collection[str] | None = None) -> None:
-    """The site as tables; `hosts` (--limit) narrows the host table, the site-wide parts stay."""
+    """The site as tables; `hosts` (--limit) narrows the host table, the site-wide parts stay.
+    Every value from the inventory is printed as text (`bgplb.terminal`), never as markup."""
     r = site.router
     shown = set(site.host_names) if hosts is None else set(hosts)
     kind = "twin of the reference lab" if site.lab else "site"
-    console.print(f"[bold green]valid[/] {kind} [bold]{site.name}[/] ({site.inventory_dir})")
+    console.print(
+        f"[bold green]valid[/] {kind} [bold]{markup_safe(site.name)}[/] "
+        f"({markup_safe(site.inventory_dir)})"
+    )
     title = "Hosts" if hosts is None else f"Hosts (--limit: {len(shown)} of {len(site.host_names)})"
     table = Table(title=title)
     for col in ("host", "role", "address", "ASN", "detail"):
         table.add_column(col)
+
+    def row(*cells: object) -> None:
+        table.add_row(*(text(c) for c in cells))
+
     if r.name in shown:
-        row = (r.name, "router", str(r.login.address), str(r.bgp.asn), f"VyOS {r.vyos_version}")
-        table.add_row(*row)
+        row(r.name, "router", r.login.address, r.bgp.asn, f"VyOS {r.vyos_version}")
     for n in site.nodes:
         if n.name in shown:
-            detail = f"{n.os}, {n.container_runtime}"
-            table.add_row(n.name, n.role, str(n.address), str(n.asn), detail)
+            row(n.name, n.role, n.address, n.asn, f"{n.os}, {n.container_runtime}")
     for c in site.clients:
         if c.name in shown:
             routes = ", ".join(f"{rt.prefix} via {rt.via}" for rt in c.routes)
-            table.add_row(c.name, "client", str(c.address), "", routes)
+            row(c.name, "client", c.address, "", routes)
     if site.hypervisor and site.hypervisor.name in shown:
         hv = site.hypervisor
-        table.add_row(hv.name, "hypervisor", str(hv.login.address), "", f"{len(hv.vms)} VM(s)")
+        row(hv.name, "hypervisor", hv.login.address, "", f"{len(hv.vms)} VM(s)")
     console.print(table)
 
-    peers = Table(title=f"Router BGP (dialect {r.dialect.name})")
+    peers = Table(title=f"Router BGP (dialect {markup_safe(r.dialect.name)})")
     for col in ("neighbor", "remote AS", "peer group", "update source"):
         peers.add_column(col)
     for peer in r.neighbors:
         peers.add_row(
-            str(peer.address),
-            str(peer.remote_as),
-            peer.peer_group or "",
-            str(peer.update_source or ""),
+            *(
+                text(c)
+                for c in (
+                    peer.address,
+                    peer.remote_as,
+                    peer.peer_group or "",
+                    peer.update_source or "",
+                )
+            )
         )
     console.print(peers)
     mp = r.bgp.maximum_paths
@@ -101,7 +113,7 @@ def render_site(site: Site, console: Console, hosts: Collection[str] | None = No
     )
 
     m = site.metallb
-    pools = Table(title=f"MetalLB {m.version} ({m.dialect})")
+    pools = Table(title=f"MetalLB {markup_safe(m.version)} ({m.dialect})")
     for col in ("pool", "addresses", "avoid buggy IPs", "services"):
         pools.add_column(col)
     for p in m.pools:
@@ -111,20 +123,21 @@ def render_site(site: Site, console: Console, hosts: Collection[str] | None = No
             if s.lb_ip and site.pool_of(s.lb_ip) == p.name
         ]
         pools.add_row(
-            p.name,
-            ", ".join(map(str, p.addresses)),
+            text(p.name),
+            text(", ".join(map(str, p.addresses))),
             "yes" if p.avoid_buggy_ips else "no",
-            "\n".join(svcs),
+            text("\n".join(svcs)),
         )
     console.print(pools)
     k = site.kubernetes
     console.print(
-        f"Kubernetes {k.version}: pods {k.pod_cidr}, services {k.service_cidr}, "
-        f"endpoint {k.control_plane_endpoint}, "
-        f"CNI {k.cni.name} {k.cni.version} ({k.cni.encapsulation})"
+        text(
+            f"Kubernetes {k.version}: pods {k.pod_cidr}, services {k.service_cidr}, "
+            f"endpoint {k.control_plane_endpoint}, "
+            f"CNI {k.cni.name} {k.cni.version} ({k.cni.encapsulation})"
+        )
     )
-    console.print(
-        "expected announcers per LB IP: " + ", ".join(n.name for n in site.expected_announcers)
-    )
+    announcers = ", ".join(n.name for n in site.expected_announcers)
+    console.print(text(f"expected announcers per LB IP: {announcers}"))
     for w in site.warnings:
-        console.print(f"[yellow]{w}[/]", highlight=False)
+        console.print(text(w, style="yellow"), highlight=False)

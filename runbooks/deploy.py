@@ -6,6 +6,7 @@ join -> cni -> metallb -> router -> app -> audit.
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ from bgplb.deploy.progress import phase_progress
 from bgplb.deploy.report import render_ledger
 from bgplb.deploy.runner import DeployRun, run_phases
 from bgplb.errors import InputError
+from bgplb.model import InventoryProblems, unset_secrets
 from bgplb.nornir_init import init_nornir
 from bgplb.pending_confirm import CHOICES, check_choice
 from bgplb.secrets import configure_nornir_log, redact, secret_values
@@ -52,6 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     with ExitStack() as held:
         try:
             phases = PHASES.select(args.tags, args.skip_tags)
+            missing = unset_secrets(site, os.environ, phases)
+            if missing:
+                raise InventoryProblems(missing)
             hosts = resolve_limit(site, args.limit, role_groups(site))
             PHASES.require_work(site, phases, hosts)
             secrets = secret_values(site)

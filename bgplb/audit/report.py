@@ -7,7 +7,6 @@ from ipaddress import IPv4Address
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
@@ -16,6 +15,7 @@ from bgplb.audit.findings import Severity, counts
 from bgplb.audit.naming import hop, node_names
 from bgplb.audit.observations import ClusterObservation, GatherFailure, Route, RouterObservation
 from bgplb.audit.outcome import Outcome
+from bgplb.terminal import markup_safe as escape
 
 STYLE = {
     Severity.ERROR: "bold red",

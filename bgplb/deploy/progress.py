@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from bgplb.deploy.ledger import Entry, Outcome
 from bgplb.deploy.phases import PhaseTable
 from bgplb.model import Site
+from bgplb.terminal import text
 
 
 class PhaseProgress:
@@ -27,8 +28,7 @@ class PhaseProgress:
         self.progress.advance(self.bars[entry.phase])
         detail = f": {entry.detail}" if entry.outcome in (Outcome.FAILED, Outcome.SKIPPED) else ""
         self.progress.console.print(
-            f"{entry.phase:<13} {entry.host:<10} {entry.outcome.value}{detail}",
-            markup=False,
+            text(f"{entry.phase:<13} {entry.host:<10} {entry.outcome.value}{detail}"),
             highlight=False,
         )
 

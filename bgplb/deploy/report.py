@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bgplb.deploy.ledger import Ledger, Outcome
+from bgplb.terminal import markup_safe, text
 
 MARK = {
     Outcome.OK: "[green]ok[/]",
@@ -26,7 +27,7 @@ def render_ledger(ledger: Ledger, phases: tuple[str, ...], console: Console, dry
         for name in phases:
             outcome = ledger.outcome(name, host)
             cells.append(MARK[outcome] if outcome else "")
-        table.add_row(host, *cells)
+        table.add_row(text(host), *cells)
     # not on a terminal (a log, a pipe: 80 columns) the table keeps its natural width rather
     # than cutting host names to "worke…"
     width = console.width
@@ -40,13 +41,15 @@ def render_ledger(ledger: Ledger, phases: tuple[str, ...], console: Console, dry
     if dry_run:
         for e in ledger.entries:
             if e.diff:
-                console.rule(f"{e.host}: {e.phase} would change")
-                console.print(e.diff, markup=False, highlight=False)
+                console.rule(markup_safe(f"{e.host}: {e.phase} would change"))
+                console.print(text(e.diff), highlight=False)
     for e in ledger.entries:
         if e.outcome in (Outcome.FAILED, Outcome.SKIPPED) and e.detail:
             colour = "red" if e.outcome is Outcome.FAILED else "dim"
             console.print(
-                f"[{colour}]{e.host}: {e.phase} {e.outcome.value}[/]: {e.detail}", highlight=False
+                f"[{colour}]{markup_safe(e.host)}: {e.phase} {e.outcome.value}[/]: "
+                f"{markup_safe(e.detail)}",
+                highlight=False,
             )
     verb = "would change" if dry_run else "changed"
     status = "[bold red]FAILED[/]" if ledger.failed else "[bold green]OK[/]"

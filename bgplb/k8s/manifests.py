@@ -2,11 +2,14 @@
 
 `load_manifest` is the only function here that does I/O; the rest is pure.
 Air-gapped sites list local paths (absolute, or relative to the inventory directory) or
-file:// URLs instead of the upstream https:// URLs.
+file:// URLs instead of the upstream https:// URLs. The inventory's validation
+(bgplb/model/checks.py, check_manifests) decides which sources are allowed; a manifest pinned
+by `sha256` is checked here, on the bytes read, before it is parsed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,6 +20,8 @@ import yaml
 
 from bgplb.errors import InputError
 from bgplb.model import Site
+from bgplb.model.safe_yaml import MANIFEST_LIMITS, YamlRefused, parse_yaml_all
+from bgplb.model.specs import Manifest
 
 Doc = dict[str, Any]
 MAX_BYTES = 16 * 1024 * 1024
@@ -26,8 +31,8 @@ FIRST_KINDS = ("Namespace", "CustomResourceDefinition")
 def parse_documents(text: str, source: str) -> list[Doc]:
     """Every non-empty document; `kind: ...List` documents are expanded into their items."""
     try:
-        raw = list(yaml.safe_load_all(text))
-    except yaml.YAMLError as exc:
+        raw = parse_yaml_all(text, MANIFEST_LIMITS)
+    except YamlRefused as exc:
         raise InputError(f"{source}: not YAML: {exc}") from None
     out: list[Doc] = []
     for i, doc in enumerate(raw):
@@ -58,8 +63,12 @@ def resolve_source(source: str, base_dir: Path | None) -> str:
     return str(path)
 
 
-def load_manifest(source: str, base_dir: Path | None = None, timeout: float = 30.0) -> list[Doc]:
-    """Read and parse one manifest from a URL or a file."""
+def load_manifest(
+    manifest: Manifest | str, base_dir: Path | None = None, timeout: float = 30.0
+) -> list[Doc]:
+    """Read one manifest from a URL or a file, check its sha256 when pinned, and parse it."""
+    pinned = manifest.sha256 if isinstance(manifest, Manifest) else None
+    source = str(manifest)
     where = resolve_source(source, base_dir)
     scheme = urlsplit(where).scheme
     try:
@@ -72,7 +81,24 @@ def load_manifest(source: str, base_dir: Path | None = None, timeout: float = 30
         raise InputError(f"manifest {source}: cannot read: {exc}") from None
     if len(data) > MAX_BYTES:
         raise InputError(f"manifest {source}: larger than {MAX_BYTES} bytes")
-    return parse_documents(data.decode("utf-8"), source)
+    check_sha256(data, pinned, source)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"manifest {source}: not UTF-8 text: {exc}") from None
+    return parse_documents(text, source)
+
+
+def check_sha256(data: bytes, pinned: str | None, source: str) -> None:
+    """A pinned manifest must be exactly the pinned bytes."""
+    if pinned is None:
+        return
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != pinned:
+        raise InputError(
+            f"manifest {source}: sha256 {actual} does not match the pinned sha256 {pinned} "
+            "(changed upstream, or not the file the inventory names)"
+        )
 
 
 def order_for_apply(docs: Iterable[Doc]) -> list[Doc]:
@@ -122,6 +148,6 @@ def render_yaml(docs: Iterable[Doc]) -> str:
     return yaml.dump_all(list(docs), Dumper=_Dumper, sort_keys=False, default_flow_style=False)
 
 
-def site_manifests(site: Site) -> dict[str, list[str]]:
-    """Component -> manifest sources pinned in the inventory, in install order."""
+def site_manifests(site: Site) -> dict[str, list[Manifest]]:
+    """Component -> manifests pinned in the inventory, in install order."""
     return {"cni": [site.kubernetes.cni.manifest], "metallb": list(site.metallb.manifests)}

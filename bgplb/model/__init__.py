@@ -1,5 +1,6 @@
 """The site model: the inventory validated once into typed objects every task and check takes."""
 
+from bgplb.model.environment import unset_secrets
 from bgplb.model.load import load_site
 from bgplb.model.problems import InventoryProblems, Problem
 from bgplb.model.site import Client, Hypervisor, K8sNode, Router, Site
@@ -13,4 +14,5 @@ __all__ = [
     "Router",
     "Site",
     "load_site",
+    "unset_secrets",
 ]

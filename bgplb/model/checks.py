@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from ipaddress import IPv4Address, IPv4Network
+from collections.abc import Callable, Iterator
+from ipaddress import IPv4Address, IPv4Interface, IPv4Network, ip_address
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
+
+from pydantic import BaseModel
 
 from bgplb.model.problems import Problem, Severity
 from bgplb.model.site import CLIENT_SEGMENT, NODE_SEGMENT, Site
@@ -264,34 +267,239 @@ def check_package_repos(site: Site, where: Where) -> list[Problem]:
     return []
 
 
-def check_local_manifests(site: Site, where: Where) -> list[Problem]:
-    """Manifests given as paths (air-gapped sites) must exist; paths are from the inventory."""
-    sources = [("kubernetes.cni.manifest", site.kubernetes.cni.manifest)]
-    sources += [(f"metallb.manifests[{i}]", m) for i, m in enumerate(site.metallb.manifests)]
-    out = []
-    for key, source in sources:
-        if "://" in source:
-            continue
-        path = Path(source).expanduser()
-        path = path if path.is_absolute() else site.inventory_dir / path
-        if not path.is_file():
-            out.append(where.site(key, f"manifest file not found: {path}"))
+def expanded(path: Path | str) -> Path | None:
+    """`~` and `~user` expanded; None when the user (or HOME) is unknown."""
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:
+        return None
+
+
+def check_paths(site: Site, where: Where) -> list[Problem]:
+    """Every path of the inventory can be expanded (`~nosuchuser/...` cannot)."""
+    site_paths: list[tuple[str, Path]] = [("kubernetes.kubeconfig", site.kubernetes.kubeconfig)]
+    if site.lab:
+        site_paths += [("lab.state_dir", site.lab.state_dir)]
+        site_paths += [("lab.known_hosts", site.lab.known_hosts)]
+    out = [
+        where.site(key, f"cannot expand {str(path)!r}: unknown user or no home directory")
+        for key, path in site_paths
+        if expanded(path) is None
+    ]
+    for name, login in site.logins.items():
+        key = login.credentials.ssh_key
+        if key is not None and expanded(key) is None:
+            out.append(
+                where.host(
+                    name,
+                    "data.credentials.ssh_key",
+                    f"cannot expand {str(key)!r}: unknown user or no home directory",
+                )
+            )
     return out
 
 
+# The project's own directory: local manifests may live here (lab/manifests) or in the inventory.
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+def _inside(path: Path, *roots: Path) -> bool:
+    return any(path.is_relative_to(root.resolve()) for root in roots)
+
+
+def manifest_path(source: str, inventory_dir: Path) -> Path | None:
+    """A local manifest's path (file:// URL or path, relative to the inventory), resolved."""
+    split = urlsplit(source)
+    raw = unquote(split.path) if split.scheme == "file" else source
+    path = expanded(raw)
+    if path is None:
+        return None
+    return (path if path.is_absolute() else inventory_dir / path).resolve()
+
+
+def check_manifests(site: Site, where: Where) -> list[Problem]:
+    """https:// URLs naming their version, and local files inside the inventory or the project
+    (elsewhere only when pinned by sha256); an https:// URL without sha256 is a warning."""
+    versions = {"kubernetes.cni.manifest": site.kubernetes.cni.version.lstrip("v")}
+    sources = [("kubernetes.cni.manifest", site.kubernetes.cni.manifest)]
+    for i, m in enumerate(site.metallb.manifests):
+        sources.append((f"metallb.manifests[{i}]", m))
+        versions[f"metallb.manifests[{i}]"] = site.metallb.version
+    out = []
+    for key, manifest in sources:
+        source = manifest.source
+        scheme = urlsplit(source).scheme.lower()
+        if scheme == "https":
+            version = versions[key]
+            if f"v{version}" not in source and f"/{version}/" not in source:
+                out.append(
+                    where.site(
+                        key,
+                        f"unpinned manifest URL {source!r}: it must name the version "
+                        f"(v{version}), or it changes under the same address",
+                    )
+                )
+            if manifest.sha256 is None:
+                out.append(
+                    where.site(
+                        key,
+                        f"{source} has no sha256: its content is not pinned (write "
+                        "{source: URL, sha256: HEX})",
+                        warn=True,
+                    )
+                )
+            continue
+        if scheme not in ("", "file") or ("://" in source and scheme != "file"):
+            out.append(where.site(key, f"{source!r}: only https:// URLs, file:// URLs or paths"))
+            continue
+        path = manifest_path(source, site.inventory_dir)
+        if path is None:
+            out.append(where.site(key, f"cannot expand {source!r}: unknown user or no home"))
+            continue
+        if not path.is_file():
+            out.append(where.site(key, f"manifest file not found: {path}"))
+        elif manifest.sha256 is None and not _inside(path, site.inventory_dir, PROJECT_DIR):
+            out.append(
+                where.site(
+                    key,
+                    f"local manifest {path} is outside the inventory and the project: "
+                    "pin it with sha256 ({source: PATH, sha256: HEX}) or move it",
+                )
+            )
+    return out
+
+
+def check_avoided_ips(site: Site, where: Where) -> list[Problem]:
+    """MetalLB never hands out .0 and .255 of a pool with avoid_buggy_ips: an lb_ip there would
+    stay pending forever."""
+    out = []
+    for i, svc in enumerate(site.services):
+        if svc.lb_ip is None:
+            continue
+        name = site.pool_of(svc.lb_ip)
+        pool = next((p for p in site.metallb.pools if p.name == name), None)
+        if pool is None or not pool.avoid_buggy_ips:
+            continue
+        if svc.lb_ip.packed[-1] in (0, 255):
+            out.append(
+                where.site(
+                    f"services[{i}].lb_ip",
+                    f"{svc.lb_ip} ends in .0 or .255, which pool {pool.name} excludes "
+                    "(avoid_buggy_ips: true): MetalLB would never assign it",
+                )
+            )
+    return out
+
+
+def _addresses(value: object, key: str) -> Iterator[tuple[str, IPv4Address | IPv4Network]]:
+    """Every IPv4 address, interface and network inside a validated model, by dotted key."""
+    if isinstance(value, IPv4Interface):
+        yield key, value.network
+        yield key, value.ip
+    elif isinstance(value, IPv4Address | IPv4Network):
+        yield key, value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _addresses(getattr(value, name), f"{key}.{name}")
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            yield from _addresses(item, f"{key}[{i}]")
+
+
+def _in_lab(value: IPv4Address | IPv4Network) -> bool:
+    return value.subnet_of(LAB_NET) if isinstance(value, IPv4Network) else value in LAB_NET
+
+
 def check_lab_addresses(site: Site, where: Where) -> list[Problem]:
-    """A twin inventory may only use 198.18.0.0/15: nothing it drives can reach a real lab."""
+    """A twin inventory may only use 198.18.0.0/15, in every address it holds (connections,
+    networks, router-id, neighbors, routes, pools, LB IPs): nothing it drives can reach a real
+    lab. An api_server_override must be an address there too (a name may resolve anywhere), or
+    a loopback address of this machine."""
     if site.lab is None:
         return []
     out = []
     for name, login in site.logins.items():
         if login.address not in LAB_NET:
             out.append(where.host(name, "hostname", f"{login.address} is outside {LAB_NET}"))
-    nets = [*site.segments.values(), site.kubernetes.pod_cidr, site.kubernetes.service_cidr]
-    nets += [n for p in site.metallb.pools for n in p.addresses]
-    for net in nets:
-        if not net.subnet_of(LAB_NET):
-            out.append(where.site("lab", f"{net} is outside {LAB_NET}: not allowed in a twin"))
+    r = site.router
+    host_values: list[tuple[str, str, object]] = [
+        (r.name, "data.interfaces", list(r.interfaces)),
+        (r.name, "data.bgp", r.bgp),
+    ]
+    host_values += [(c.name, "data.routes", list(c.routes)) for c in site.clients]
+    if site.hypervisor:
+        hv = site.hypervisor
+        host_values.append((hv.name, "data.interfaces", list(hv.interfaces)))
+    for host, key, value in host_values:
+        for dotted, address in _addresses(value, key):
+            if not _in_lab(address):
+                msg = f"{address} is outside {LAB_NET}: not allowed in a twin"
+                out.append(where.host(host, dotted, msg))
+    k = site.kubernetes
+    site_values = [
+        ("kubernetes.pod_cidr", k.pod_cidr),
+        ("kubernetes.service_cidr", k.service_cidr),
+        ("metallb.pools", list(site.metallb.pools)),
+        ("services", list(site.services)),
+    ]
+    for key, value in site_values:
+        for dotted, address in _addresses(value, key):
+            if not _in_lab(address):
+                msg = f"{address} is outside {LAB_NET}: not allowed in a twin"
+                out.append(where.site(dotted, msg))
+    for key, endpoint in (
+        ("kubernetes.control_plane_endpoint", k.control_plane_endpoint),
+        ("kubernetes.api_server_override", k.api_server_override),
+    ):
+        if endpoint is None:
+            continue
+        ep_name = urlsplit(endpoint).hostname if "://" in endpoint else endpoint.rsplit(":", 1)[0]
+        try:
+            target = ip_address(ep_name or "")
+        except ValueError:
+            if key.endswith("override"):
+                out.append(where.site(key, f"{endpoint!r}: a twin needs an address in {LAB_NET}"))
+            continue
+        if target.is_loopback and key.endswith("override"):
+            continue  # this machine (tests serve an API server on 127.0.0.1): no real lab
+        if not isinstance(target, IPv4Address) or target not in LAB_NET:
+            out.append(where.site(key, f"{target} is outside {LAB_NET}: not allowed in a twin"))
+    return out
+
+
+def check_lab_paths(site: Site, where: Where) -> list[Problem]:
+    """The twin keeps everything it writes or reads as state in its own directory:
+    the kubeconfig, known_hosts and SSH keys inside `lab.state_dir`, which is an absolute path
+    at least two levels below / (never / itself, /var or /home)."""
+    if site.lab is None:
+        return []
+    state = expanded(site.lab.state_dir)
+    if state is None:
+        return []  # check_paths reports it
+    out = []
+    state = state.resolve()
+    if not site.lab.state_dir.is_absolute() or len(state.parts) < 3:
+        out.append(
+            where.site(
+                "lab.state_dir",
+                f"{site.lab.state_dir} must be an absolute directory at least two levels below /",
+            )
+        )
+        return out
+    paths: list[tuple[str | None, str, Path | None]] = [
+        (None, "kubernetes.kubeconfig", site.kubernetes.kubeconfig),
+        (None, "lab.known_hosts", site.lab.known_hosts),
+    ]
+    paths += [
+        (name, "data.credentials.ssh_key", login.credentials.ssh_key)
+        for name, login in site.logins.items()
+    ]
+    for host, key, path in paths:
+        full = expanded(path) if path is not None else None
+        if full is None or full.resolve().is_relative_to(state):
+            continue
+        msg = f"{path} is outside the twin's directory {state} (lab.state_dir)"
+        out.append(where.host(host, key, msg) if host else where.site(key, msg))
     return out
 
 
@@ -305,11 +513,15 @@ CHECKS: tuple[Check, ...] = (
     check_unique_addresses,
     check_metallb,
     check_package_repos,
-    check_local_manifests,
+    check_paths,
+    check_manifests,
+    check_avoided_ips,
     check_lab_addresses,
+    check_lab_paths,
 )
 
 
 def cross_check(site: Site, inv: RawInventory) -> list[Problem]:
     where = Where(inv)
-    return [p for check in CHECKS for p in check(site, where)]
+    # a group's value inherited by several hosts is one problem, reported once
+    return list(dict.fromkeys(p for check in CHECKS for p in check(site, where)))

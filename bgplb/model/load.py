@@ -9,8 +9,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bgplb.model.checks import cross_check
+from bgplb.model.checks import Where, cross_check
 from bgplb.model.connections import check_connections, connection_names, shell_connection
+from bgplb.model.environment import secret_refs
 from bgplb.model.problems import InventoryProblems, Problem, Severity
 from bgplb.model.raw import RawInventory, ancestors, read_inventory, validate_as
 from bgplb.model.site import Client, Hypervisor, K8sNode, Login, Router, Site
@@ -230,7 +231,8 @@ def _build(inv: RawInventory, problems: list[Problem]) -> Site | None:
     checked = cross_check(site, inv)
     problems.extend(checked)
     warnings = tuple(p for p in problems if p.severity is Severity.WARNING)
-    return Site(**{**site.__dict__, "warnings": warnings})
+    refs = secret_refs(site, Where(inv))
+    return Site(**{**site.__dict__, "warnings": warnings, "secret_refs": refs})
 
 
 def _router(

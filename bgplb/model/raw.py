@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from bgplb.model.problems import Problem
-from bgplb.model.specs import SECRET_KEY, RawDefaults, RawEntry
+from bgplb.model.safe_yaml import INVENTORY_LIMITS, YamlRefused, load_yaml_file
+from bgplb.model.specs import INLINE_KEY, KEY_KEY, SECRET_KEY, RawDefaults, RawEntry
+from bgplb.model.types import GROUP_NAME, HOST_NAME
 
 FILES = ("hosts.yaml", "groups.yaml", "defaults.yaml")
+MAX_ERRORS_PER_OBJECT = 20  # a list of 10,000 bad items is reported, not printed 10,000 times
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -31,18 +34,16 @@ class RawInventory:
 
 
 def read_yaml(path: Path, problems: list[Problem]) -> Mapping[str, Any] | None:
-    """Load one file; a missing, unreadable or malformed file is a problem, not a crash."""
+    """Load one file under INVENTORY_LIMITS; any failure is a problem, never an exception."""
     if not path.is_file():
         problems.append(Problem(str(path), "", "", "file not found"))
         return None
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
-        problems.append(Problem(str(path), "", "", f"malformed YAML at {where}: {exc.problem}"))
+        loaded = load_yaml_file(path, INVENTORY_LIMITS)
+    except YamlRefused as exc:
+        problems.append(Problem(str(path), "", "", str(exc)))
         return None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(str(path), "", "", f"cannot read: {exc}"))
         return None
     if loaded is None:
@@ -72,7 +73,11 @@ def inline_secrets(file: str, obj: str, entry: Mapping[str, Any]) -> list[Proble
     found = []
     for dotted, value in walk(entry):
         last = dotted.rsplit(".", 1)[-1].split("[", 1)[0]
-        if SECRET_KEY.search(last) and value not in (None, ""):
+        if value is None or value == "":
+            continue
+        scalar = not isinstance(value, Mapping | list)
+        inline_key = scalar and KEY_KEY.search(last) and INLINE_KEY.search(str(value))
+        if SECRET_KEY.search(last) or inline_key:
             found.append(
                 Problem(
                     file,
@@ -86,10 +91,29 @@ def inline_secrets(file: str, obj: str, entry: Mapping[str, Any]) -> list[Proble
     return found
 
 
+# Control characters (NUL, ESC, CR, newline, C1) and invisible Unicode format characters
+# (bidirectional overrides, zero-width): never part of a name, an address or a path, and each
+# could end a command line or rewrite a terminal.
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+
+
+def control_characters(file: str, obj: str, entry: Mapping[str, Any]) -> list[Problem]:
+    """Every key and string value holding a control or invisible format character."""
+    found = []
+    for dotted, value in walk(entry):
+        key = dotted.rsplit(".", 1)[-1]
+        for what, text in (("key", key), ("value", value)):
+            if isinstance(text, str) and CONTROL.search(text):
+                shown = ascii(text)[:60]
+                found.append(Problem(file, obj, dotted, f"control character in the {what} {shown}"))
+    return found
+
+
 def pydantic_problems(exc: ValidationError, file: str, obj: str, prefix: str = "") -> list[Problem]:
     """One Problem per pydantic error, with the dotted key; secret-looking input not echoed."""
-    out = []
-    for err in exc.errors():
+    out: list[Problem] = []
+    errors = exc.errors()
+    for err in errors[:MAX_ERRORS_PER_OBJECT]:
         key = dotted_key(err["loc"])
         key = f"{prefix}.{key}" if prefix and key else (prefix or key)
         msg = err["msg"]
@@ -101,6 +125,9 @@ def pydantic_problems(exc: ValidationError, file: str, obj: str, prefix: str = "
             shown = repr(err["input"])
             msg = f"{msg} (got {shown[:60]})"
         out.append(Problem(file, obj, key, msg))
+    if len(errors) > MAX_ERRORS_PER_OBJECT:
+        more = len(errors) - MAX_ERRORS_PER_OBJECT
+        out.append(Problem(file, obj, prefix, f"... and {more} more error(s) like these"))
     return out
 
 
@@ -133,6 +160,7 @@ def read_inventory(directory: Path) -> RawInventory:
     if defaults is not None:
         file = inv.file("defaults.yaml")
         inv.problems.extend(inline_secrets(file, "defaults", defaults))
+        inv.problems.extend(control_characters(file, "defaults", defaults))
         parsed = validate_as(RawDefaults, defaults, file, "defaults", "", inv.problems)
         if parsed:
             inv.defaults = parsed
@@ -147,12 +175,22 @@ def _entries(
 ) -> dict[str, RawEntry]:
     file = inv.file(fname)
     out: dict[str, RawEntry] = {}
+    pattern = HOST_NAME if kind == "host" else GROUP_NAME
     for name, body in raw.items():
         obj = f"{kind} {name}"
+        if not isinstance(name, str) or not pattern.match(name):
+            rule = (
+                "an RFC 1123 label: a-z, 0-9 and '-', at most 63, not beginning or ending in '-'"
+                if kind == "host"
+                else "A-Z, a-z, 0-9, '_' and '-', at most 63"
+            )
+            inv.problems.append(Problem(file, obj, "", f"{kind} name {name!a} must be {rule}"))
+            continue
         if not isinstance(body, dict):
             inv.problems.append(Problem(file, obj, "", "must be a mapping of Nornir fields"))
             continue
         inv.problems.extend(inline_secrets(file, obj, body))
+        inv.problems.extend(control_characters(file, obj, body))
         entry = validate_as(RawEntry, body, file, obj, "", inv.problems)
         if entry:
             out[str(name)] = entry

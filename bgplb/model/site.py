@@ -7,6 +7,7 @@ from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 from typing import Literal
 
+from bgplb.model.environment import SecretRef
 from bgplb.model.problems import Problem
 from bgplb.model.specs import (
     Credentials,
@@ -144,6 +145,8 @@ class Site:
     services: tuple[ServiceSpec, ...]
     lab: LabSpec | None
     warnings: tuple[Problem, ...] = field(default=())
+    # environment variables the deploy phases read (bgplb/model/environment.py)
+    secret_refs: tuple[SecretRef, ...] = field(default=())
 
     @property
     def segments(self) -> dict[str, IPv4Network]:

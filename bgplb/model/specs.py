@@ -5,11 +5,26 @@ from __future__ import annotations
 import re
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from bgplb.model.types import Asn, EnvName, Name, Strict
+from bgplb.model.types import (
+    Asn,
+    Bool,
+    CommandPath,
+    DNS1035Label,
+    DNS1123Label,
+    EnvName,
+    ImageRef,
+    Int,
+    LabelKey,
+    LabelValue,
+    Name,
+    PeerGroupName,
+    Sha256,
+    Strict,
+)
 
 
 class Credentials(Strict):
@@ -26,13 +41,13 @@ class InterfaceSpec(Strict):
 
 
 class MaximumPaths(Strict):
-    ebgp: int = Field(ge=1, le=256)
-    ibgp: int = Field(ge=1, le=256)
+    ebgp: Int = Field(ge=1, le=256)
+    ibgp: Int = Field(ge=1, le=256)
 
 
 class BgpTimers(Strict):
-    keepalive: int = Field(ge=1, le=65535)
-    holdtime: int = Field(ge=3, le=65535)
+    keepalive: Int = Field(ge=1, le=65535)
+    holdtime: Int = Field(ge=3, le=65535)
 
     @model_validator(mode="after")
     def _hold_above_keepalive(self) -> BgpTimers:
@@ -42,19 +57,19 @@ class BgpTimers(Strict):
 
 
 class PeerGroupSpec(Strict):
-    name: Name
+    name: PeerGroupName
     remote_as: Asn
     update_source: IPv4Address | None = None
-    soft_reconfiguration_inbound: bool = False
+    soft_reconfiguration_inbound: Bool = False
     password_env: EnvName | None = None
 
 
 class NeighborSpec(Strict):
     address: IPv4Address
-    peer_group: Name | None = None
+    peer_group: PeerGroupName | None = None
     remote_as: Asn | None = None
     update_source: IPv4Address | None = None
-    soft_reconfiguration_inbound: bool = False
+    soft_reconfiguration_inbound: Bool = False
     password_env: EnvName | None = None
     description: str | None = None
 
@@ -63,7 +78,7 @@ class RouterBgpSpec(Strict):
     asn: Asn
     router_id: IPv4Address | None = None
     maximum_paths: MaximumPaths
-    layer4_hashing: bool = True
+    layer4_hashing: Bool = True
     networks: list[IPv4Network] = []
     peer_groups: list[PeerGroupSpec] = []
     neighbors: list[NeighborSpec] = []
@@ -83,7 +98,7 @@ class NodeData(Strict):
     bgp_asn: Asn
     credentials: Credentials = Credentials()
     mac: str | None = Field(default=None, pattern=r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
-    labels: dict[str, str] = {}
+    labels: dict[LabelKey, LabelValue] = {}
 
 
 class StaticRoute(Strict):
@@ -98,11 +113,11 @@ class ClientData(Strict):
 
 class VmSpec(Strict):
     name: Name
-    template: str
-    cpu: int = Field(ge=1, le=256)
-    memory_mib: int = Field(ge=256)
-    disk_gib: int = Field(ge=1)
-    run_script_once: str | None = None
+    template: CommandPath
+    cpu: Int = Field(ge=1, le=256)
+    memory_mib: Int = Field(ge=256)
+    disk_gib: Int = Field(ge=1)
+    run_script_once: CommandPath | None = None
 
 
 class HypervisorData(Strict):
@@ -111,11 +126,28 @@ class HypervisorData(Strict):
     credentials: Credentials = Credentials()
 
 
+class Manifest(Strict):
+    """A manifest to apply: an https:// URL, a file:// URL or a path (absolute, or relative to
+    the inventory directory); `sha256` pins its content (checked where it is read). Written
+    as a plain string, or as a mapping `{source: ..., sha256: ...}`."""
+
+    source: str = Field(min_length=1, max_length=2048)
+    sha256: Sha256 | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, value: object) -> object:
+        return {"source": value} if isinstance(value, str) else value
+
+    def __str__(self) -> str:
+        return self.source
+
+
 class CniSpec(Strict):
     name: Literal["calico"]
     version: str = Field(pattern=r"^v\d+\.\d+\.\d+$")
     encapsulation: Literal["ipip", "vxlan", "none"]
-    manifest: str
+    manifest: Manifest
 
 
 class KubernetesSpec(Strict):
@@ -123,7 +155,7 @@ class KubernetesSpec(Strict):
     pod_cidr: IPv4Network
     service_cidr: IPv4Network
     control_plane_endpoint: str = Field(pattern=r"^[A-Za-z0-9.-]+$")
-    cri_socket: str
+    cri_socket: CommandPath
     kubeconfig: Path
     api_server_override: str | None = None
     # "legacy": apt.kubernetes.io and CRI-O's kubic repositories (gone upstream since 2024;
@@ -142,10 +174,10 @@ class KubernetesSpec(Strict):
 
 
 class PoolSpec(Strict):
-    name: Name
+    name: DNS1123Label  # an IPAddressPool's metadata.name from MetalLB 0.13
     addresses: list[IPv4Network] = Field(min_length=1)
-    avoid_buggy_ips: bool = False
-    auto_assign: bool = True
+    avoid_buggy_ips: Bool = False
+    auto_assign: Bool = True
 
 
 MetallbDialect = Literal["configmap", "crds"]
@@ -155,8 +187,8 @@ class MetallbSpec(Strict):
     version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
     mode: Literal["bgp"]
     config_dialect: MetallbDialect | None = None
-    control_plane_announces: bool = False
-    manifests: list[str] = Field(min_length=1)
+    control_plane_announces: Bool = False
+    manifests: list[Manifest] = Field(min_length=1)
     memberlist_secret_env: EnvName | None = None
     password_env: EnvName | None = None
     pools: list[PoolSpec] = Field(min_length=1)
@@ -178,14 +210,14 @@ class MetallbSpec(Strict):
 
 
 class ServiceSpec(Strict):
-    name: Name
-    namespace: Name = "default"
-    app: Name
-    image: str
-    replicas: int = Field(ge=0, le=1000)
-    port: int = Field(ge=1, le=65535)
+    name: DNS1035Label  # Service names are RFC 1035 labels
+    namespace: DNS1123Label = "default"
+    app: LabelValue = Field(min_length=1)  # the `app` label and selector
+    image: ImageRef
+    replicas: Int = Field(ge=0, le=1000)
+    port: Int = Field(ge=1, le=65535)
     lb_ip: IPv4Address | None = None
-    pool: Name | None = None
+    pool: DNS1123Label | None = None
     external_traffic_policy: Literal["Cluster", "Local"] = "Cluster"
 
 
@@ -214,17 +246,29 @@ class SiteSpec(Strict):
     unsafe_connection_options: list[UnsafeConnectionOption] = []
 
 
-# Keys that hold secrets when given inline. Only *_env references and key paths are allowed.
-SECRET_KEY = re.compile(r"(^|_)(password|passwd|secret|secretkey|token|api_key|apikey)$", re.I)
+# A login name for SSH: POSIX-portable user names.
+UserName = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$")]
+
+# Keys that hold secrets when given inline (anywhere in the YAML, Nornir fields and
+# connection_options included). Only NAME_env references and key paths are allowed.
+SECRET_KEY = re.compile(
+    r"(^|_)(password|passwd|passphrase|pass|pkey|psk|private_?key|secret|secret_?key|token"
+    r"|api_?key|community|auth_?key|bearer|credential)$",
+    re.I,
+)
+# Keys that name a key: a path is fine (`ssh_key: ~/.ssh/id_ed25519`), key material is not.
+KEY_KEY = re.compile(r"(^|_)key(_?file)?$", re.I)
+# What inline key material looks like: a PEM block, or a long run of base64 with no path in it.
+INLINE_KEY = re.compile(r"-----BEGIN|PRIVATE KEY|^[A-Za-z0-9+=]{32,}$|\n")
 
 
 class RawEntry(Strict):
     """A host or group entry of Nornir's SimpleInventory, before role-specific validation."""
 
     hostname: str | None = None
-    port: int | None = Field(default=None, ge=1, le=65535)
-    username: str | None = None
-    platform: str | None = None
+    port: Int | None = Field(default=None, ge=1, le=65535)
+    username: UserName | None = None
+    platform: Name | None = None
     groups: list[str] = []
     data: dict[str, object] = {}
     connection_options: dict[str, dict[str, object]] = {}
@@ -236,8 +280,8 @@ class RawEntry(Strict):
 
 
 class RawDefaults(Strict):
-    port: int | None = Field(default=None, ge=1, le=65535)
-    username: str | None = None
-    platform: str | None = None
+    port: Int | None = Field(default=None, ge=1, le=65535)
+    username: UserName | None = None
+    platform: Name | None = None
     data: dict[str, object] = {}
     connection_options: dict[str, dict[str, object]] = {}

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from bgplb.model import Site, load_site
+from tests.inventory.mutate import absolute_manifests
 
 HERE = Path(__file__).resolve().parent
 GOLDEN = HERE / "golden"
@@ -35,20 +36,19 @@ def mutated(dest: Path, mutation: Callable[[Files], None], source: Path = INVENT
 
 
 def _absolute_manifests(files: Files, source: Path) -> None:
-    """Local manifest paths are relative to the inventory: keep them valid in the copy."""
-    site = files["defaults"].get("data", {}).get("site", {})
+    absolute_manifests(files["defaults"].get("data", {}).get("site", {}), source)
 
-    def fix(path: str) -> str:
-        if "://" in path or Path(path).is_absolute():
-            return path
-        return str((source / path).resolve())
 
-    cni = site.get("kubernetes", {}).get("cni", {})
-    if isinstance(cni.get("manifest"), str):
-        cni["manifest"] = fix(cni["manifest"])
-    metallb = site.get("metallb", {})
-    if isinstance(metallb.get("manifests"), list):
-        metallb["manifests"] = [fix(m) if isinstance(m, str) else m for m in metallb["manifests"]]
+def twin_state_in(f: Files, state: Path) -> None:
+    """A twin inventory whose state (kubeconfig, known_hosts, SSH key) lives in `state`: the
+    validation keeps every state path of a twin inside its lab.state_dir."""
+    site = site_data(f)
+    site["lab"] = {"state_dir": str(state), "known_hosts": str(state / "known_hosts")}
+    site["kubernetes"]["kubeconfig"] = str(state / "admin.conf")
+    for group in f["groups"].values():
+        credentials = (group.get("data") or {}).get("credentials") or {}
+        if "ssh_key" in credentials:
+            credentials["ssh_key"] = str(state / "id_ed25519")
 
 
 def write_up(shared: Path) -> str:
@@ -74,9 +74,11 @@ def metallb(version: str, control_plane_announces: bool) -> Callable[[Files], No
         m = site_data(f)["metallb"]
         m["version"] = version
         m["control_plane_announces"] = control_plane_announces
-        if version >= "0.13":
+        if tuple(map(int, version.split("."))) >= (0, 13, 0):
+            # the manifest of the version itself (validation checks that the URL names it)
             m["manifests"] = [
-                "https://raw.githubusercontent.com/metallb/metallb/v0.14.9/config/manifests/metallb-native.yaml"
+                f"https://raw.githubusercontent.com/metallb/metallb/v{version}"
+                "/config/manifests/metallb-native.yaml"
             ]
 
     return mutation

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import http.server
 import threading
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from bgplb.k8s.manifests import (
     site_manifests,
 )
 from bgplb.model import load_site
+from bgplb.model.specs import Manifest
 
 from .conftest import GOLDEN, INVENTORY, LAB_INVENTORY, write_up_file
 
@@ -111,5 +113,29 @@ def test_load_from_url(http_dir: str, shared: Path) -> None:
 
 def test_site_manifests_are_the_pinned_ones() -> None:
     sources = site_manifests(load_site(INVENTORY))
-    assert sources["cni"] == ["https://docs.projectcalico.org/manifests/calico.yaml"]
-    assert sources["metallb"][0].endswith("/v0.9.6/manifests/namespace.yaml")
+    (cni,) = sources["cni"]
+    assert cni.source.endswith("/projectcalico/calico/v3.19.1/manifests/calico.yaml")
+    assert sources["metallb"][0].source.endswith("/v0.9.6/manifests/namespace.yaml")
+    assert all(m.sha256 for m in sources["metallb"])
+
+
+def test_reference_pins_are_the_upstream_files(shared: Path) -> None:
+    """The reference lab's MetalLB pins are the sha256 of upstream's v0.9.6 files (in ../shared)
+    and load_manifest accepts them; the twin pins the same files."""
+    for site in (load_site(INVENTORY), load_site(LAB_INVENTORY)):
+        for pinned in site_manifests(site)["metallb"]:
+            name = pinned.source.rsplit("/", 1)[1]
+            local = Manifest(
+                source=str(shared / "manifests/metallb-v0.9.6" / name), sha256=pinned.sha256
+            )
+            assert load_manifest(local)
+
+
+def test_sha256_mismatch_names_the_manifest(tmp_path: Path) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n")
+    good = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert load_manifest(Manifest(source=str(path), sha256=good))
+    path.write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: b}\n")
+    with pytest.raises(InputError, match=f"manifest {path}: sha256 .* does not match"):
+        load_manifest(Manifest(source=str(path), sha256=good))

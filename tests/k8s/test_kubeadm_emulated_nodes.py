@@ -16,7 +16,7 @@ import lab.ubuntu.shell  # noqa: F401  (the emulated node these tests drive)
 import tasks.bootstrap as bootstrap_task
 from bgplb.model import Site
 
-from .conftest import LAB_INVENTORY, REPO, Files, mutated, site_data
+from .conftest import LAB_INVENTORY, REPO, Files, mutated, twin_state_in
 
 
 def _fake_node() -> ModuleType:
@@ -74,7 +74,7 @@ def test_deploy_phases_control_plane_and_join(tmp_path: Path) -> None:
     from tasks.kubeadm import control_plane, join, kubeadm_join_command
 
     def edit(f: Files) -> None:
-        site_data(f)["kubernetes"]["kubeconfig"] = str(tmp_path / "kube" / "admin.conf")
+        twin_state_in(f, tmp_path / "kube")
 
     site: Site = load_site(mutated(tmp_path / "inv", edit, LAB_INVENTORY))
     nr: Any = init_nornir(site, {n.name for n in site.nodes})

@@ -33,7 +33,7 @@ from tasks.k8s_apply import k8s_apply, k8s_label_nodes
 from tasks.k8s_wait import wait_crds_established, wait_deployments_available, wait_nodes_ready
 from tasks.kubeadm import write_private
 
-from .conftest import LAB_INVENTORY, Files, metallb, mutated, site_data
+from .conftest import LAB_INVENTORY, Files, metallb, mutated, site_data, twin_state_in
 
 ENV = {"BGPLB_METALLB_MEMBERLIST_KEY": "memberlist-key-for-the-twin"}
 MANIFESTS = Path(__file__).resolve().parents[3] / "shared" / "manifests"
@@ -53,7 +53,7 @@ class Twin:
         def mutation(f: Files) -> None:
             metallb(version, control_plane_announces=True)(f)
             site_data(f)["kubernetes"]["api_server_override"] = self.listen
-            site_data(f)["kubernetes"]["kubeconfig"] = str(state / "admin.conf")
+            twin_state_in(f, state)
 
         self.site: Site = load_site(mutated(state / "inv", mutation, LAB_INVENTORY))
         base = load_site(LAB_INVENTORY)

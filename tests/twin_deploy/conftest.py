@@ -26,6 +26,7 @@ from lab.observe import nexthops_of
 from lab.state import LabPaths
 from lab.topology import ns_name
 from lab.ubuntu.node_state import NodeStore
+from tests.inventory.mutate import absolute_manifests
 
 REPO = Path(__file__).resolve().parents[2]
 LAB_INVENTORY = REPO / "inventory" / "lab"
@@ -160,11 +161,7 @@ def copy_inventory(dest: Path, edit: Callable[[dict[str, Any], dict[str, Any]], 
     hosts = yaml.safe_load((LAB_INVENTORY / "hosts.yaml").read_text())
     defaults = yaml.safe_load((LAB_INVENTORY / "defaults.yaml").read_text())
     site = defaults["data"]["site"]
-    cni = site["kubernetes"]["cni"]
-    cni["manifest"] = str((LAB_INVENTORY / cni["manifest"]).resolve())
-    site["metallb"]["manifests"] = [
-        str((LAB_INVENTORY / m).resolve()) for m in site["metallb"]["manifests"]
-    ]
+    absolute_manifests(site, LAB_INVENTORY)
     edit(hosts, site)
     (dest / "hosts.yaml").write_text(yaml.safe_dump(hosts, sort_keys=False))
     (dest / "defaults.yaml").write_text(yaml.safe_dump(defaults, sort_keys=False))

@@ -22,6 +22,7 @@ from lab.state import LabPaths
 from lab.topology import ns_name
 from lab.ubuntu.node_state import NodeStore
 from tasks.phases import PHASES as TABLE
+from tests.inventory.mutate import absolute_manifests, pinned_file
 
 REPO = Path(__file__).resolve().parents[2]
 LAB_INVENTORY = REPO / "inventory" / "lab"
@@ -39,11 +40,7 @@ def copy_inventory(dest: Path, edit: Callable[[dict[str, Any]], None]) -> Path:
         (dest / f"{name}.yaml").write_text((LAB_INVENTORY / f"{name}.yaml").read_text())
     defaults = yaml.safe_load((LAB_INVENTORY / "defaults.yaml").read_text())
     site = defaults["data"]["site"]
-    cni = site["kubernetes"]["cni"]
-    cni["manifest"] = str((LAB_INVENTORY / cni["manifest"]).resolve())
-    site["metallb"]["manifests"] = [
-        str((LAB_INVENTORY / m).resolve()) for m in site["metallb"]["manifests"]
-    ]
+    absolute_manifests(site, LAB_INVENTORY)
     edit(site)
     (dest / "defaults.yaml").write_text(yaml.safe_dump(defaults, sort_keys=False))
     return dest
@@ -51,7 +48,7 @@ def copy_inventory(dest: Path, edit: Callable[[dict[str, Any]], None]) -> Path:
 
 def metallb_0149(site: dict[str, Any]) -> None:
     site["metallb"]["version"] = "0.14.9"
-    site["metallb"]["manifests"] = [str(METALLB_0149)]
+    site["metallb"]["manifests"] = [pinned_file(METALLB_0149)]  # outside the project: pinned
     site["metallb"]["control_plane_announces"] = False
     site["metallb"].pop("memberlist_secret_env", None)
 
