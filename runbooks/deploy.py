@@ -54,14 +54,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     with ExitStack() as held:
         try:
             phases = PHASES.select(args.tags, args.skip_tags)
-            missing = unset_secrets(site, os.environ, phases)
-            if missing:
-                raise InventoryProblems(missing)
             hosts = resolve_limit(site, args.limit, role_groups(site))
             PHASES.require_work(site, phases, hosts)
             secrets = secret_values(site)
             held.enter_context(site_lock(site, redact(_command(argv), secrets)))
             check_choice(site, phases, hosts, args.pending_confirm)
+            missing = unset_secrets(site, os.environ, phases)
+            if missing:
+                raise InventoryProblems(missing)
             nr = init_nornir(site, hosts)
         except InputError as exc:
             fail_input(exc, err, args.json)

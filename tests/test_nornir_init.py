@@ -7,11 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bgplb.errors import InputError
 from bgplb.model import Site, load_site
 from bgplb.nornir_init import init_nornir
+from tests.inventory.mutate import relocated_twin
 
 REPO = Path(__file__).resolve().parents[1]
 OTHER_KEY_FILES = {"alt_host_keys", "alt_key_file", "known_hosts"}
@@ -38,19 +38,8 @@ def test_every_ssh_connection_trusts_the_users_known_hosts(
 
 
 def twin_copy(dest: Path, state_dir: Path) -> Site:
-    """inventory/lab with its state directory in `dest` (manifest paths made absolute)."""
-    src = REPO / "inventory" / "lab"
-    dest.mkdir()
-    for name in ("hosts.yaml", "groups.yaml"):
-        (dest / name).write_text((src / name).read_text())
-    defaults = yaml.safe_load((src / "defaults.yaml").read_text())
-    site = defaults["data"]["site"]
-    cni = site["kubernetes"]["cni"]
-    cni["manifest"] = str((src / cni["manifest"]).resolve())
-    site["metallb"]["manifests"] = [str((src / m).resolve()) for m in site["metallb"]["manifests"]]
-    site["lab"] = {"state_dir": str(state_dir), "known_hosts": str(state_dir / "known_hosts")}
-    (dest / "defaults.yaml").write_text(yaml.safe_dump(defaults))
-    return load_site(dest)
+    """inventory/lab with its state directory (and every twin path) in `state_dir`."""
+    return load_site(relocated_twin(REPO / "inventory" / "lab", dest, state_dir))
 
 
 def test_the_password_comes_only_from_the_environment(

@@ -29,7 +29,6 @@ from collections.abc import Mapping
 from importlib import metadata
 from ipaddress import IPv4Address, ip_address
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from bgplb.model.checks import LAB_NET
 from bgplb.model.problems import Problem, Severity
@@ -264,13 +263,5 @@ def check_connections(inv: RawInventory, spec: SiteSpec | None) -> list[Problem]
         checker.entry(inv.file("groups.yaml"), f"group {name}", None, entry.connection_options)
     defaults = inv.defaults.connection_options
     checker.entry(inv.file("defaults.yaml"), "defaults", None, defaults)
-    if checker.twin and spec is not None and spec.kubernetes.api_server_override:
-        override = spec.kubernetes.api_server_override
-        text = override if "://" in override else f"https://{override}"
-        checker.address(
-            checker.defaults_file,
-            "defaults",
-            "data.site.kubernetes.api_server_override",
-            urlsplit(text).hostname or override,
-        )
+    # the twin guard on data addresses (api_server_override included) is bgplb/model/checks.py
     return checker.problems

@@ -218,3 +218,21 @@ def write_hostile_inventory(dest: Path, seed: int) -> Path:
             mutation(files)
 
     return mutated(dest, all_of, source)
+
+
+TWIN_STATE = "/var/tmp/bgplab"
+
+
+def relocated_twin(source: Path, dest: Path, state_dir: Path) -> Path:
+    """A copy of the twin's inventory at `dest` whose every twin path (state dir, kubeconfig,
+    known_hosts, keys) lives under `state_dir` instead of /var/tmp/bgplab; local manifests
+    made absolute."""
+    dest.mkdir(parents=True)
+    for name in ("hosts.yaml", "groups.yaml"):
+        text = (source / name).read_text()
+        (dest / name).write_text(text.replace(TWIN_STATE, str(state_dir)))
+    text = (source / "defaults.yaml").read_text().replace(TWIN_STATE, str(state_dir))
+    defaults = yaml.safe_load(text)
+    absolute_manifests(defaults["data"]["site"], source)
+    (dest / "defaults.yaml").write_text(yaml.safe_dump(defaults, sort_keys=False))
+    return dest

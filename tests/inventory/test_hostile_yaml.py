@@ -19,6 +19,7 @@ from bgplb.model.safe_yaml import INVENTORY_LIMITS, YamlRefused, parse_yaml
 from bgplb.site_report import render_site
 from bgplb.terminal import markup_safe, plain
 from runbooks import validate
+from tasks.phases import PHASES
 from tests.inventory.mutate import copy_inventory
 
 
@@ -153,7 +154,7 @@ def test_site_report_prints_names_as_text(tmp_path: Path) -> None:
 
 def test_deploy_report_prints_hosts_and_details_as_text() -> None:
     site = load_site("inventory/lab")
-    ledger = Ledger(site)
+    ledger = Ledger(site, PHASES)
     ledger.record(Entry("router", HOSTILE_NAME, Outcome.FAILED, detail="bad [/] \x1b[31mred"))
     ledger.record(Entry("router", "vyos", Outcome.CHANGED, diff="+ set x '[/]'\x1b[0m\n"))
     console = _recorded()

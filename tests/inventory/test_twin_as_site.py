@@ -10,6 +10,7 @@ import yaml
 
 from bgplb.model import load_site
 from bgplb.model.checks import LAB_NET
+from tests.inventory.mutate import absolute_manifests
 
 REPO = Path(__file__).resolve().parents[2]
 TWIN = REPO / "inventory" / "lab"
@@ -27,8 +28,7 @@ def test_it_is_the_twin_without_its_lab_section() -> None:
     def resolved(site: dict[str, object], base: Path) -> dict[str, object]:
         k8s, metallb = site["kubernetes"], site["metallb"]
         assert isinstance(k8s, dict) and isinstance(metallb, dict)
-        k8s["cni"]["manifest"] = (base / k8s["cni"]["manifest"]).resolve()
-        metallb["manifests"] = [(base / m).resolve() for m in metallb["manifests"]]
+        absolute_manifests(site, base)
         return site
 
     assert resolved(as_site, AS_SITE) == resolved(twin, TWIN)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -162,7 +163,14 @@ def test_a_description_with_quotes_renders_as_one_literal_word(tmp_path: Path) -
 
 
 def test_a_description_with_a_control_character_is_refused(tmp_path: Path) -> None:
-    site = load_site(mutated(tmp_path / "inv", _described("a\x1b[2Jb")))
+    """Validation refuses it; the renderer refuses it too, should a site be built otherwise."""
+    with pytest.raises(InputError, match="control character"):
+        load_site(mutated(tmp_path / "inv", _described("a\x1b[2Jb")))
+    site = load_site(mutated(tmp_path / "ok", _described("plain")))
+    bgp = site.router.bgp
+    neighbor = bgp.neighbors[0].model_copy(update={"description": "a\x1b[2Jb"})
+    bgp = bgp.model_copy(update={"neighbors": [neighbor, *bgp.neighbors[1:]]})
+    site = dataclasses.replace(site, router=dataclasses.replace(site.router, bgp=bgp))
     with pytest.raises(InputError, match="description"):
         render_commands(site, {})
 

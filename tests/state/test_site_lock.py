@@ -11,35 +11,24 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bgplb.model import load_site
 from bgplb.site_state import SiteBusy, site_lock, state_dir
 from tests.conftest import REPO
+from tests.inventory.mutate import relocated_twin
 
 TWIN = REPO / "inventory" / "lab"
 
 
 def twin_copy(dest: Path) -> Path:
-    """inventory/lab copied to `dest`, its kubeconfig (so its state) and the twin's state dir
-    under `dest`, local manifests made absolute."""
-    dest.mkdir(parents=True)
-    for name in ("hosts", "groups"):
-        (dest / f"{name}.yaml").write_text((TWIN / f"{name}.yaml").read_text())
-    defaults = yaml.safe_load((TWIN / "defaults.yaml").read_text())
-    site = defaults["data"]["site"]
-    site["kubernetes"]["kubeconfig"] = str(dest / "admin.conf")
-    cni = site["kubernetes"]["cni"]
-    cni["manifest"] = str((TWIN / cni["manifest"]).resolve())
-    site["metallb"]["manifests"] = [str((TWIN / m).resolve()) for m in site["metallb"]["manifests"]]
-    site["lab"]["state_dir"] = str(dest / "twin")
-    (dest / "defaults.yaml").write_text(yaml.safe_dump(defaults, sort_keys=False))
-    return dest
+    """inventory/lab copied to `dest`, its state dir (so its kubeconfig and the site's state)
+    under `dest`."""
+    return relocated_twin(TWIN, dest, dest / "twin")
 
 
 def test_the_state_dir_is_beside_the_kubeconfig(tmp_path: Path) -> None:
     site = load_site(twin_copy(tmp_path / "inv"))
-    assert state_dir(site) == tmp_path / "inv" / "admin.conf.state"
+    assert state_dir(site) == tmp_path / "inv" / "twin" / "admin.conf.state"
 
 
 def test_a_second_holder_is_refused_naming_the_first(tmp_path: Path) -> None:
@@ -94,7 +83,12 @@ sys.exit(deploy.main(sys.argv[3:]))
 
 def start_deploy(work: Path, inventory: Path, *args: str) -> subprocess.Popen[str]:
     work.mkdir(exist_ok=True)
-    env = {**os.environ, "HOME": str(work), "BGPLB_LAB_PASSWORD": "unused"}
+    env = {
+        **os.environ,
+        "HOME": str(work),
+        "BGPLB_LAB_PASSWORD": "unused",
+        "BGPLB_METALLB_MEMBERLIST_KEY": "unused",
+    }
     argv = [str(work / "contacts"), str(work.parent / "release"), "--inventory", str(inventory)]
     return subprocess.Popen(
         [sys.executable, "-c", DEPLOY, *argv, *args],
