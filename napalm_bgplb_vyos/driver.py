@@ -2,7 +2,8 @@
 
 I/O only: every answer is handed to a pure parser (parse_*.py, config_text.py).
 Round trips per call (one SSH `send_command` each), independent of peers and prefixes:
-get_bgp_neighbors 1, get_bgp_neighbors_detail 1, get_route_to 1, get_facts 1, get_config 1,
+get_bgp_neighbors 1, get_bgp_neighbors_detail 1, get_route_to 1 (longer on FRR 7.5: 2,
+route_lookup.py), get_facts 1, get_config 1,
 cli 1 (any number of commands: one bash list line, compound.py),
 get_vyos_dialect 0 or 1 (cached), load_merge_candidate 3 (snapshot, configure, every line
 as one bash list), compare_config 1,
@@ -17,6 +18,12 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from napalm.base.models import (
+    BGPStateNeighborsPerVRFDict,
+    FactsDict,
+    PeerDetailsDict,
+    RouteDict,
+)
 from napalm.base.netmiko_helpers import netmiko_args
 from napalm_vyos.vyos import VyOSDriver
 
@@ -38,12 +45,7 @@ from napalm_bgplb_vyos.config_text import (
 from napalm_bgplb_vyos.connection import connect_vyos
 from napalm_bgplb_vyos.driver_errors import VyosCommandError, VyosCommitError, VyosMergeError
 from napalm_bgplb_vyos.json_docs import split_json_documents
-from napalm_bgplb_vyos.parse_bgp_neighbors import (
-    parse_bgp_neighbors,
-    parse_bgp_neighbors_detail,
-    summary_as_numbers,
-)
-from napalm_bgplb_vyos.parse_route import parse_route_to
+from napalm_bgplb_vyos.parse_bgp_neighbors import parse_bgp_neighbors, parse_bgp_neighbors_detail
 from napalm_bgplb_vyos.parse_version import (
     VyosVersion,
     build_facts,
@@ -51,7 +53,13 @@ from napalm_bgplb_vyos.parse_version import (
     parse_proc_uptime,
     parse_show_version,
 )
-from napalm_bgplb_vyos.vtysh_commands import BGP_NEIGHBORS_COMMANDS, route_query, vtysh_line
+from napalm_bgplb_vyos.route_lookup import lookup_route
+from napalm_bgplb_vyos.vtysh_commands import (
+    BGP_NEIGHBORS_COMMANDS,
+    FRR_GENERATIONS,
+    FrrGeneration,
+    vtysh_line,
+)
 
 COMMIT_FAILED = ("Commit failed", "Failed to generate committed config")
 CONFIRM_FAILED = ("Another confirm is pending", "commit-revisions is not configured", "canceled")
@@ -99,6 +107,7 @@ class BgplbVyosDriver(VyOSDriver):  # type: ignore[misc]
         self._candidate_base: str | None = None  # running config when the candidate began
         self._rollback_source: str | None = None  # running config before the last commit
         self._pending_confirm = False
+        self._frr: FrrGeneration = FRR_GENERATIONS[0]  # stepped down on FRR's refusal
 
     @staticmethod
     def _netmiko_options(optional_args: dict[str, Any]) -> dict[str, Any]:
@@ -158,40 +167,33 @@ class BgplbVyosDriver(VyOSDriver):  # type: ignore[misc]
         return self._cli
 
     def _vtysh(self, commands: list[str]) -> list[Any]:
-        text = self.cli_session.op(vtysh_line(commands))
-        return split_json_documents(text, commands)
+        return split_json_documents(self._vtysh_text(commands), commands)
+
+    def _vtysh_text(self, commands: list[str]) -> str:
+        return self.cli_session.op(vtysh_line(commands))
 
     # --- getters ----------------------------------------------------------------------
-    def get_bgp_neighbors(self) -> dict[str, Any]:
+    def get_bgp_neighbors(self) -> dict[str, BGPStateNeighborsPerVRFDict]:
         summary, neighbors = self._vtysh(BGP_NEIGHBORS_COMMANDS)
         return parse_bgp_neighbors(summary, neighbors)
 
-    def get_bgp_neighbors_detail(self, neighbor_address: str = "") -> dict[str, Any]:
+    def get_bgp_neighbors_detail(
+        self, neighbor_address: str = ""
+    ) -> dict[str, dict[int, list[PeerDetailsDict]]]:
         summary, neighbors = self._vtysh(BGP_NEIGHBORS_COMMANDS)
         return parse_bgp_neighbors_detail(summary, neighbors, neighbor_address)
 
     def get_route_to(
         self, destination: str = "", protocol: str = "", longer: bool = False
-    ) -> dict[str, list[dict[str, Any]]]:
-        query = route_query(destination, protocol, longer)
-        docs = self._vtysh(query.commands)
-        if not query.with_bgp:
-            return parse_route_to(docs[0], None, protocol=protocol, what=query.commands[0])
-        local_as, remote_as = summary_as_numbers(docs[1])
-        return parse_route_to(
-            docs[0],
-            docs[2],
-            protocol=protocol,
-            local_as=local_as,
-            remote_as_by_peer=remote_as,
-            what=query.commands[0],
-        )
+    ) -> dict[str, list[RouteDict]]:
+        routes, self._frr = lookup_route(self._vtysh_text, destination, protocol, longer, self._frr)
+        return routes
 
     def _show_version(self) -> VyosVersion:
         self._version = parse_show_version(self.cli_session.op("show version"))
         return self._version
 
-    def get_facts(self) -> dict[str, Any]:
+    def get_facts(self) -> FactsDict:
         version_text, config_text, uptime_text = self.cli_session.op_many(FACTS_COMMANDS)
         self._version = parse_show_version(version_text)
         config = parse_config_facts(config_text)

@@ -8,11 +8,20 @@ Choices (documented in README.md of this package):
   appending POLICY_MARK to `description` (NAPALM's model has fixed keys) and, in
   `get_bgp_neighbors_detail`, by `connection_state` `Established (Policy)`: FRR's summary
   `state` with the non-OK `peerState` in parentheses, as FRR's text summary shows it.
+
+FRR 7.5 (VyOS 1.3) prints less in the summary than 8.x: no per-peer `localAs`, `desc` or
+`peerState`. Each such fact is read from the first source that has it (SOURCES, data):
+the summary peer, then `show ip bgp neighbors json`, then the summary's address family.
+FRR 7.5's peer state is in `state` (`Idle (Admin)`), and its RFC 8212 `Policy` state only in
+the neighbor's `inboundEbgpRequiresPolicy` (both generations print that one).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+from napalm.base.models import BGPStateNeighborsPerVRFDict, PeerDetailsDict
 
 from bgplb.errors import ParseError
 from napalm_bgplb_vyos.json_docs import require_dict, require_int, require_str
@@ -36,16 +45,64 @@ def _summary_af(summary: Any) -> dict[str, Any]:
     return af
 
 
-def connection_state(peer: dict[str, Any], what: str) -> str:
+# Where each fact is, first found wins: ("peer" summary peer | "nbr" neighbors detail |
+# "nbr_af" its ipv4Unicast | "af" summary address family, key). FRR 7.5 has only the later
+# sources, and prints `pfxSnt` only for an Established session.
+SOURCES: dict[str, tuple[tuple[str, str], ...]] = {
+    "local_as": (("peer", "localAs"), ("nbr", "localAs"), ("af", "as")),
+    "description": (("peer", "desc"), ("nbr", "nbrDesc")),
+    "peer_state": (("peer", "peerState"),),
+    "sent_prefixes": (("peer", "pfxSnt"), ("nbr_af", "sentPrefixCounter")),
+}
+_STATE_SUFFIX = re.compile(r"^\S+ \((?P<peer_state>[A-Za-z]+)\)$")  # `Idle (Admin)`
+POLICY_KEY = "inboundEbgpRequiresPolicy"  # neighbors' ipv4Unicast, FRR 7.5 and 8.x
+
+
+def _first(fact: str, docs: dict[str, dict[str, Any]]) -> Any:
+    for doc, key in SOURCES[fact]:
+        if key in docs.get(doc, {}):
+            return docs[doc][key]
+    return None
+
+
+def _sources(peer: dict[str, Any], nbr: dict[str, Any], af: dict[str, Any]) -> dict[str, Any]:
+    return {"peer": peer, "nbr": nbr, "nbr_af": _ipv4_info(nbr), "af": af}
+
+
+def _sent_prefixes(docs: dict[str, dict[str, Any]], state: str, what: str) -> int:
+    """Prefixes sent; a session that is not Established sends none (FRR 7.5 omits the count)."""
+    value = _first("sent_prefixes", docs)
+    if value is None and state != "Established":
+        return 0
+    return _int(value, "pfxSnt", what)
+
+
+def _ipv4_info(nbr: dict[str, Any]) -> dict[str, Any]:
+    info = nbr.get("addressFamilyInfo", {}).get("ipv4Unicast", {})
+    return info if isinstance(info, dict) else {}
+
+
+def peer_state(peer: dict[str, Any], nbr: dict[str, Any], what: str) -> str:
+    """FRR's `peerState` (OK, Admin, PfxCt, Policy, ...), wherever this FRR prints it."""
+    value = _first("peer_state", {"peer": peer})
+    if value is not None:
+        return str(value)
+    m = _STATE_SUFFIX.match(require_str(peer, "state", what))
+    if m:
+        return m["peer_state"]
+    return "Policy" if POLICY_KEY in _ipv4_info(nbr) else "OK"
+
+
+def connection_state(state: str, peer_state_value: str) -> str:
     """FRR's summary state, with a non-OK `peerState` shown as FRR's text summary does."""
-    state = require_str(peer, "state", what)
-    peer_state = peer.get("peerState", "OK")
-    if peer_state in ("OK", "Admin") or f"({peer_state})" in state:
+    if peer_state_value in ("OK", "Admin") or f"({peer_state_value})" in state:
         return state
-    return f"{state} ({peer_state})"
+    return f"{state} ({peer_state_value})"
 
 
-def parse_bgp_neighbors(summary: Any, neighbors: Any | None) -> dict[str, Any]:
+def parse_bgp_neighbors(
+    summary: Any, neighbors: Any | None
+) -> dict[str, BGPStateNeighborsPerVRFDict]:
     """Return NAPALM's get_bgp_neighbors shape, `{"global": {"router_id", "peers"}}`.
 
     `neighbors` (`show ip bgp neighbors json`) gives `remote_id` and the accepted count;
@@ -53,7 +110,10 @@ def parse_bgp_neighbors(summary: Any, neighbors: Any | None) -> dict[str, Any]:
     """
     af = _summary_af(summary)
     detail = require_dict(neighbors, NEIGHBORS_CMD) if neighbors is not None else None
-    peers: dict[str, Any] = {}
+    peers: BGPStateNeighborsPerVRFDict = {
+        "router_id": require_str(af, "routerId", SUMMARY_CMD),
+        "peers": {},
+    }
     for address, raw in af["peers"].items():
         what = f"{SUMMARY_CMD}: peer {address}"
         peer = require_dict(raw, what)
@@ -61,29 +121,36 @@ def parse_bgp_neighbors(summary: Any, neighbors: Any | None) -> dict[str, Any]:
         nbr = detail.get(address) if detail is not None else {}
         if not isinstance(nbr, dict):
             raise ParseError(NEIGHBORS_CMD, f"peer {address} from the summary is missing")
-        description = str(peer.get("desc", ""))
-        if peer.get("peerState") == "Policy":
+        docs = _sources(peer, nbr, af)
+        pstate = peer_state(peer, nbr, what)
+        description = str(_first("description", docs) or "")
+        if pstate == "Policy":
             description = f"{description} {POLICY_MARK}".strip()
         received = require_int(peer, "pfxRcd", what)
-        af_info = nbr.get("addressFamilyInfo", {}).get("ipv4Unicast", {})
-        accepted = af_info.get("acceptedPrefixCounter", received)
-        peers[address] = {
-            "local_as": require_int(peer, "localAs", what),
+        accepted = _ipv4_info(nbr).get("acceptedPrefixCounter", received)
+        peers["peers"][address] = {
+            "local_as": _int(_first("local_as", docs), "local_as", what),
             "remote_as": require_int(peer, "remoteAs", what),
             "remote_id": str(nbr.get("remoteRouterId", "")),
             "is_up": state == "Established",
-            "is_enabled": peer.get("peerState") != "Admin",
+            "is_enabled": pstate != "Admin",
             "description": description,
             "uptime": require_int(peer, "peerUptimeMsec", what) // 1000,
             "address_family": {
                 "ipv4": {
                     "received_prefixes": received,
                     "accepted_prefixes": int(accepted),
-                    "sent_prefixes": require_int(peer, "pfxSnt", what),
+                    "sent_prefixes": _sent_prefixes(docs, state, what),
                 }
             },
         }
-    return {VRF: {"router_id": require_str(af, "routerId", SUMMARY_CMD), "peers": peers}}
+    return {VRF: peers}
+
+
+def _int(value: Any, fact: str, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ParseError(what, f"{fact} missing or not an integer (got {value!r})")
+    return value
 
 
 def _ms(nbr: dict[str, Any], key: str) -> int:
@@ -101,11 +168,11 @@ def _host(value: Any) -> str:
 
 def parse_bgp_neighbors_detail(
     summary: Any, neighbors: Any, neighbor_address: str = ""
-) -> dict[str, Any]:
+) -> dict[str, dict[int, list[PeerDetailsDict]]]:
     """Return NAPALM's get_bgp_neighbors_detail shape, `{"global": {remote_as: [peer, ...]}}`."""
     af = _summary_af(summary)
     detail = require_dict(neighbors, NEIGHBORS_CMD)
-    by_as: dict[int, list[dict[str, Any]]] = {}
+    by_as: dict[int, list[PeerDetailsDict]] = {}
     for address, raw in detail.items():
         if neighbor_address and address != neighbor_address:
             continue
@@ -114,10 +181,12 @@ def parse_bgp_neighbors_detail(
         peer = af["peers"].get(address)
         if not isinstance(peer, dict):
             raise ParseError(SUMMARY_CMD, f"peer {address} from the neighbors detail is missing")
+        summary_what = f"{SUMMARY_CMD}: peer {address}"
         stats = require_dict(nbr.get("messageStats"), f"{what}: messageStats")
-        af_info = nbr.get("addressFamilyInfo", {}).get("ipv4Unicast", {})
-        received = require_int(peer, "pfxRcd", f"{SUMMARY_CMD}: peer {address}")
+        af_info = _ipv4_info(nbr)
+        received = require_int(peer, "pfxRcd", summary_what)
         remote_as = require_int(nbr, "remoteAs", what)
+        state = require_str(peer, "state", summary_what)
         by_as.setdefault(remote_as, []).append(
             {
                 "up": require_str(nbr, "bgpState", what) == "Established",
@@ -140,7 +209,7 @@ def parse_bgp_neighbors_detail(
                 "input_updates": require_int(stats, "updatesRecv", what),
                 "output_updates": require_int(stats, "updatesSent", what),
                 "messages_queued_out": require_int(stats, "depthOutq", what),
-                "connection_state": connection_state(peer, f"{SUMMARY_CMD}: peer {address}"),
+                "connection_state": connection_state(state, peer_state(peer, nbr, summary_what)),
                 "previous_connection_state": "",
                 "last_event": str(nbr.get("lastResetDueTo", "")),
                 "suppress_4byte_as": False,
@@ -153,14 +222,12 @@ def parse_bgp_neighbors_detail(
                 "received_prefix_count": received,
                 "accepted_prefix_count": int(af_info.get("acceptedPrefixCounter", received)),
                 "suppressed_prefix_count": 0,
-                "advertised_prefix_count": int(
-                    af_info.get("sentPrefixCounter", peer.get("pfxSnt", 0))
+                "advertised_prefix_count": _sent_prefixes(
+                    _sources(peer, nbr, af), state, summary_what
                 ),
                 "flap_count": int(nbr.get("connectionsDropped", 0)),
             }
         )
-    if neighbor_address and not by_as:
-        return {VRF: {}}
     return {VRF: by_as}
 
 

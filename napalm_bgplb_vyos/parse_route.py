@@ -14,7 +14,10 @@ One NAPALM entry per (route, next hop), so an N-way ECMP route gives N entries.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+from napalm.base.models import RouteDict
 
 from bgplb.errors import ParseError
 from napalm_bgplb_vyos.frr_time import frr_uptime_seconds
@@ -22,6 +25,9 @@ from napalm_bgplb_vyos.json_docs import require_dict, require_str
 
 DEFAULT_LOCAL_PREFERENCE = 100
 _PROTOCOL_ALIASES = {"direct": "connected", "local": "connected"}
+
+
+BgpPaths = Mapping[str, list[dict[str, Any]]]  # prefix -> bgpd's paths for it
 
 
 def bgp_paths_by_prefix(bgp: Any, what: str) -> dict[str, list[dict[str, Any]]]:
@@ -109,21 +115,31 @@ def _inactive_reason(route: dict[str, Any], hop: dict[str, Any]) -> str:
     return ""
 
 
+def bgp_prefixes(routes: Any, what: str = "show ip route json") -> list[str]:
+    """The prefixes of zebra's answer that hold a BGP route, in zebra's order."""
+    table = require_dict(routes, what)
+    return [
+        prefix
+        for prefix, entries in table.items()
+        if isinstance(entries, list)
+        and any(isinstance(r, dict) and r.get("protocol") == "bgp" for r in entries)
+    ]
+
+
 def parse_route_to(
     routes: Any,
-    bgp: Any | None,
+    bgp_paths: BgpPaths | None,
     *,
     protocol: str = "",
     local_as: int = 0,
     remote_as_by_peer: dict[str, int] | None = None,
     what: str = "show ip route json",
-) -> dict[str, list[dict[str, Any]]]:
-    """Return `{prefix: [RouteDict, ...]}`; `bgp` is the bgpd answer (None: not fetched)."""
+) -> dict[str, list[RouteDict]]:
+    """Return `{prefix: [RouteDict, ...]}`; `bgp_paths` from bgpd (None: not fetched)."""
     table = require_dict(routes, what)
-    bgp_paths = bgp_paths_by_prefix(bgp, "bgp path details") if bgp is not None else {}
     peers_as = remote_as_by_peer or {}
     wanted = _PROTOCOL_ALIASES.get(protocol.lower(), protocol.lower())
-    result: dict[str, list[dict[str, Any]]] = {}
+    result: dict[str, list[RouteDict]] = {}
     for prefix, entries in table.items():
         if not isinstance(entries, list):
             raise ParseError(what, f"prefix {prefix}: expected a list of routes")
@@ -141,7 +157,7 @@ def parse_route_to(
                 hop = require_dict(raw_hop, f"{what}: {prefix} next hop")
                 next_hop = str(hop.get("ip", ""))
                 attributes: dict[str, Any] = {}
-                if proto == "bgp" and bgp is not None:
+                if proto == "bgp" and bgp_paths is not None:
                     path = _match_path(bgp_paths.get(prefix, []), next_hop)
                     if path is None:
                         raise ParseError(

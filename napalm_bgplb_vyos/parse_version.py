@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from napalm.base.models import FactsDict
+
 from bgplb.errors import ParseError
 from bgplb.vyos.dialects import UnknownVyosVersion, VyosDialect, dialect_for
 from bgplb.vyos.paths import parse_show_commands
@@ -92,7 +94,7 @@ def parse_config_facts(config_commands: str) -> ConfigFacts:
 
 def build_facts(
     version: VyosVersion, config: ConfigFacts, uptime: float, prompt_host: str
-) -> dict[str, object]:
+) -> FactsDict:
     """NAPALM FactsDict; `os_version` is the plain VyOS version (dialect: get_vyos_dialect)."""
     hostname = config.hostname or prompt_host
     return {

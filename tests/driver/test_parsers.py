@@ -1,4 +1,4 @@
-"""Pure parsers on verbatim FRR 8.4 captures, compared with expected JSON files."""
+"""Pure parsers on verbatim FRR 8.4.4 captures, compared with expected JSON files."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from napalm_bgplb_vyos.parse_bgp_neighbors import (
     parse_bgp_neighbors_detail,
     summary_as_numbers,
 )
-from napalm_bgplb_vyos.parse_route import parse_route_to
+from napalm_bgplb_vyos.parse_route import bgp_paths_by_prefix, parse_route_to
 from napalm_bgplb_vyos.vtysh_commands import BGP_NEIGHBORS_COMMANDS, route_query
 
 from .conftest import CAPTURES, FRR84, as_json, expected, read_json, read_text
@@ -103,8 +103,9 @@ def test_route_to(peers: str, name: str, args: tuple[str, str, bool]) -> None:
     docs = split_json_documents(read_text(CAPTURES / peers / f"getter_{name}.out"), query.commands)
     if query.with_bgp:
         local_as, remote_as = summary_as_numbers(docs[1])
+        paths = bgp_paths_by_prefix(docs[2], query.commands[2])
         result = parse_route_to(
-            docs[0], docs[2], protocol=args[1], local_as=local_as, remote_as_by_peer=remote_as
+            docs[0], paths, protocol=args[1], local_as=local_as, remote_as_by_peer=remote_as
         )
     else:
         result = parse_route_to(docs[0], None, protocol=args[1])

@@ -32,7 +32,7 @@ from napalm_bgplb_vyos.parse_bgp_neighbors import (  # noqa: E402
     parse_bgp_neighbors_detail,
     summary_as_numbers,
 )
-from napalm_bgplb_vyos.parse_route import parse_route_to  # noqa: E402
+from napalm_bgplb_vyos.parse_route import bgp_paths_by_prefix, parse_route_to  # noqa: E402
 
 # FRR capture addresses -> the twin inventory's (inventory/lab/hosts.yaml)
 ADDRESS_MAP = {
@@ -125,7 +125,13 @@ def napalm_router(
     """The three getters' answers, produced by the driver's own parsers."""
     local_as, remote_as = summary_as_numbers(summary)
     route_to = (
-        parse_route_to(zebra, bgp, protocol="bgp", local_as=local_as, remote_as_by_peer=remote_as)
+        parse_route_to(
+            zebra,
+            bgp_paths_by_prefix(bgp, "bgp paths"),
+            protocol="bgp",
+            local_as=local_as,
+            remote_as_by_peer=remote_as,
+        )
         if zebra
         else {}
     )
