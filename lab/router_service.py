@@ -25,6 +25,7 @@ from lab.vyos.config_tree import load_commands
 from lab.vyos.frr_translate import translate
 from lab.vyos.router_state import RouterState
 from lab.vyos.schema import schema_for
+from lab.vyos.versions import router_version
 
 CONFIRM_SECONDS_PER_MINUTE = float(os.environ.get("BGPLB_LAB_CONFIRM_SECONDS_PER_MINUTE", "60"))
 
@@ -47,16 +48,16 @@ def boot_frr_config(site: Site, *, bgp: bool) -> str:
     """FRR's configuration for the router's first boot: exactly what the emulator's
     translation of its initial configuration gives, so the service's first apply is a no-op
     and BGP starts while the service is still loading."""
-    tree = load_commands(schema_for(site.router.dialect), initial_commands(site, bgp=bgp))
-    return translate(tree).frr_config
+    router = router_version(site.router.vyos_version)
+    tree = load_commands(schema_for(router), initial_commands(site, bgp=bgp))
+    return translate(tree, router).frr_config
 
 
 def build_state(site: Site, *, bgp: bool) -> RouterState:
     paths = LabPaths.of(site)
     paths.vyos_dir.mkdir(parents=True, exist_ok=True)
     return RouterState(
-        site.router.dialect,
-        site.router.vyos_version,
+        router_version(site.router.vyos_version),
         site.router.name,
         paths.vyos_dir / "config.boot",
         NamespaceRouterBackend(router_instance(site)),
