@@ -78,12 +78,12 @@ def _bgp_peer_common(router: RouterVersion, *, neighbor: bool) -> dict[str, Sche
         "remote-as": leaf(r.remote_as),
         "update-source": leaf(r.update_source),
         "ebgp-multihop": leaf(r.ebgp_multihop),
+        "shutdown": VALUELESS,
+        "passive": VALUELESS,
     }
     if neighbor:
         common |= {
             "peer-group": leaf(v.TEXT),
-            "shutdown": VALUELESS,
-            "passive": VALUELESS,
             "timers": node(
                 {
                     "keepalive": leaf(r.keepalive),
@@ -100,6 +100,7 @@ class _BgpRules:
     """The value checks of the BGP leaves, per grammar source."""
 
     asn: v.Validator
+    neighbor: v.Validator
     remote_as: v.Validator
     peer_group: v.Validator
     description: v.Validator
@@ -118,6 +119,7 @@ class _BgpRules:
 # except for `description`, which got generic-description.xml.i's `.{0,255}` later).
 _XML = _BgpRules(
     asn=v.numeric(1, 4294967294),
+    neighbor=v.NEIGHBOR,
     remote_as=v.REMOTE_AS,
     peer_group=v.PEER_GROUP,
     description=v.TEXT,
@@ -136,6 +138,9 @@ _XML_14 = dataclasses.replace(_XML, description=v.DESCRIPTION_255)
 # 1.3: vyatta-cfg-quagga node.def `type:` + `syntax:expression:` and vyatta-bgp.pl.
 _QUAGGA = _BgpRules(
     asn=v.u32(1, 4294967294, "AS number must be between 1 and 4294967294"),
+    # `type: txt`; vyatta-bgp.pl --check-neighbor-ip refuses only the router's own addresses
+    # (not emulated at set: FRR refuses such a neighbor at commit)
+    neighbor=v.TEXT,
     remote_as=v.REMOTE_AS_13,
     peer_group=v.PEER_GROUP_13,
     description=v.TEXT,
@@ -187,7 +192,7 @@ def _bgp_children(router: RouterVersion) -> dict[str, SchemaNode]:
                 )
             }
         ),
-        "neighbor": tag(v.NEIGHBOR, _bgp_peer_common(router, neighbor=True)),
+        "neighbor": tag(r.neighbor, _bgp_peer_common(router, neighbor=True)),
         "peer-group": tag(r.peer_group, _bgp_peer_common(router, neighbor=False)),
         "parameters": node(parameters),
         "timers": node(timers),
