@@ -15,7 +15,6 @@ import asyncssh
 
 from bgplb.errors import LabError
 from bgplb.model import Site, load_site
-from bgplb.vyos.bgp_config import render_commands
 from lab.credentials import PASSWORD_ENV, router_password
 from lab.instances import router_instance
 from lab.router_backend import NamespaceRouterBackend
@@ -26,13 +25,14 @@ from lab.vyos.frr_translate import translate
 from lab.vyos.router_state import RouterState
 from lab.vyos.schema import schema_for
 from lab.vyos.versions import router_version
+from lab.vyos.write_up import bgp_commands
 
 CONFIRM_SECONDS_PER_MINUTE = float(os.environ.get("BGPLB_LAB_CONFIRM_SECONDS_PER_MINUTE", "60"))
 
 
 def initial_commands(site: Site, *, bgp: bool) -> list[str]:
     """The write-up's router before anyone logs in: interfaces, host name, SSH, and (when
-    `bgp`) the BGP configuration the toolkit would render for the site."""
+    `bgp`) the write-up's BGP configuration, typed by the twin in the emulated build's syntax."""
     lines = [
         f"set interfaces ethernet {i.name} address '{i.address}'" for i in site.router.interfaces
     ]
@@ -40,7 +40,7 @@ def initial_commands(site: Site, *, bgp: bool) -> list[str]:
     lines.append(f"set system host-name '{site.router.name}'")
     lines.append("set system config-management commit-revisions '10'")  # the seed's router
     if bgp:
-        lines += render_commands(site, os.environ)
+        lines += bgp_commands(site, router_version(site.router.vyos_version), os.environ)
     return lines
 
 
