@@ -43,6 +43,7 @@ from kubernetes import config as k8s_config  # noqa: E402
 from bgplb.model import Site, load_site  # noqa: E402
 from lab import frr  # noqa: E402
 from lab.observe import bgp_kernel_routes  # noqa: E402
+from lab.operator import operator_session  # noqa: E402
 from lab.poll import wait_for  # noqa: E402
 from lab.speaker import Speaker  # noqa: E402
 from napalm_bgplb_vyos.driver import BgplbVyosDriver  # noqa: E402
@@ -343,7 +344,7 @@ def report(f: Figures) -> None:
 def main(argv: list[str]) -> int:
     which = argv or ["small", "large"]
     figures: list[Figures] = []
-    with twin_lock():
+    with twin_lock(), operator_session(load_site(INVENTORY)):
         for name in which:
             figures.append(small() if name == "small" else large())
             report(figures[-1])

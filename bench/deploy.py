@@ -26,6 +26,7 @@ sys.path.insert(0, str(REPO))
 from bgplb.model import load_site  # noqa: E402
 from lab.lifecycle import down, up  # noqa: E402
 from lab.lock import twin_lock  # noqa: E402
+from lab.operator import operator_session  # noqa: E402
 
 INVENTORY = REPO / "inventory" / "lab"
 FULL_TARGET_S = 60.0
@@ -70,7 +71,11 @@ def line(label: str, run: DeployRun, target: float) -> str:
 
 def main() -> int:
     site = load_site(INVENTORY)
-    with twin_lock(), tempfile.TemporaryDirectory(prefix="bench-deploy-") as tmp:
+    with (
+        twin_lock(),
+        operator_session(site),
+        tempfile.TemporaryDirectory(prefix="bench-deploy-") as tmp,
+    ):
         down(site)
         try:
             up(site, peer=False, router_bgp=False, wait=False)

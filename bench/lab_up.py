@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bgplb.model import load_site
 from lab.lifecycle import Lab, down, up
 from lab.observe import nexthops_of, router_sessions
+from lab.operator import operator_session
 from lab.poll import wait_for
 from lab.speaker import speakers
 
@@ -45,7 +46,7 @@ def fresh_up() -> float:
 
 def main() -> int:
     TWIN_LOCK.parent.mkdir(parents=True, exist_ok=True)
-    with TWIN_LOCK.open("a") as lock:
+    with TWIN_LOCK.open("a") as lock, operator_session(load_site(INVENTORY)):
         fcntl.flock(lock, fcntl.LOCK_EX)  # waits for the other users of the twin
         fresh = fresh_up()
         verdict = "within" if fresh <= TARGET_SECONDS else "MISSES"

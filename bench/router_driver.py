@@ -38,6 +38,7 @@ from bgplb.vyos.bgp_config import render_commands
 from lab.lifecycle import down, up
 from lab.lock import twin_lock
 from lab.observe import nexthops_of
+from lab.operator import operator_session
 from lab.poll import wait_for
 from lab.speaker import speakers
 from lab.topology import ns_name
@@ -267,7 +268,7 @@ def main() -> int:
     logging.getLogger("nornir").setLevel(logging.CRITICAL)  # stock's NotImplementedError
     site = load_site(INVENTORY)
     by_peers: dict[int, dict[str, Run]] = {}
-    with twin_lock():
+    with twin_lock(), operator_session(site):
         try:
             bring_up(site)
             by_peers[len(site.nodes)] = {p: run_platform(site, p) for p in PLATFORMS}

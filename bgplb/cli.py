@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 from rich.console import Console
+from rich.text import Text
 
 from bgplb.errors import InputError
 from bgplb.model import InventoryProblems, Site, load_site
+from bgplb.model.connections import UNSAFE
+from bgplb.secrets import masked_stream, redact, redact_data
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # a host or a check failed
@@ -51,27 +53,34 @@ def base_parser(
 
 
 def consoles(as_json: bool) -> tuple[Console, Console]:
-    """(report console, diagnostics console). With --json the report goes to stderr."""
-    err = Console(stderr=True)
-    return (err if as_json else Console(), err)
+    """(report console, diagnostics console). With --json the report goes to stderr.
+
+    Both mask every known secret in what they print (bgplb.secrets)."""
+    err = Console(file=masked_stream(lambda: sys.stderr))
+    return (err if as_json else Console(file=masked_stream(lambda: sys.stdout)), err)
 
 
 def load_site_or_exit(directory: str | Path, err: Console, as_json: bool = False) -> Site:
-    """Validate the inventory; on any error print every problem and exit 2."""
+    """Validate the inventory; on any error print every problem and exit 2. Connection options
+    the site allowed although they weaken safety are printed on every run (stderr)."""
     try:
-        return load_site(directory)
+        site = load_site(directory)
     except InventoryProblems as exc:
         fail_input(exc, err, as_json)
+    for warning in site.warnings:
+        if warning.message.startswith(UNSAFE):
+            err.print(Text(str(warning), style="bold yellow"), highlight=False, soft_wrap=True)
+    return site
 
 
 def fail_input(exc: InputError, err: Console, as_json: bool) -> NoReturn:
     problems = exc.problems if isinstance(exc, InventoryProblems) else []
     if as_json:
         doc: dict[str, Any] = {"ok": False, "error": "bad input"}
-        doc["problems"] = [p.as_dict() for p in problems] or [{"message": str(exc)}]
+        doc["problems"] = [p.as_dict() for p in problems] or [{"message": redact(str(exc))}]
         emit_json(doc)
     err.print(f"[bold red]bad input[/]: {len(problems) or 1} problem(s); nothing was contacted")
-    for line in [str(p) for p in problems] or [str(exc)]:
+    for line in [redact(str(p)) for p in problems] or [redact(str(exc))]:
         err.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
     sys.exit(EXIT_BAD_INPUT)
 
@@ -111,26 +120,9 @@ def role_groups(site: Site) -> dict[str, set[str]]:
     return out
 
 
-def secret_values(site: Site, env: dict[str, str] | None = None) -> list[str]:
-    """Values of every secret the site references, for redaction of output and logs."""
-    env = dict(os.environ) if env is None else env
-    names = {site.router.login.credentials.password_env}
-    names |= {n.password_env for n in site.router.neighbors}
-    names |= {g.password_env for g in site.router.bgp.peer_groups}
-    names |= {site.metallb.password_env, site.metallb.memberlist_secret_env}
-    names |= {login.credentials.password_env for login in site.logins.values()}
-    return sorted({env[n] for n in names if n and env.get(n)}, key=len, reverse=True)
-
-
-def redact(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "********")
-    return text
-
-
 def emit_json(doc: Any, secrets: Sequence[str] = ()) -> None:
-    """The one JSON document a runbook prints on stdout with --json."""
-    sys.stdout.write(redact(json.dumps(doc, indent=2, sort_keys=True, default=str), secrets))
+    """The one JSON document a runbook prints on stdout with --json, secrets masked in its
+    strings before it is serialised (never in the JSON text, where they may be escaped)."""
+    sys.stdout.write(json.dumps(redact_data(doc, secrets), indent=2, sort_keys=True, default=str))
     sys.stdout.write("\n")
     sys.stdout.flush()

@@ -1,4 +1,5 @@
-"""Nornir built from a validated site: secrets injected from the environment, hosts limited."""
+"""Nornir built from a validated site: secrets injected from the environment, host keys from
+the user's OpenSSH known_hosts, hosts limited. One path for every site, the twin included."""
 
 from __future__ import annotations
 
@@ -11,47 +12,34 @@ from nornir.core import Nornir
 from nornir.core.inventory import ConnectionOptions, Host
 
 from bgplb.cli import NORNIR_CONFIG
-from bgplb.errors import InputError
 from bgplb.model import Site
 from bgplb.model.site import Login
+from bgplb.secrets import env_secret
+
+# One host-key policy for every SSH connection, netmiko's and the NAPALM driver's: strict, and
+# the keys are the OpenSSH ones of the user running the toolkit (~/.ssh/known_hosts, which
+# paramiko's load_system_host_keys reads). An inventory may change these only where
+# validation allowed it (bgplb/model/connections.py); its values then win.
+HOST_KEY_POLICY: dict[str, Any] = {"ssh_strict": True, "system_host_keys": True}
 
 
-def _password(site: Site, env_name: str) -> str | None:
-    """From the environment; for a twin, else from the password file the lab generated."""
-    value = os.environ.get(env_name)
-    if not value and site.lab and site.lab.password_file.is_file():
-        value = site.lab.password_file.read_text().strip()
-    return value or None
-
-
-def _apply_login(site: Site, host: Host, login: Login) -> None:
-    known_hosts = site.lab.known_hosts if site.lab else None
+def _apply_login(host: Host, login: Login) -> None:
     creds = login.credentials
     if creds.password_env:
-        value = _password(site, creds.password_env)
-        if not value:
-            raise InputError(
-                f"host {host.name}: environment variable {creds.password_env} "
-                "(data.credentials.password_env) is not set"
-            )
-        host.password = value
-    netmiko_extras: dict[str, Any] = {"ssh_strict": True, "fast_cli": True}
-    napalm_args: dict[str, Any] = {"ssh_strict": True}
-    if known_hosts is not None:
-        netmiko_extras |= {
-            "system_host_keys": False,
-            "alt_host_keys": True,
-            "alt_key_file": str(known_hosts),
-        }
-        napalm_args |= {"alt_host_keys": True, "alt_key_file": str(known_hosts)}
-    else:
-        netmiko_extras["system_host_keys"] = True
+        # read through the secrets module: the value is masked everywhere from now on
+        host.password = env_secret(
+            os.environ,
+            creds.password_env,
+            f"host {host.name}: data.credentials.password_env",
+        )
+    netmiko_extras: dict[str, Any] = {**HOST_KEY_POLICY, "fast_cli": True}
+    napalm_args: dict[str, Any] = dict(HOST_KEY_POLICY)
     if creds.ssh_key:
         key = str(creds.ssh_key.expanduser())
         netmiko_extras |= {"use_keys": True, "key_file": key}
         napalm_args |= {"key_file": key}
     netmiko = host.connection_options.get("netmiko") or ConnectionOptions()
-    netmiko.extras = {**(netmiko.extras or {}), **netmiko_extras}
+    netmiko.extras = {**netmiko_extras, **(netmiko.extras or {})}
     host.connection_options["netmiko"] = netmiko
     napalm = host.connection_options.get("napalm") or ConnectionOptions()
     extras = dict(napalm.extras or {})
@@ -80,7 +68,7 @@ def init_nornir(site: Site, hosts: Collection[str], num_workers: int | None = No
     for name, host in nr.inventory.hosts.items():
         login = site.logins.get(name)
         if login is not None:
-            _apply_login(site, host, login)
+            _apply_login(host, login)
     router = nr.inventory.hosts.get(site.router.name)
     if router is not None:
         # the driver then knows the dialect without asking `show version`

@@ -1,4 +1,5 @@
-"""The lab's own credentials: router password, client key pair, SSH host key, known_hosts.
+"""The lab's own credentials: router password, memberlist key, client key pair, SSH host
+key, the lab's own known_hosts (its record; the operator's is filled by lab/operator.py).
 
 Generated once into the state directory (private files mode 0600) and reused by later `up`s,
 so clients that trusted the host key keep trusting it. Values are never printed.
@@ -17,9 +18,10 @@ import asyncssh
 from lab.state import LabPaths
 
 PASSWORD_ENV = "BGPLB_LAB_PASSWORD"
+MEMBERLIST_FILE = "metallb_memberlist_key"
 
 
-def _write_private(path: Path, data: bytes) -> None:
+def write_private(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as fh:
@@ -27,14 +29,24 @@ def _write_private(path: Path, data: bytes) -> None:
     os.chmod(path, 0o600)
 
 
-def router_password(paths: LabPaths, env_name: str = PASSWORD_ENV) -> str:
-    """The router's password: the environment's when set, else the lab's generated one."""
+def _generated(path: Path, env_name: str, nbytes: int) -> str:
+    """The environment's value when set, else the lab's own (generated once, mode 0600)."""
     from_env = os.environ.get(env_name)
     if from_env:
         return from_env
-    if not paths.password_file.exists():
-        _write_private(paths.password_file, secrets.token_urlsafe(18).encode() + b"\n")
-    return paths.password_file.read_text().strip()
+    if not path.exists():
+        write_private(path, secrets.token_urlsafe(nbytes).encode() + b"\n")
+    return path.read_text().strip()
+
+
+def router_password(paths: LabPaths, env_name: str = PASSWORD_ENV) -> str:
+    """The router's (and the nodes' login) password."""
+    return _generated(paths.password_file, env_name, 18)
+
+
+def memberlist_key(paths: LabPaths, env_name: str) -> str:
+    """MetalLB's memberlist key for the twin's deploys (handed over in lab/operator.py)."""
+    return _generated(paths.root / MEMBERLIST_FILE, env_name, 96)
 
 
 def ensure_key(path: Path, comment: str) -> asyncssh.SSHKey:
@@ -42,7 +54,7 @@ def ensure_key(path: Path, comment: str) -> asyncssh.SSHKey:
     if path.exists():
         return asyncssh.read_private_key(str(path))
     key = asyncssh.generate_private_key("ssh-ed25519", comment=comment)
-    _write_private(path, key.export_private_key("openssh"))
+    write_private(path, key.export_private_key("openssh"))
     path.with_name(path.name + ".pub").write_bytes(key.export_public_key("openssh"))
     return key
 

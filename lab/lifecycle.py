@@ -3,12 +3,14 @@
 from lab.lifecycle import up, down
 up(site)            # idempotent; rebuilds a half-torn lab from scratch
 up(site, peer=False, router_bgp=False)   # fresh: as the write-up's VMs before any deploy
-down(site)          # removes every bgplab-* namespace, process, link and run file
+down(site)          # removes every twin namespace, process, link and run file
 
 Every `up` that builds starts the nodes as fresh VMs: each node's emulated Ubuntu (state
 <state>/ubuntu/<node>.json) not bootstrapped, no cluster (<state>/k8s), no kubeconfig.
 `peer` and `router_bgp` decide whether BGP is converged at boot (tests, benchmarks) or left
 for the deploy's router phase and MetalLB (the runbook's default, see runbooks/lab.py).
+Every `up` ends by handing the operator the twin's host keys (into ~/.ssh/known_hosts of the
+HOME in effect) and its secrets (an env file), as a real site's admin would (lab/operator.py).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from lab.frr_config import render_node
 from lab.instances import node_instance, router_instance
 from lab.k8s.server_process import stop_server
 from lab.observe import router_sessions
+from lab.operator import forget_host_keys, hand_over
 from lab.poll import wait_for
 from lab.router_service import boot_frr_config
 from lab.state import (
@@ -103,6 +106,8 @@ class UpResult:
     changed: bool
     seconds: float
     steps: list[tuple[str, float]] = field(default_factory=list)
+    known_hosts: Path | None = None  # the user's known_hosts the twin's host keys went into
+    env_file: Path | None = None  # `export NAME=VALUE` of the twin's secrets (mode 0600)
 
 
 # ---- preflight ----------------------------------------------------------------------------
@@ -174,7 +179,8 @@ def up(
     found = problems(lab)
     if not found:
         log("lab already up: nothing to do")
-        return UpResult(changed=False, seconds=time.monotonic() - start)
+        known_hosts, env = hand_over(site, lab.paths)
+        return UpResult(False, time.monotonic() - start, known_hosts=known_hosts, env_file=env)
     result = UpResult(changed=True, seconds=0.0)
 
     def step(name: str) -> None:
@@ -191,6 +197,8 @@ def up(
         log("up failed: tearing down what was built")
         down(site, log=log)
         raise
+    result.known_hosts, result.env_file = hand_over(site, lab.paths)
+    step("host keys in the user's known_hosts, secrets in the env file")
     result.seconds = time.monotonic() - start
     return result
 
@@ -365,7 +373,7 @@ def start_login(site: Site, node: str) -> None:
 
 
 def lab_namespaces() -> list[str]:
-    """Every `bgplab-*` namespace on the machine (this site's or any earlier lab's)."""
+    """Every twin namespace on the machine (this site's or any earlier lab's)."""
     return sorted(ns for ns in netns.list_namespaces() if ns.startswith(topology.PREFIX))
 
 
@@ -389,7 +397,7 @@ def _reset_guests(lab: Lab) -> None:
 def down(site: Site, *, purge: bool = False, log: Log = _quiet) -> None:
     """Remove everything the lab made; keep its credentials unless `purge`.
 
-    Every `bgplab-*` namespace goes, with any process still inside it (found with
+    Every twin namespace goes, with any process still inside it (found with
     `ip netns pids`, stopped by PID), whichever lab or run made it."""
     preflight()
     lab = Lab.of(site)
@@ -417,6 +425,7 @@ def down(site: Site, *, purge: bool = False, log: Log = _quiet) -> None:
     for sub in (lab.paths.pids, lab.paths.frr_confdir, lab.paths.logs, lab.paths.vyos_dir):
         shutil.rmtree(sub, ignore_errors=True)
     if purge:
+        forget_host_keys(lab.paths, site)  # needs the host keys: before they go
         shutil.rmtree(lab.paths.root, ignore_errors=True)
         lab.paths.known_hosts.unlink(missing_ok=True)
         lab.paths.client_key.unlink(missing_ok=True)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import asyncssh
 
@@ -218,6 +218,36 @@ class ShellSSHServer(asyncssh.SSHServer):
         )
 
 
+SFTPFactory = Callable[["asyncssh.SSHServerChannel[bytes]"], asyncssh.SFTPServer]
+
+
+def _stream_shell(shell_factory: ShellFactory, executor: ThreadPoolExecutor) -> Callable[..., Any]:
+    """The ShellSession run over asyncssh's stream interface, which asyncssh uses once an
+    SFTP subsystem is served beside the shell: same echo, lines, exit statuses."""
+
+    async def handler(
+        stdin: asyncssh.SSHReader[str], stdout: asyncssh.SSHWriter[str], _stderr: object
+    ) -> None:
+        chan: Any = stdout.channel
+        session = ShellSession(shell_factory(chan.get_extra_info("username")), executor)
+        session.connection_made(chan)
+        session.pty = chan.get_terminal_type() is not None
+        session.command = chan.get_command()
+
+        async def pump() -> None:
+            while data := await stdin.read(4096):
+                session.queue.put_nowait(data)
+            session.queue.put_nowait(None)
+
+        feeder = asyncio.get_running_loop().create_task(pump())
+        try:
+            await session._run()
+        finally:
+            feeder.cancel()
+
+    return handler
+
+
 async def serve(
     addresses: list[str],
     port: int,
@@ -225,11 +255,19 @@ async def serve(
     auth: Auth,
     shell_factory: ShellFactory,
     thread_name: str = "shell",
+    sftp_factory: SFTPFactory | None = None,
 ) -> asyncssh.SSHAcceptor:
-    """Listen on `addresses`; every session gets a new shell from `shell_factory`.
+    """Listen on `addresses`; every session gets a new shell from `shell_factory`, and the
+    `sftp` subsystem a server from `sftp_factory` when given.
 
     Shell calls run on one worker thread: sessions share the host's state."""
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=thread_name)
+    sessions: dict[str, Any] = {}
+    if sftp_factory is not None:
+        sessions = {
+            "session_factory": _stream_shell(shell_factory, executor),
+            "sftp_factory": sftp_factory,
+        }
     return await asyncssh.create_server(
         lambda: ShellSSHServer(auth, shell_factory, executor),
         addresses,
@@ -239,4 +277,5 @@ async def serve(
         encoding="utf-8",
         keepalive_interval=0,
         login_timeout=30,
+        **sessions,
     )

@@ -27,10 +27,10 @@ from bgplb.cli import (
     load_site_or_exit,
     resolve_limit,
     role_groups,
-    secret_values,
 )
 from bgplb.errors import InputError
 from bgplb.model import Site
+from bgplb.secrets import secret_values
 from tasks.audit_gather import GatherOptions, gather_with_nornir
 
 Gather = Callable[[Site, Collection[str], GatherOptions, Console], Observations]
@@ -63,13 +63,6 @@ def parser() -> argparse.ArgumentParser:
         help="live HTTP probe from the clients group (default: on)",
     )
     p.add_argument(
-        "--probe-via",
-        choices=("auto", "ssh", "lab"),
-        default="auto",
-        help="how the probe reaches the clients: ssh (their logins), lab (the twin's client "
-        "namespaces, root needed); auto: lab on a twin, else ssh",
-    )
-    p.add_argument(
         "--requests",
         type=_positive,
         default=30,
@@ -90,9 +83,7 @@ def main(argv: Sequence[str] | None = None, gather: Gather = nornir_gather) -> i
     args = parser().parse_args(argv)
     out, err = consoles(args.json)
     site = load_site_or_exit(args.inventory, err, args.json)
-    options = GatherOptions(
-        flows=args.flows, probe=args.probe, requests=args.requests, probe_via=args.probe_via
-    )
+    options = GatherOptions(flows=args.flows, probe=args.probe, requests=args.requests)
     try:
         hosts = resolve_limit(site, args.limit, role_groups(site))
         observations = gather(site, hosts, options, err)

@@ -19,15 +19,14 @@ from bgplb.cli import (
     load_site_or_exit,
     resolve_limit,
     role_groups,
-    secret_values,
 )
 from bgplb.deploy.phases import PHASE_NAMES, select_phases
 from bgplb.deploy.progress import phase_progress
 from bgplb.deploy.report import render_ledger
 from bgplb.deploy.runner import DeployRun, run_phases
 from bgplb.errors import InputError
-from bgplb.log_redaction import configure_nornir_log
 from bgplb.nornir_init import init_nornir
+from bgplb.secrets import configure_nornir_log, secret_values
 from tasks.phases import registry
 
 

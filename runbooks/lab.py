@@ -21,7 +21,6 @@ missing Debian packages).
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -89,16 +88,17 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def access_hint(site: Site) -> list[str]:
-    """How to reach the router (never the password itself)."""
+def access_hint(site: Site, result: lifecycle.UpResult) -> list[str]:
+    """How to reach the twin as a site: where its host keys and secrets went (never a value)."""
     paths = LabPaths.of(site)
     env = site.router.login.credentials.password_env or PASSWORD_ENV
-    source = f"${env}" if os.environ.get(env) else f"the file {paths.password_file} (mode 0600)"
     user = site.router.login.username or "vyos"
     return [
-        f"router: ssh {user}@{site.router.login.address} "
-        f"(password: {source}; key: {paths.client_key})",
-        f"known_hosts: {paths.known_hosts} (use StrictHostKeyChecking=yes)",
+        f"router: ssh {user}@{site.router.login.address} (key: {paths.client_key}; "
+        f"password: ${env})",
+        f"host keys of the router and the nodes: added to {result.known_hosts}",
+        f"secrets (mode 0600, values not shown): . {result.env_file}   "
+        "before runbooks.deploy / runbooks.audit",
     ]
 
 
@@ -142,7 +142,7 @@ def _dispatch(args: argparse.Namespace, site: Site, out: Console, err: Console) 
             verb = f"built in {result.seconds:.2f} s" if result.changed else "already up"
             state = "preconfigured (BGP converged)" if args.preconfigured else "fresh VMs"
             out.print(f"lab {verb}" + (f": {state}" if result.changed else ""))
-            for line in access_hint(site):
+            for line in access_hint(site, result):
                 out.print(line, markup=False, highlight=False)
         return EXIT_OK
     if args.action == "down":

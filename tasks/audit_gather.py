@@ -2,8 +2,8 @@
 
 Phase 1, in parallel: the router (NAPALM) and the cluster (Kubernetes API, run on the first
 selected control-plane host). Phase 2, optional: the live probe from the clients, aimed at the
-addresses phase 1 found (the Services' ingress IPs, else the inventory's), over SSH on a real
-site and inside the client namespaces on a twin (tasks/audit_probe.py). A failed host is a
+addresses phase 1 found (the Services' ingress IPs, else the inventory's), through each
+client's shell connection as its inventory chooses it (tasks/audit_probe.py). A failed host is a
 GatherFailure, never an exception; a source left out by --limit is a skipped GatherFailure.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from nornir.core import Nornir
 from nornir.core.task import AggregatedResult, MultiResult, Result, Task
@@ -27,7 +27,7 @@ from bgplb.audit.probe import ProbeTarget
 from bgplb.model import Site
 from bgplb.nornir_init import init_nornir
 from tasks.audit_cluster import audit_cluster
-from tasks.audit_probe import Transport, audit_probe
+from tasks.audit_probe import audit_probe
 from tasks.audit_router import audit_router
 
 
@@ -37,8 +37,6 @@ class GatherOptions:
     probe: bool = True
     requests: int = 30
     timeout_s: float = 2.0
-    # how the probe reaches the clients: "auto" is "lab" on a twin (namespaces), else "ssh"
-    probe_via: Literal["auto", "ssh", "lab"] = "auto"
 
 
 def cluster_host(site: Site, hosts: Collection[str]) -> str | None:
@@ -69,12 +67,6 @@ def _pick(result: AggregatedResult, source: str, host: str | None, kind: type[An
     if multi is None or multi.failed or not isinstance(multi[0].result, kind):
         return _failure(source, host, multi)
     return multi[0].result
-
-
-def probe_transport(site: Site, options: GatherOptions) -> Transport:
-    if options.probe_via != "auto":
-        return options.probe_via
-    return "lab" if site.lab is not None else "ssh"
 
 
 def probe_targets(site: Site, cluster: ClusterObservation | GatherFailure) -> list[ProbeTarget]:
@@ -118,10 +110,10 @@ def gather_with_nornir(
         try:
             result = nr.run(
                 task=audit_probe,
+                site=site,
                 targets=targets,
                 requests=options.requests,
                 timeout_s=options.timeout_s,
-                transport=probe_transport(site, options),
             )
         finally:
             nr.close_connections()

@@ -16,10 +16,10 @@ from typing import Any, Literal
 from kubernetes.dynamic.exceptions import ResourceNotFoundError
 from nornir.core.task import Result, Task
 
-from bgplb.cli import redact
 from bgplb.k8s.manifests import order_for_apply, ref
 from bgplb.k8s.metallb_config import label_patch_needed
 from bgplb.k8s.objects import differences, object_diff
+from bgplb.secrets import redact
 from tasks.k8s_client import FIELD_MANAGER, client_for, get_or_none, retrying, webhook_not_ready
 
 Doc = dict[str, Any]

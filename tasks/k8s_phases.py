@@ -8,14 +8,11 @@ A dry run applies nothing and waits for nothing: one server-side dry run of ever
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from nornir.core.task import Result, Task
 
-from bgplb.cli import secret_values
 from bgplb.k8s.demo_app import render_demo_app
 from bgplb.k8s.manifests import (
     crd_names,
@@ -31,6 +28,7 @@ from bgplb.k8s.metallb_config import (
     render_metallb_config,
 )
 from bgplb.model import Site
+from bgplb.secrets import secret_values
 from tasks.k8s_apply import k8s_apply, k8s_label_nodes
 from tasks.k8s_client import client_for, get_or_none
 from tasks.k8s_wait import (
@@ -41,27 +39,6 @@ from tasks.k8s_wait import (
 )
 
 Doc = dict[str, Any]
-TWIN_MEMBERLIST_FILE = "metallb_memberlist_key"
-
-
-def _twin_secret(path: Path) -> str:
-    """A secret the twin generates once and keeps (mode 0600) in its state directory."""
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(96) + "\n")
-    return path.read_text().strip()
-
-
-def metallb_env(site: Site, env: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment MetalLB's configuration is rendered from. On the twin, an unset
-    memberlist variable falls back to a key the lab generates (as its router password does)."""
-    env = dict(os.environ) if env is None else dict(env)
-    name = site.metallb.memberlist_secret_env
-    if name and not env.get(name) and site.lab is not None:
-        env[name] = _twin_secret(site.lab.state_dir / TWIN_MEMBERLIST_FILE)
-    return env
 
 
 def _manifests(site: Site, component: str) -> list[Doc]:
@@ -153,7 +130,7 @@ def metallb(
     task: Task, site: Site, dry_run: bool | None = None, client: Any | None = None
 ) -> Result:
     """MetalLB's manifests, then (controller and webhook ready) its configuration and labels."""
-    env = metallb_env(site)
+    env = dict(os.environ)  # the secrets' *_env names are read from it
     manifests = _manifests(site, "metallb")
     config = [*render_memberlist_secret(site, env), *render_metallb_config(site, env)]
     if task.is_dry_run(dry_run):

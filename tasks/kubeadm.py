@@ -8,10 +8,12 @@ admin.conf with its client key) must not be stored in a sub-result that reports 
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ from bgplb.k8s.kubeadm import (
     parse_join_command,
     parse_probe,
     read_file_command,
+    render_join_configuration,
     split_status,
     sudo,
     token_create_argv,
@@ -42,6 +45,7 @@ from bgplb.k8s.kubeconfig import (
     server_of,
 )
 from bgplb.model import Site
+from bgplb.secrets import redact, register
 
 CONNECTION = "netmiko"
 
@@ -157,7 +161,34 @@ def kubeadm_join_command(
     )
     if status != 0:
         return _failed(task, "kubeadm token create", status, output)
-    return Result(host=task.host, result=parse_join_command(output))
+    join = parse_join_command(output)
+    register(join.token)  # masked in every report and log from now on
+    return Result(host=task.host, result=join)
+
+
+@contextmanager
+def private_upload(task: Task, text: str, connection: str = CONNECTION) -> Iterator[str]:
+    """A file holding `text` in the login user's home on the task's host, mode 0600, for the
+    time of the `with` block, then removed (also when the block fails).
+
+    Written over SFTP on the connection's own SSH session: the content never passes through
+    a shell, a command line or the terminal. Made 0600 while still empty."""
+    shell: Any = task.host.get_connection(connection, task.nornir.config)
+    sftp = shell.remote_conn_pre.open_sftp()
+    try:
+        path = f"{sftp.normalize('.')}/.bgplb-{secrets.token_hex(8)}.yaml"
+        handle = sftp.open(path, "wx")  # exclusive create: never an existing file or link
+        try:
+            handle.chmod(0o600)
+            handle.write(text.encode())
+        finally:
+            handle.close()
+        try:
+            yield path
+        finally:
+            sftp.remove(path)
+    finally:
+        sftp.close()
 
 
 def kubeadm_join(
@@ -168,7 +199,8 @@ def kubeadm_join(
     read_timeout: float = 600.0,
     connection: str = CONNECTION,
 ) -> Result:
-    """`kubeadm join` on a worker, unless /etc/kubernetes/kubelet.conf exists (joined)."""
+    """`kubeadm join --config FILE` on a worker, unless /etc/kubernetes/kubelet.conf exists
+    (joined). FILE, the JoinConfiguration with the token, is private and removed after."""
     if _probe(task, KUBELET_CONF, connection):
         return Result(host=task.host, changed=False, result="already joined")
     shown = f"+ kubeadm join {join.endpoint if join else '<endpoint>'} ...\n"
@@ -176,10 +208,12 @@ def kubeadm_join(
         return Result(host=task.host, changed=True, diff=shown, result="would join")
     if join is None:
         return Result(host=task.host, failed=True, result="no join command (control plane down?)")
-    command = sudo(join_argv(join, site.kubernetes))
-    output, status = run_remote(task, command, "kubeadm join", read_timeout, connection)
+    config = render_join_configuration(join, site.kubernetes)
+    with private_upload(task, config, connection) as path:
+        command = sudo(join_argv(path))
+        output, status = run_remote(task, command, "kubeadm join", read_timeout, connection)
     if status != 0:
-        return _failed(task, "kubeadm join", status, output.replace(join.token, "********"))
+        return _failed(task, "kubeadm join", status, redact(output, join.secrets))
     return Result(host=task.host, changed=True, diff=shown, result="joined")
 
 

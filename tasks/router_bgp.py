@@ -14,8 +14,8 @@ from typing import Any
 
 from nornir.core.task import Result, Task
 
-from bgplb.cli import redact, secret_values
 from bgplb.model import Site
+from bgplb.secrets import redact, secret_values
 from bgplb.vyos.bgp_config import plan_router_bgp
 
 COMMIT_MESSAGE = "bgplb: router BGP from the site model"

@@ -9,13 +9,25 @@ from pathlib import Path
 
 import pytest
 
+from bgplb import secrets
+from bgplb.model import load_site
 from lab import lock as lab_lock
+from lab.operator import operator_env
+from lab.state import LabPaths
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 # One twin per machine: test sessions (and benchmarks) that need it take this lock in turn.
 TWIN_LOCK = lab_lock.TWIN_LOCK  # lab/lock.py: shared with the benchmarks
 TWIN_LOCK_TIMEOUT_S = lab_lock.TWIN_LOCK_TIMEOUT_S
+
+
+@pytest.fixture(autouse=True)
+def _no_known_secrets() -> Iterator[None]:
+    """Each test starts with an empty secret registry (bgplb.secrets is process-wide)."""
+    secrets.forget_all()
+    yield
+    secrets.forget_all()
 
 
 @pytest.fixture
@@ -31,7 +43,7 @@ def shared() -> Path:
 
 @contextmanager
 def twin_lock(timeout: float = TWIN_LOCK_TIMEOUT_S) -> Iterator[None]:
-    """Exclusive use of the machine's twin (namespaces bgplab-*), waiting for other users."""
+    """Exclusive use of the machine's twin (its namespaces), waiting for other users."""
     try:
         with lab_lock.twin_lock(timeout, TWIN_LOCK):
             yield
@@ -39,10 +51,25 @@ def twin_lock(timeout: float = TWIN_LOCK_TIMEOUT_S) -> Iterator[None]:
         pytest.fail(str(exc))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """HOME is a temporary directory for the whole session: the ~/.ssh/known_hosts the twin
+    fills, and anything else under ~, is never a real user's."""
+    home = tmp_path_factory.mktemp("home")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HOME", str(home))
+        yield home
+
+
 @pytest.fixture(scope="session")
 def twin_session() -> Iterator[None]:
-    """Hold the twin lock for the whole test session once any test needs the twin."""
+    """Hold the twin lock for the whole test session once any test needs the twin, with the
+    twin's secrets in the environment as its operator env file exports them (lab/operator.py);
+    `lab up` puts its host keys in the session's ~/.ssh/known_hosts."""
     if os.geteuid() != 0:
         pytest.fail("tests marked `lab` need root (namespaces, FRR); deselect: -m 'not lab'")
-    with twin_lock():
+    site = load_site(REPO / "inventory" / "lab")
+    with twin_lock(), pytest.MonkeyPatch.context() as mp:
+        for name, value in operator_env(site, LabPaths.of(site)).items():
+            mp.setenv(name, value)
         yield

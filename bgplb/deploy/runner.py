@@ -10,10 +10,10 @@ from nornir.core import Nornir
 from nornir.core.exceptions import NornirSubTaskError
 from nornir.core.task import MultiResult, Result, Task
 
-from bgplb.cli import redact
 from bgplb.deploy.ledger import Entry, Ledger, Outcome
 from bgplb.deploy.phases import hosts_of
 from bgplb.model import Site
+from bgplb.secrets import redact
 
 # A phase's Nornir task: task(task, site=..., dry_run=...) -> Result
 PhaseTask = Callable[..., Result]

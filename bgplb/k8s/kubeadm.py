@@ -10,6 +10,8 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
+import yaml
+
 from bgplb.errors import ParseError
 from bgplb.model.specs import KubernetesSpec
 
@@ -84,11 +86,41 @@ def parse_join_command(text: str) -> JoinCommand:
     return JoinCommand(endpoint=endpoint, token=token, ca_cert_hashes=tuple(hashes))
 
 
-def join_argv(join: JoinCommand, k8s: KubernetesSpec) -> list[str]:
-    argv = ["kubeadm", "join", join.endpoint, "--token", join.token]
-    for value in join.ca_cert_hashes:
-        argv += ["--discovery-token-ca-cert-hash", value]
-    return [*argv, f"--cri-socket={k8s.cri_socket}"]
+def join_config_api_version(kubernetes_version: str) -> str:
+    """The kubeadm config API a kubeadm of that version reads: v1beta2 up to 1.21, v1beta3
+    from 1.22, v1beta4 from 1.31 (kubernetes/kubernetes cmd/kubeadm/app/apis/kubeadm/)."""
+    major, minor = (int(x) for x in kubernetes_version.split(".")[:2])
+    if (major, minor) < (1, 22):
+        return "kubeadm.k8s.io/v1beta2"
+    if (major, minor) < (1, 31):
+        return "kubeadm.k8s.io/v1beta3"
+    return "kubeadm.k8s.io/v1beta4"
+
+
+def render_join_configuration(join: JoinCommand, k8s: KubernetesSpec) -> str:
+    """The JoinConfiguration `kubeadm join --config` reads in place of --token and friends:
+    the token stays off every command line. Fields as in the v1beta2..v1beta4 types:
+    discovery.bootstrapToken.{token,apiServerEndpoint,caCertHashes}, nodeRegistration.criSocket
+    (the node name is left to kubeadm: the host name, as with the flags before)."""
+    doc = {
+        "apiVersion": join_config_api_version(k8s.version),
+        "kind": "JoinConfiguration",
+        "discovery": {
+            "bootstrapToken": {
+                "apiServerEndpoint": join.endpoint,
+                "token": join.token,
+                "caCertHashes": list(join.ca_cert_hashes),
+            }
+        },
+        "nodeRegistration": {"criSocket": k8s.cri_socket},
+    }
+    return yaml.safe_dump(doc, sort_keys=False)
+
+
+def join_argv(config_path: str) -> list[str]:
+    """`kubeadm join` reading everything from the JoinConfiguration file (no other flag:
+    kubeadm refuses most flags mixed with --config)."""
+    return ["kubeadm", "join", "--config", config_path]
 
 
 def sudo(argv: list[str]) -> str:
@@ -128,7 +160,7 @@ def split_status(text: str, what: str) -> tuple[str, int]:
     raise ParseError(what, f"no {STATUS_MARKER} line: the command did not finish")
 
 
-_SECRET_FLAGS = re.compile(r"(--token|--certificate-key)(\s+|=)\S+")
+_SECRET_FLAGS = re.compile(r"(--token|--certificate-key|token:)(\s+|=)\S+")
 
 
 def mask_output(text: str, tail: int = 20) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from bgplb.model.checks import cross_check
+from bgplb.model.connections import check_connections, connection_names, shell_connection
 from bgplb.model.problems import InventoryProblems, Problem, Severity
 from bgplb.model.raw import RawInventory, ancestors, read_inventory, validate_as
 from bgplb.model.site import Client, Hypervisor, K8sNode, Login, Router, Site
@@ -115,6 +116,7 @@ def _login(inv: RawInventory, host: str, creds: Any, problems: list[Problem]) ->
         port=_field(inv, host, "port"),
         platform=_field(inv, host, "platform"),
         credentials=creds,
+        shell=shell_connection(connection_names(inv, host)),
     )
 
 
@@ -144,6 +146,7 @@ def _build(inv: RawInventory, problems: list[Problem]) -> Site | None:
         problems.append(Problem(defaults_file, "defaults", "data.site", "required key missing"))
     else:
         spec = validate_as(SiteSpec, site_raw, defaults_file, "defaults", "data.site", problems)
+    problems.extend(check_connections(inv, spec))
 
     routers: list[Router] = []
     nodes: list[K8sNode] = []
@@ -226,7 +229,7 @@ def _build(inv: RawInventory, problems: list[Problem]) -> Site | None:
     )
     checked = cross_check(site, inv)
     problems.extend(checked)
-    warnings = tuple(p for p in checked if p.severity is Severity.WARNING)
+    warnings = tuple(p for p in problems if p.severity is Severity.WARNING)
     return Site(**{**site.__dict__, "warnings": warnings})
 
 

@@ -37,6 +37,7 @@ class Login:
     port: int | None
     platform: str | None
     credentials: Credentials
+    shell: str = "netmiko"  # the Nornir connection for shell commands (model/connections.py)
 
 
 @dataclass(frozen=True)

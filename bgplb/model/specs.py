@@ -195,10 +195,14 @@ class LabSpec(Strict):
     state_dir: Path
     known_hosts: Path
 
-    @property
-    def password_file(self) -> Path:
-        """The twin router's generated password (mode 0600), used when its env var is unset."""
-        return self.state_dir / "router_password"
+
+class UnsafeConnectionOption(Strict):
+    """One host allowed one connection option that weakens safety (bgplb/model/connections.py);
+    reported as an UNSAFE warning on every run."""
+
+    host: Name
+    option: Literal["host_key_policy", "ssh_config_file", "session_log"]
+    reason: str = Field(min_length=1, max_length=200)
 
 
 class SiteSpec(Strict):
@@ -207,6 +211,7 @@ class SiteSpec(Strict):
     metallb: MetallbSpec
     services: list[ServiceSpec] = []
     lab: LabSpec | None = None
+    unsafe_connection_options: list[UnsafeConnectionOption] = []
 
 
 # Keys that hold secrets when given inline. Only *_env references and key paths are allowed.

@@ -6,6 +6,7 @@ router's running `show configuration commands`, into the set and delete lines to
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -15,12 +16,12 @@ from bgplb.model.specs import NeighborSpec, PeerGroupSpec
 from bgplb.secrets import env_secret
 from bgplb.vyos.dialects import BgpSyntax, VyosDialect
 from bgplb.vyos.paths import (
-    BGP,
     IPV4_UNICAST,
     LAYER4_HASHING,
     MAXIMUM_PATHS_EBGP,
     MAXIMUM_PATHS_IBGP,
     Path,
+    bgp_base,
     check_word,
     parse_show_commands,
     render_delete,
@@ -28,8 +29,8 @@ from bgplb.vyos.paths import (
     under,
 )
 
-AF: Path = (*BGP, *IPV4_UNICAST)
-MULTIPATH_L4 = LAYER4_HASHING
+MD5_KEY_MAX = 80  # TCP_MD5SIG_MAXKEYLEN; 1.3 password/node.def: "80 characters or less"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MANAGED_DESCRIPTION = "bgplb"
 
 Leaf = tuple[Path, str | None]
@@ -47,19 +48,46 @@ class RouterPlan:
         return [*self.deletes, *self.sets]
 
 
-def _password(env: Mapping[str, str], name: str | None, what: str) -> str | None:
+def _password(
+    env: Mapping[str, str], name: str | None, what: str, dialect: VyosDialect
+) -> str | None:
     """The BGP password from the environment, refused (never echoed) where VyOS would refuse
-    it: whitespace (vyos-1x 1.4.0 protocols_bgp.py: 'Whitespace is not allowed in passwords!')
-    or a control character, which cannot be typed on the command line."""
+    it: whitespace (vyos-1x 1.4.0 protocols_bgp.py: 'Whitespace is not allowed in passwords!'),
+    a control character (it cannot be typed on the command line), more than 80 characters
+    (the kernel's TCP-MD5 key limit; 1.3's node.def says so) or a character the version's own
+    check cannot take."""
     secret = env_secret(env, name, what)
-    if secret and (
-        any(ch.isspace() for ch in secret) or any(ord(ch) < 32 or ord(ch) == 127 for ch in secret)
-    ):
+    if not secret:
+        return secret
+    bad = [
+        reason
+        for reason, hit in (
+            ("whitespace", any(ch.isspace() for ch in secret)),
+            ("a control character", bool(_CONTROL.search(secret))),
+            ("more than 80 characters", len(secret) > MD5_KEY_MAX),
+            (
+                f"one of {dialect.password_forbidden!r} (VyOS {dialect.name})",
+                any(ch in dialect.password_forbidden for ch in secret),
+            ),
+        )
+        if hit
+    ]
+    if bad:
         raise InputError(
-            f"{what}: the password holds whitespace or a control character, which VyOS refuses"
+            f"{what}: the password holds {' and '.join(bad)}, which VyOS refuses"
             " (its value is not shown)"
         )
     return secret
+
+
+def _description(text: str, what: str, dialect: VyosDialect) -> str:
+    check_word(text, what)
+    if dialect.description_max is not None and len(text) > dialect.description_max:
+        raise InputError(
+            f"{what}: {len(text)} characters; VyOS {dialect.name} takes at most "
+            f"{dialect.description_max}"
+        )
+    return text
 
 
 def _peer_leaves(
@@ -79,7 +107,7 @@ def _peer_leaves(
         leaves.append(((*base, *IPV4_UNICAST, "soft-reconfiguration", "inbound"), None))
     elif dialect.neighbor_af_required:
         leaves.append(((*base, *IPV4_UNICAST), None))
-    secret = _password(env, spec.password_env, f"{what} password_env")
+    secret = _password(env, spec.password_env, f"{what} password_env", dialect)
     if secret:
         leaves.append(((*base, "password"), secret))
     return leaves
@@ -90,38 +118,44 @@ def desired_leaves(site: Site, env: Mapping[str, str]) -> list[Leaf]:
     router = site.router
     bgp = router.bgp
     dialect = router.dialect
-    if dialect.bgp_syntax is BgpSyntax.TAG_ASN:
-        raise InputError(f"VyOS {router.vyos_version}: tag-ASN BGP syntax is not supported")
-    asn_key = "local-as" if dialect.bgp_syntax is BgpSyntax.LOCAL_AS else "system-as"
+    top = bgp_base(dialect, bgp.asn)
+    for kind, value in (("ebgp", bgp.maximum_paths.ebgp), ("ibgp", bgp.maximum_paths.ibgp)):
+        if value > dialect.maximum_paths_max:
+            raise InputError(
+                f"router {router.name} bgp.maximum_paths.{kind}: {value}; VyOS "
+                f"{dialect.name} takes 1..{dialect.maximum_paths_max}"
+            )
     leaves: list[Leaf] = [
-        ((*BGP, asn_key), str(bgp.asn)),
-        ((*BGP, *MAXIMUM_PATHS_EBGP), str(bgp.maximum_paths.ebgp)),
-        ((*BGP, *MAXIMUM_PATHS_IBGP), str(bgp.maximum_paths.ibgp)),
+        ((*top, *MAXIMUM_PATHS_EBGP), str(bgp.maximum_paths.ebgp)),
+        ((*top, *MAXIMUM_PATHS_IBGP), str(bgp.maximum_paths.ibgp)),
     ]
-    leaves += [((*AF, "network", str(net)), None) for net in bgp.networks]
+    if dialect.bgp_syntax is not BgpSyntax.TAG_ASN:  # the tag is the ASN there
+        asn_key = "local-as" if dialect.bgp_syntax is BgpSyntax.LOCAL_AS else "system-as"
+        leaves.append(((*top, asn_key), str(bgp.asn)))
+    leaves += [((*top, *IPV4_UNICAST, "network", str(net)), None) for net in bgp.networks]
     if bgp.router_id:
-        leaves.append(((*BGP, "parameters", "router-id"), str(bgp.router_id)))
+        leaves.append(((*top, "parameters", "router-id"), str(bgp.router_id)))
     if bgp.timers:
-        leaves.append(((*BGP, "timers", "keepalive"), str(bgp.timers.keepalive)))
-        leaves.append(((*BGP, "timers", "holdtime"), str(bgp.timers.holdtime)))
+        leaves.append(((*top, "timers", "keepalive"), str(bgp.timers.keepalive)))
+        leaves.append(((*top, "timers", "holdtime"), str(bgp.timers.holdtime)))
     for group in bgp.peer_groups:
-        base = (*BGP, "peer-group", group.name)
+        base = (*top, "peer-group", group.name)
         leaves += _peer_leaves(base, group, dialect, env, f"peer group {group.name}")
     names = {n.address: n.name for n in site.nodes}
     for spec in bgp.neighbors:
-        base = (*BGP, "neighbor", str(spec.address))
+        base = (*top, "neighbor", str(spec.address))
         if spec.peer_group:
             leaves.append(((*base, "peer-group"), spec.peer_group))
         else:
             node = names.get(spec.address)
             label = f"{MANAGED_DESCRIPTION} {node}" if node else MANAGED_DESCRIPTION
-            description = check_word(
-                spec.description or label, f"neighbor {spec.address} description"
+            what = f"neighbor {spec.address} description"
+            leaves.append(
+                ((*base, "description"), _description(spec.description or label, what, dialect))
             )
-            leaves.append(((*base, "description"), description))
         leaves += _peer_leaves(base, spec, dialect, env, f"neighbor {spec.address}")
     if bgp.layer4_hashing:
-        leaves.append((MULTIPATH_L4, None))
+        leaves.append((LAYER4_HASHING, None))
     return sorted(leaves, key=lambda leaf: leaf[0])
 
 
@@ -129,14 +163,15 @@ def render_commands(site: Site, env: Mapping[str, str]) -> list[str]:
     return [render_set(path, value) for path, value in desired_leaves(site, env)]
 
 
-def _managed_neighbors(site: Site, running: list[Path]) -> set[str]:
+def _managed_neighbors(site: Site, top: Path, running: list[Path]) -> set[str]:
     """Neighbors on the router that the toolkit owns: in one of its peer groups or so described."""
     groups = {g.name for g in site.router.bgp.peer_groups}
+    n = len(top)
     owned = set()
-    for path in under(running, (*BGP, "neighbor")):
-        if len(path) < 6:
+    for path in under(running, (*top, "neighbor")):
+        if len(path) < n + 4:
             continue
-        address, key, value = path[3], path[4], path[5]
+        address, key, value = path[n + 1], path[n + 2], path[n + 3]
         if (key == "peer-group" and value in groups) or (
             key == "description" and value.startswith(MANAGED_DESCRIPTION)
         ):
@@ -153,19 +188,20 @@ def plan_router_bgp(site: Site, running_commands: str, env: Mapping[str, str]) -
     leaves = desired_leaves(site, env)
     desired = {path + ((value,) if value is not None else ()) for path, value in leaves}
     running = parse_show_commands(running_commands)
+    top = bgp_base(site.router.dialect, site.router.bgp.asn)
     wanted_neighbors = {str(n.address) for n in site.router.bgp.neighbors}
-    removed = sorted(_managed_neighbors(site, running) - wanted_neighbors)
-    deletes = [render_delete((*BGP, "neighbor", address)) for address in removed]
-    owned_prefixes = [(*BGP, "peer-group", g.name) for g in site.router.bgp.peer_groups]
-    owned_prefixes += [(*BGP, "neighbor", a) for a in sorted(wanted_neighbors)]
+    removed = sorted(_managed_neighbors(site, top, running) - wanted_neighbors)
+    deletes = [render_delete((*top, "neighbor", address)) for address in removed]
+    owned_prefixes = [(*top, "peer-group", g.name) for g in site.router.bgp.peer_groups]
+    owned_prefixes += [(*top, "neighbor", a) for a in sorted(wanted_neighbors)]
     leaf_keys = {path for path, value in leaves if value is not None}
     for prefix in owned_prefixes:
         for path in under(running, prefix):
             # wanted as is, or a single-valued leaf that the set line will overwrite
             if path not in desired and path[:-1] not in leaf_keys:
                 deletes.append(render_delete(path))
-    if not site.router.bgp.layer4_hashing and MULTIPATH_L4 in running:
-        deletes.append(render_delete(MULTIPATH_L4))
+    if not site.router.bgp.layer4_hashing and LAYER4_HASHING in running:
+        deletes.append(render_delete(LAYER4_HASHING))
     return RouterPlan(
         sets=[render_set(p, v) for p, v in leaves],
         deletes=list(dict.fromkeys(deletes)),

@@ -1,11 +1,23 @@
-"""VyOS versions mapped to the CLI behaviour that differs between them.
+"""VyOS versions mapped to the CLI behaviour that differs between them, as data.
 
-Sources: ../shared/notes/vyos-and-napalm.md and vyos-transcripts.md.
-- BGP ASN syntax: tag node `protocols bgp <ASN>` (1.3, 1.4-rolling before vyos-1x PR #793,
-  2021-03-29), leaf `local-as` (rolling 2021-04 .. 2022-07), leaf `system-as` (vyos-1x PR #1423,
-  merged 2022-07; 1.4 LTS and 1.5), where neighbors also need an address-family.
-- `compare` switched from the `[edit ...]` / `+line` format to `[path]` / `+ line` with vyos-1x
-  PR #1811 (2023-02); `save` stopped printing `Done` with vyatta-cfg f56f013 (2023-08-23).
+Every fact is dated by the upstream commit that made it (../shared/upstream/README.md, the
+vyos-1x and vyatta-cfg-quagga files kept there, and ../shared/notes/vyos-transcripts.md):
+
+- 1.3.x (equuleus, vyatta-cfg-quagga): `protocols bgp <ASN> ...`; a neighbor needs no
+  address-family (FRR 7.5 keeps `bgp default ipv4-unicast`).
+- 1.4 rolling before 2021-03-29: `protocols bgp <ASN> ...`, no address-family needed.
+- 2021-03-29 (vyos-1x 73557d68b) .. 2021-10-04: `protocols bgp local-as`, address-family
+  optional.
+- 2021-10-04 (74a8c4b42) .. 2022-07-30: `local-as`, address-family required: `no bgp default
+  ipv4-unicast` became unconditional, so a neighbor without it exchanges no IPv4 routes.
+- 2022-07-30 (967c53e2f, T4257) on, 1.4 LTS and 1.5: `system-as`, address-family required.
+
+The CLI texts differ too: `compare` switched from `[edit ...]` / `+line` to `[path]` / `+ line`
+with vyos-1x PR #1811 (2023-02); `save` stopped printing `Done` with vyatta-cfg f56f013
+(2023-08-23); 1.3 prints "No changes ... configurations" without the final period.
+
+A rolling build stamped on the day of one of the three BGP commits cannot be placed on either
+side of it, and is refused with a message naming the commit.
 """
 
 from __future__ import annotations
@@ -44,25 +56,65 @@ class VyosDialect:
     save_prints_done: bool
     confirm_style: ConfirmStyle
     release_train: str
+    # value limits of the grammar (1.3: vyatta-cfg-quagga node.def; later: vyos-1x XML)
+    maximum_paths_max: int = 256  # afi-maximum-paths.xml.i `--range 1-256`
+    description_max: int | None = 255  # generic-description.xml.i `.{0,255}`
+    # 1.3's password node.def checks the length in a shell as '$VAR(@)': a `'` breaks it
+    password_forbidden: str = ""
 
 
+OLD_CLI_TEXTS = "No changes between working and active configurations"
+
+V13 = VyosDialect(
+    name="1.3",
+    bgp_syntax=BgpSyntax.TAG_ASN,
+    neighbor_af_required=False,
+    compare_style=CompareStyle.OLD,
+    no_changes_text=OLD_CLI_TEXTS,
+    save_prints_done=True,
+    confirm_style=ConfirmStyle.V13,
+    release_train="equuleus",
+    maximum_paths_max=255,  # maximum-paths/ebgp/node.def: "Must be between (1-255)"
+    description_max=None,  # neighbor/node.tag/description/node.def: type txt, no check
+    password_forbidden="'",
+)
+ROLLING_TAG_ASN = VyosDialect(
+    name="1.4-rolling-tag-asn",
+    bgp_syntax=BgpSyntax.TAG_ASN,
+    neighbor_af_required=False,
+    compare_style=CompareStyle.OLD,
+    no_changes_text=OLD_CLI_TEXTS,
+    save_prints_done=True,
+    confirm_style=ConfirmStyle.V13,
+    release_train="sagitta",
+)
 ROLLING_2021 = VyosDialect(
     name="1.4-rolling-2021",
     bgp_syntax=BgpSyntax.LOCAL_AS,
     neighbor_af_required=False,
     compare_style=CompareStyle.OLD,
-    no_changes_text="No changes between working and active configurations",
+    no_changes_text=OLD_CLI_TEXTS,
     save_prints_done=True,
     confirm_style=ConfirmStyle.V13,
     release_train="sagitta",
 )
-# system-as syntax with the old CLI texts (rolling builds 2022-08 .. 2023-01).
+ROLLING_2021_AF = VyosDialect(
+    name="1.4-rolling-2021-af",
+    bgp_syntax=BgpSyntax.LOCAL_AS,
+    neighbor_af_required=True,
+    compare_style=CompareStyle.OLD,
+    no_changes_text=OLD_CLI_TEXTS,
+    save_prints_done=True,
+    confirm_style=ConfirmStyle.V13,
+    release_train="sagitta",
+)
+# system-as syntax with the old CLI texts (rolling builds 2022-07-31 .. 2023-01).
 ROLLING_2022 = VyosDialect(
     name="1.4-rolling-2022",
     bgp_syntax=BgpSyntax.SYSTEM_AS,
-    neighbor_af_required=False,
+    neighbor_af_required=True,
     compare_style=CompareStyle.OLD,
-    no_changes_text=ROLLING_2021.no_changes_text,
+    no_changes_text=OLD_CLI_TEXTS,
     save_prints_done=True,
     confirm_style=ConfirmStyle.V13,
     release_train="sagitta",
@@ -90,17 +142,52 @@ CURRENT_15 = VyosDialect(
 
 # Every dialect dialect_for can answer.
 SUPPORTED: dict[str, VyosDialect] = {
-    d.name: d for d in (ROLLING_2021, ROLLING_2022, LTS_14, CURRENT_15)
+    d.name: d
+    for d in (V13, ROLLING_TAG_ASN, ROLLING_2021, ROLLING_2021_AF, ROLLING_2022, LTS_14, CURRENT_15)
 }
 
-_ROLLING = re.compile(r"^1\.(?P<minor>[45])-rolling-(?P<stamp>\d{12})$")
-_NEW_ROLLING = re.compile(r"^(?P<y>\d{4})\.(?P<m>\d{2})\.(?P<d>\d{2})-\d{4}-rolling$")
-_RELEASE = re.compile(r"^1\.(?P<minor>\d+)\.(?P<patch>\d+)(?:-.*)?$")
 
-# First rolling build date (YYYYMM) of each change.
-_LOCAL_AS_FROM = 202104
-_SYSTEM_AS_FROM = 202208
-_NEW_CLI_FROM = 202302
+@dataclass(frozen=True)
+class Change:
+    """An upstream commit after which rolling builds speak `dialect` (until the next one)."""
+
+    day: str  # YYYYMMDD of the commit; builds stamped that day are ambiguous
+    commit: str
+    what: str
+    dialect: VyosDialect
+
+
+# Rolling and self-built images of the development branch, by build date. The first entry is
+# what builds before every listed change speak.
+ROLLING_TIMELINE: tuple[Change, ...] = (
+    Change("00000000", "", "tag-ASN BGP", ROLLING_TAG_ASN),
+    Change("20210329", "vyos-1x 73557d68b", "`protocols bgp local-as`", ROLLING_2021),
+    Change(
+        "20211004",
+        "vyos-1x 74a8c4b42",
+        "unconditional `no bgp default ipv4-unicast`",
+        ROLLING_2021_AF,
+    ),
+    Change("20220730", "vyos-1x 967c53e2f", "`protocols bgp system-as`", ROLLING_2022),
+    Change("20230201", "vyos-1x PR #1811", "the new compare format", LTS_14),
+    Change("20231101", "1.5 circinus rolling", "the 1.5 commit-confirm text", CURRENT_15),
+)
+# The BGP commits: a build on their day is refused (the later CLI-text ones are harmless:
+# the driver reads both formats).
+_BGP_CHANGE_DAYS = {c.day: c for c in ROLLING_TIMELINE[1:4]}
+
+_RELEASE = re.compile(r"^1\.(?P<minor>\d+)\.(?P<patch>\d+)(?:-(?:rc|epa|beta|S)\d+)?$")
+_ROLLING = re.compile(r"^1\.(?P<minor>\d+)-(?:rolling|beta)-(?P<stamp>\d{12})$")
+_SELF_BUILT = re.compile(r"^999\.(?P<stamp>\d{12})$")
+_NEW_ROLLING = re.compile(r"^(?P<y>\d{4})\.(?P<m>\d{2})\.(?P<d>\d{2})-\d{4}-rolling$")
+# VyOS Stream: 1.5-stream-2025-Q1, and the tag form of community-downloads.vyos.dev/stream/2025.11
+_STREAM = re.compile(r"^(?:1\.(?P<minor>\d+)-stream-\d{4}-Q[1-4]|\d{4}\.\d{2})$")
+_RELEASES: dict[int, VyosDialect] = {3: V13, 4: LTS_14, 5: CURRENT_15}
+
+EXAMPLES = (
+    "1.3.8, 1.4.3, 1.4-rolling-202105210417, 1.5-rolling-202410210000, "
+    "2025.11.24-0021-rolling, 1.5-stream-2025-Q1, 999.202410210000"
+)
 
 
 class UnknownVyosVersion(ValueError):
@@ -108,35 +195,43 @@ class UnknownVyosVersion(ValueError):
 
 
 def dialect_for(version: str) -> VyosDialect:
-    """Map a VyOS version string (as `show version` prints it, without 'VyOS ') to a dialect.
-
-    Raises UnknownVyosVersion for versions whose syntax the toolkit does not speak
-    (1.3 and the tag-ASN rolling builds of early 2021 among them).
-    """
+    """Map a VyOS version string (as `show version` prints it, with or without 'VyOS ') to
+    its dialect; UnknownVyosVersion, naming the version, for anything else."""
     v = version.strip().removeprefix("VyOS ").strip()
-    m = _ROLLING.match(v)
-    if m:
-        month = int(m["stamp"][:6])
-        if m["minor"] == "5":
-            return CURRENT_15
-        if month < _LOCAL_AS_FROM:
-            raise UnknownVyosVersion(
-                f"VyOS {v} uses the tag-ASN BGP syntax (`protocols bgp <ASN>`), not supported"
-            )
-        if month < _SYSTEM_AS_FROM:
-            return ROLLING_2021
-        return LTS_14 if month >= _NEW_CLI_FROM else ROLLING_2022
-    if _NEW_ROLLING.match(v):
-        return CURRENT_15
-    m = _RELEASE.match(v)
-    if m:
+    if m := _RELEASE.match(v):
+        found = _RELEASES.get(int(m["minor"]))
+        if found is None:
+            raise UnknownVyosVersion(f"VyOS {v}: releases 1.3, 1.4 and 1.5 are supported")
+        return found
+    if m := _ROLLING.match(v):
         minor = int(m["minor"])
+        if minor == 3:
+            return V13
         if minor == 4:
-            return LTS_14
+            return _by_build_day(v, m["stamp"][:8])
         if minor == 5:
             return CURRENT_15
-        raise UnknownVyosVersion(f"VyOS {v}: only 1.4 and 1.5 releases are supported")
-    raise UnknownVyosVersion(
-        f"unrecognised VyOS version {v!r} (expected e.g. 1.4-rolling-202105210417, 1.4.3, "
-        "1.5-rolling-202410210000 or 2025.11.24-0021-rolling)"
-    )
+        raise UnknownVyosVersion(f"VyOS {v}: rolling builds of 1.3, 1.4 and 1.5 are supported")
+    if m := _SELF_BUILT.match(v):
+        return _by_build_day(v, m["stamp"][:8])
+    if _NEW_ROLLING.match(v):
+        return CURRENT_15
+    if m := _STREAM.match(v):
+        if m["minor"] not in (None, "5"):
+            raise UnknownVyosVersion(f"VyOS {v}: only 1.5 stream builds are known")
+        return CURRENT_15
+    raise UnknownVyosVersion(f"unrecognised VyOS version {v!r} (expected e.g. {EXAMPLES})")
+
+
+def _by_build_day(version: str, day: str) -> VyosDialect:
+    change = _BGP_CHANGE_DAYS.get(day)
+    if change is not None:
+        raise UnknownVyosVersion(
+            f"VyOS {version} was built on the day of {change.commit} ({change.what}); "
+            "the toolkit cannot tell whether the build has it: use a build of another day"
+        )
+    current = ROLLING_TIMELINE[0].dialect
+    for c in ROLLING_TIMELINE[1:]:
+        if day > c.day:
+            current = c.dialect
+    return current

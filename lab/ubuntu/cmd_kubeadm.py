@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import yaml
+
 from lab.ubuntu.cluster import ClusterError, InitParams, Joined
-from lab.ubuntu.context import Ctx, Proc
+from lab.ubuntu.context import Ctx, Proc, read_file
 
 STACK = "To see the stack trace of this error execute with --v=5 or higher\n"
 ADMIN, KUBELET = "/etc/kubernetes/admin.conf", "/etc/kubernetes/kubelet.conf"
@@ -25,6 +29,8 @@ VALUE_FLAGS = {
         "--token",
     },
     "join": {
+        "--config",
+        "--kubeconfig",
         "--token",
         "--discovery-token-ca-cert-hash",
         "--cri-socket",
@@ -238,13 +244,91 @@ def _init(ctx: Ctx, flags: dict[str, str]) -> Proc:
     return Proc(out)
 
 
+# Flags kubeadm 1.2x lets beside --config (ValidateMixedArguments in kubernetes/kubernetes
+# cmd/kubeadm/app/apis/kubeadm/validation/validation.go); any other is refused.
+CONFIG_COMPANIONS = {"--config", "--ignore-preflight-errors", "--dry-run", "--kubeconfig"}
+# kubeadm.k8s.io versions a kubeadm reads: v1beta3 from 1.22, v1beta2 gone in 1.26, v1beta4
+# from 1.31.
+CONFIG_APIS = (
+    ((1, 22), {"v1beta1", "v1beta2"}),
+    ((1, 26), {"v1beta2", "v1beta3"}),
+    ((1, 31), {"v1beta3"}),
+    ((9, 0), {"v1beta3", "v1beta4"}),
+)
+
+
+@dataclass(frozen=True)
+class Discovery:
+    endpoint: str
+    token: str
+    ca_cert_hash: str
+    cri_socket: str | None
+
+
+def _mixed_with_config(flags: dict[str, str]) -> Proc | None:
+    mixed = sorted(
+        name[2:]
+        for name in flags
+        if name not in CONFIG_COMPANIONS and not name.startswith("--skip-")
+    )
+    if not mixed:
+        return None
+    return Proc("", f"can not mix '--config' with arguments [{' '.join(mixed)}]\n" + STACK, 1)
+
+
+def _read_join_config(ctx: Ctx, path: str) -> Discovery | str:
+    """The discovery settings of a JoinConfiguration file, or kubeadm's error text."""
+    content, why = read_file(ctx, path)
+    if content is None:
+        return f'unable to read config from "{path}" : open {path}: {why.lower()}'
+    try:
+        docs = [d for d in yaml.safe_load_all(content) if isinstance(d, dict)]
+    except yaml.YAMLError as exc:
+        return f"error converting YAML to JSON: {exc}"
+    join = [d for d in docs if d.get("kind") == "JoinConfiguration"]
+    if not join:
+        return "no JoinConfiguration kind was found in the YAML file"
+    api = str(join[0].get("apiVersion", ""))
+    minor = tuple(int(x) for x in _kubeadm_version(ctx).lstrip("v").split(".")[:2])
+    accepted = next(apis for below, apis in CONFIG_APIS if minor < below)
+    if api.removeprefix("kubeadm.k8s.io/") not in accepted:
+        return (
+            f'no kind "JoinConfiguration" is registered for version "{api}" in scheme '
+            '"k8s.io/kubernetes/cmd/kubeadm/app/apis/kubeadm/scheme/scheme.go:31"'
+        )
+    token = (join[0].get("discovery") or {}).get("bootstrapToken") or {}
+    hashes = token.get("caCertHashes") or []
+    registration = join[0].get("nodeRegistration") or {}
+    return Discovery(
+        endpoint=str(token.get("apiServerEndpoint", "")),
+        token=str(token.get("token", "")),
+        ca_cert_hash=str(hashes[0]) if hashes else "",
+        cri_socket=registration.get("criSocket"),
+    )
+
+
 def _join(ctx: Ctx, flags: dict[str, str], positional: list[str]) -> Proc:
-    if len(positional) != 1:
-        return Proc("", "[preflight] Running pre-flight checks\n" + STACK, 1)
+    if "--config" in flags:
+        refused = _mixed_with_config(flags)
+        if refused is not None:
+            return refused
+        found = _read_join_config(ctx, flags["--config"])
+        if isinstance(found, str):
+            return Proc("", found + "\n" + STACK, 1)
+        discovery = found
+    else:
+        if len(positional) != 1:
+            return Proc("", "[preflight] Running pre-flight checks\n" + STACK, 1)
+        discovery = Discovery(
+            positional[0],
+            flags.get("--token", ""),
+            flags.get("--discovery-token-ca-cert-hash", ""),
+            flags.get("--cri-socket"),
+        )
     errors = _preflight(ctx, join=True, ignore=flags.get("--ignore-preflight-errors", ""))
     if errors:
         return _fail_preflight("", errors)
-    endpoint = positional[0]
+    endpoint = discovery.endpoint
     host, _, port = endpoint.rpartition(":")
     if not host:
         host, port = endpoint, "6443"
@@ -258,7 +342,7 @@ def _join(ctx: Ctx, flags: dict[str, str], positional: list[str]) -> Proc:
             f"dial tcp: lookup {host} on 127.0.0.53:53: no such host\n" + STACK,
             1,
         )
-    if "--token" not in flags:
+    if not discovery.token:
         return Proc(
             out,
             'discovery: Invalid value: "": using token-based discovery without '
@@ -272,8 +356,8 @@ def _join(ctx: Ctx, flags: dict[str, str], positional: list[str]) -> Proc:
             ctx.state.hostname,
             ctx.address,
             endpoint,
-            flags["--token"],
-            flags.get("--discovery-token-ca-cert-hash", ""),
+            discovery.token,
+            discovery.ca_cert_hash,
             dial=f"{address}:{port}",
         )
     except ClusterError as exc:

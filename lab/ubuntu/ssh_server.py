@@ -13,6 +13,7 @@ import asyncssh
 
 from lab.credentials import ensure_key, known_hosts_text, replace_known_hosts
 from lab.ssh_shell import Auth, serve
+from lab.ubuntu.sftp import NodeFiles, NodeSFTPServer
 from lab.ubuntu.shell import UbuntuShell
 
 NodeAuth = Auth  # the node's login user, password and authorized key
@@ -27,5 +28,15 @@ def publish_host_key(known_hosts: Path, host_key_path: Path, address: str, node:
 async def serve_node(
     address: str, port: int, host_key: Path, auth: Auth, make_shell: Callable[[], UbuntuShell]
 ) -> asyncssh.SSHAcceptor:
-    """Listen on address:port; every session gets a new shell over the node's shared state."""
-    return await serve([address], port, host_key, auth, lambda _user: make_shell(), "ubuntu-shell")
+    """Listen on address:port; every session gets a new shell over the node's shared state,
+    and SFTP the node's files as its login user."""
+    store = make_shell().store
+    return await serve(
+        [address],
+        port,
+        host_key,
+        auth,
+        lambda _user: make_shell(),
+        "ubuntu-shell",
+        sftp_factory=lambda chan: NodeSFTPServer(chan, NodeFiles(store, auth.username)),
+    )

@@ -59,9 +59,9 @@ def wire(monkeypatch: pytest.MonkeyPatch, router_doc: dict[str, Any], kube_fails
                 host.connections["napalm"] = Injected(replay.FakeDevice(router_doc))  # type: ignore[assignment]
             else:
                 shells[name] = FakeClientShell()
-                # the twin's site probes through `lab_netns`, a real site through netmiko
-                for conn in ("netmiko", "lab_netns"):
-                    host.connections[conn] = Injected(shells[name])  # type: ignore[assignment]
+                # only the shell connection the inventory chose (inventory/lab: lab_netns)
+                conn = site.logins[name].shell
+                host.connections[conn] = Injected(shells[name])  # type: ignore[assignment]
         return nr
 
     def apis(site: Site) -> tuple[Any, Any, Any]:

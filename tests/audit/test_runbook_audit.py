@@ -93,11 +93,3 @@ def test_negative_flows_is_rejected() -> None:
     with pytest.raises(SystemExit) as exc:
         audit.main(["--inventory", TWIN, "--flows", "-1"], gather=FakeGather("healthy"))
     assert exc.value.code == 2
-
-
-@pytest.mark.parametrize("via", ["auto", "ssh", "lab"])
-def test_probe_via_reaches_the_gather(via: str, capsys: pytest.CaptureFixture[str]) -> None:
-    fake = FakeGather("healthy")
-    audit.main(["--inventory", TWIN, "--json", "--probe-via", via], gather=fake)
-    capsys.readouterr()
-    assert fake.calls[0][1].probe_via == via

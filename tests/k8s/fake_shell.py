@@ -40,10 +40,64 @@ users:
 
 
 @dataclass
+class Upload:
+    mode: int = 0o644  # sftp-server's 0666 under umask 022
+    data: bytes = b""
+
+
+class FakeSFTPFile:
+    def __init__(self, upload: Upload) -> None:
+        self.upload = upload
+
+    def chmod(self, mode: int) -> None:
+        self.upload.mode = mode
+
+    def write(self, data: bytes) -> None:
+        self.upload.data += data
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass
+class FakeSFTP:
+    """paramiko's SFTPClient as the tasks use it: files kept in the node's `uploads`."""
+
+    node: FakeNode
+    closed: bool = False
+
+    def normalize(self, path: str) -> str:
+        assert path == "."
+        return "/home/ubuntu"
+
+    def open(self, path: str, mode: str) -> FakeSFTPFile:
+        assert mode == "wx" and path not in self.node.uploads, (mode, path)
+        self.node.uploads[path] = Upload()
+        return FakeSFTPFile(self.node.uploads[path])
+
+    def remove(self, path: str) -> None:
+        del self.node.uploads[path]
+        self.node.removed.append(path)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@dataclass
 class FakeNode:
     files: set[str] = field(default_factory=set)
     fail: dict[str, int] = field(default_factory=dict)  # command word -> exit status
     commands: list[str] = field(default_factory=list)
+    uploads: dict[str, Upload] = field(default_factory=dict)  # over SFTP, still present
+    removed: list[str] = field(default_factory=list)
+    join_configs: list[Upload] = field(default_factory=list)  # what `kubeadm join` read
+
+    @property
+    def remote_conn_pre(self) -> FakeNode:
+        return self  # netmiko's paramiko SSHClient: here only open_sftp
+
+    def open_sftp(self) -> FakeSFTP:
+        return FakeSFTP(self)
 
     def send_command(self, command: str, read_timeout: float = 10.0) -> str:
         assert read_timeout > 0
@@ -61,6 +115,10 @@ class FakeNode:
         argv = shlex.split(line)
         assert argv[:2] == ["sudo", "-n"], line
         word = " ".join(argv[2:4])
+        if word == "kubeadm join":
+            assert argv[4:5] == ["--config"] and len(argv) == 6, line
+            upload = self.uploads[argv[5]]
+            self.join_configs.append(Upload(upload.mode, upload.data))
         if word in self.fail:
             return f"error execution phase preflight: --token {TOKEN} failed", self.fail[word]
         if word == "kubeadm init":

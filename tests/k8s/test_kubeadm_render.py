@@ -7,14 +7,18 @@ import shlex
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bgplb.errors import ParseError
 from bgplb.k8s.kubeadm import (
     file_probe,
     init_argv,
     join_argv,
+    join_config_api_version,
+    mask_output,
     parse_join_command,
     parse_probe,
+    render_join_configuration,
     split_status,
     sudo,
     with_status,
@@ -47,20 +51,50 @@ def test_lab_inventory_init_uses_the_twins_cidrs() -> None:
     assert "--service-cidr=198.18.60.0/24" in argv
 
 
-def test_join_command_parsed_and_rendered_with_cri_socket() -> None:
+def test_join_command_parsed_and_rendered_as_a_join_configuration() -> None:
     join = parse_join_command("W0101 warning line\n" + JOIN_OUTPUT)
     assert join.endpoint == "k8s-cluster.example.com:6443"
     assert TOKEN not in repr(join)
-    assert join_argv(join, load_site(INVENTORY).kubernetes) == [
+    k8s = load_site(INVENTORY).kubernetes
+    assert yaml.safe_load(render_join_configuration(join, k8s)) == {
+        "apiVersion": "kubeadm.k8s.io/v1beta2",  # Kubernetes 1.21
+        "kind": "JoinConfiguration",
+        "discovery": {
+            "bootstrapToken": {
+                "apiServerEndpoint": "k8s-cluster.example.com:6443",
+                "token": TOKEN,
+                "caCertHashes": [HASH],
+            }
+        },
+        "nodeRegistration": {"criSocket": "/var/run/crio/crio.sock"},
+    }
+    assert join_argv("/home/ubuntu/j.yaml") == [
         "kubeadm",
         "join",
-        "k8s-cluster.example.com:6443",
-        "--token",
-        TOKEN,
-        "--discovery-token-ca-cert-hash",
-        HASH,
-        "--cri-socket=/var/run/crio/crio.sock",
+        "--config",
+        "/home/ubuntu/j.yaml",
     ]
+
+
+@pytest.mark.parametrize(
+    ("version", "api"),
+    [
+        ("1.21.1", "kubeadm.k8s.io/v1beta2"),
+        ("1.22.0", "kubeadm.k8s.io/v1beta3"),
+        ("1.30.9", "kubeadm.k8s.io/v1beta3"),
+        ("1.31.0", "kubeadm.k8s.io/v1beta4"),
+        ("2.0.0", "kubeadm.k8s.io/v1beta4"),
+    ],
+)
+def test_join_configuration_api_follows_the_kubernetes_version(version: str, api: str) -> None:
+    assert join_config_api_version(version) == api
+
+
+def test_failure_output_masks_tokens_in_flags_and_in_init_lines() -> None:
+    text = f"[bootstrap-token] Using token: {TOKEN}\nkubeadm join x --token {TOKEN}\n"
+    masked = mask_output(text)
+    assert TOKEN not in masked
+    assert "Using token: ********" in masked and "--token ********" in masked
 
 
 @pytest.mark.parametrize(

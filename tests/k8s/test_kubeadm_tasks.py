@@ -103,7 +103,9 @@ def test_join_workers_in_parallel_skipping_joined(nornir_nodes: Any, lab_site: S
     assert (one(result, "worker01").changed, one(result, "worker02").changed) == (True, False)
     assert one(result, "worker02").result == "already joined"
     (joined,) = [c for c in nodes["worker01"].commands if "kubeadm join" in c]
-    assert joined.endswith("--cri-socket=/var/run/crio/crio.sock")
+    assert joined.startswith("sudo -n kubeadm join --config /home/ubuntu/.bgplb-")
+    (config,) = nodes["worker01"].join_configs
+    assert "criSocket: /var/run/crio/crio.sock" in config.data.decode()
     assert TOKEN not in one(result, "worker01").diff
     again = workers.run(task=kubeadm_join, site=lab_site, join=join, **C)
     assert not any(r[0].changed for r in again.values())

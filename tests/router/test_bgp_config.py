@@ -10,6 +10,7 @@ import pytest
 from bgplb.errors import InputError
 from bgplb.model import load_site
 from bgplb.vyos.bgp_config import plan_router_bgp, render_commands
+from bgplb.vyos.paths import parse_typed
 from tests.inventory.mutate import Files, mutated
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -40,9 +41,25 @@ def _lts(f: Files) -> None:
     router(f)["bgp"]["peer_groups"][0]["password_env"] = "TEST_BGP_PASSWORD"
 
 
+def _at(version: str) -> Any:
+    def mutation(f: Files) -> None:
+        _lts(f)
+        router(f)["vyos_version"] = version
+
+    return mutation
+
+
 @pytest.mark.parametrize(
     ("golden", "mutation"),
-    [("bgp-1.4-rolling-2021.txt", lambda _f: None), ("bgp-1.4-lts.txt", _lts)],
+    [
+        ("bgp-1.4-rolling-2021.txt", lambda _f: None),
+        ("bgp-1.4-lts.txt", _lts),
+        ("bgp-1.3.txt", _at("1.3.8")),
+        ("bgp-1.4-rolling-tag-asn.txt", _at("1.4-rolling-202102010000")),
+        ("bgp-1.4-rolling-2021-af.txt", _at("1.4-rolling-202201100117")),
+        ("bgp-1.4-rolling-2022.txt", _at("1.4-rolling-202208150117")),
+        ("bgp-1.5.txt", _at("1.5-rolling-202410210000")),
+    ],
 )
 def test_golden(golden: str, mutation: Any, tmp_path: Path) -> None:
     site = load_site(mutated(tmp_path / "inv", mutation))
@@ -159,3 +176,70 @@ def test_a_password_vyos_refuses_is_an_error_that_never_shows_it(
         render_commands(site, {"TEST_BGP_PASSWORD": secret})
     assert "whitespace" in str(caught.value)
     assert secret not in str(caught.value)
+
+
+PASSWORD_PATH = ("protocols", "bgp", "peer-group", "group01", "password")
+
+
+def test_limits_follow_the_version_grammar(tmp_path: Path) -> None:
+    def paths(version: str, n: int) -> Any:
+        def mutation(f: Files) -> None:
+            _at(version)(f)
+            router(f)["bgp"]["maximum_paths"]["ebgp"] = n
+
+        return mutation
+
+    env = {"TEST_BGP_PASSWORD": "p"}
+    with pytest.raises(InputError, match=r"VyOS 1\.3 takes 1\.\.255"):
+        render_commands(load_site(mutated(tmp_path / "a", paths("1.3.8", 256))), env)
+    lts = load_site(mutated(tmp_path / "b", paths("1.4.3", 256)))
+    assert "maximum-paths ebgp '256'" in "\n".join(render_commands(lts, env))
+
+
+@pytest.mark.parametrize(
+    ("version", "secret", "refused"),
+    [
+        ("1.3.8", "it's", 'one of "\'"'),
+        ("1.4.3", "it's", None),
+        ("1.4.3", "x" * 81, "more than 80 characters"),
+        ("1.4.3", "x" * 80, None),
+    ],
+)
+def test_password_characters_as_the_version_allows(
+    version: str, secret: str, refused: str | None, tmp_path: Path
+) -> None:
+    site = load_site(mutated(tmp_path / "inv", _at(version)))
+    if refused is None:
+        lines = render_commands(site, {"TEST_BGP_PASSWORD": secret})
+        assert ("set", (*PASSWORD_PATH, secret)) in [parse_typed(x) for x in lines]
+        return
+    with pytest.raises(InputError, match=refused) as caught:
+        render_commands(site, {"TEST_BGP_PASSWORD": secret})
+    assert secret not in str(caught.value)
+
+
+@pytest.mark.parametrize(("version", "refused"), [("1.4.3", True), ("1.3.8", False)])
+def test_description_length_as_the_version_allows(
+    version: str, refused: bool, tmp_path: Path
+) -> None:
+    def mutation(f: Files) -> None:
+        _at(version)(f)
+        _described("d" * 300)(f)
+
+    site = load_site(mutated(tmp_path / "inv", mutation))
+    if refused:
+        with pytest.raises(InputError, match="takes at most 255"):
+            render_commands(site, {"TEST_BGP_PASSWORD": "p"})
+    else:
+        assert any("d" * 300 in x for x in render_commands(site, {"TEST_BGP_PASSWORD": "p"}))
+
+
+def test_tag_asn_plan_deletes_a_stale_managed_neighbor(tmp_path: Path) -> None:
+    site = load_site(mutated(tmp_path / "inv", _at("1.3.8")))
+    env = {"TEST_BGP_PASSWORD": "pw"}
+    running = [*render_commands(site, env)]
+    running.append("set protocols bgp 64501 neighbor 192.168.30.99 peer-group 'group01'")
+    plan = plan_router_bgp(site, "\n".join(running) + "\n", env)
+    assert plan.deletes == ["delete protocols bgp 64501 neighbor 192.168.30.99"]
+    assert plan.removed_neighbors == ["192.168.30.99"]
+    assert plan_router_bgp(site, "\n".join(render_commands(site, env)), env).deletes == []

@@ -29,6 +29,8 @@ from lab.ubuntu.node_state import NodeStore
 
 REPO = Path(__file__).resolve().parents[2]
 LAB_INVENTORY = REPO / "inventory" / "lab"
+# the twin as a real site: inventory/lab without `lab:` (what deploy and audit are run with)
+SITE_INVENTORY = REPO / "inventory" / "examples" / "twin-as-site"
 LB_NET = IPv4Network("198.18.100.10/32")  # the demo service's address (inventory/lab)
 DEPLOY_TIMEOUT_S = 300.0
 
@@ -59,12 +61,13 @@ def deploy(
     *args: str,
     cwd: Path,
     env: Mapping[str, str] | None = None,
+    runbook: str = "runbooks.deploy",
 ) -> Run:
     """`python -m runbooks.deploy --inventory INVENTORY ARGS` run in `cwd` (wide console, so
-    the final table is not cut at 80 columns)."""
+    the final table is not cut at 80 columns); `runbook` names another one."""
     environ = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "160", **(env or {})}
     proc = subprocess.run(
-        [sys.executable, "-m", "runbooks.deploy", "--inventory", str(inventory), *args],
+        [sys.executable, "-m", runbook, "--inventory", str(inventory), *args],
         check=False,
         cwd=cwd,
         env=environ,
@@ -88,10 +91,11 @@ def fresh_twin(site: Site) -> Iterator[Site]:
 
 
 def router_exec(site: Site, command: str) -> str:
-    """One operational command on the router over SSH (key auth, strict host key)."""
+    """One operational command on the router over SSH (key auth, strict host key: the user's
+    known_hosts, as `lab up` filled it)."""
     paths = LabPaths.of(site)
     client = paramiko.SSHClient()
-    client.load_host_keys(str(paths.known_hosts))
+    client.load_system_host_keys()
     client.set_missing_host_key_policy(paramiko.RejectPolicy())
     client.connect(
         str(site.router.login.address),

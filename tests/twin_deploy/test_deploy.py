@@ -1,6 +1,10 @@
-"""`python -m runbooks.deploy --inventory inventory/lab` on a fresh twin (as `runbooks.lab up`
-starts it): a dry run changes nothing anywhere; a full deploy ends with the audit passing and
-the router spreading the service over the three nodes; an immediate re-run changes nothing.
+"""`python -m runbooks.deploy` and `runbooks.audit` on a fresh twin (as `runbooks.lab up`
+starts it), run as on a real site: through inventory/examples/twin-as-site (no `lab:`), the
+secrets from the environment (the twin's operator env, `twin_session`) and the host keys from
+the user's ~/.ssh/known_hosts (the session's HOME, filled by `up`). A dry run changes nothing
+anywhere; a full deploy ends with the audit passing and the router spreading the service over
+the three nodes; an immediate re-run changes nothing; the audit passes on its own; without
+the user's known_hosts or the password's variable, it is refused.
 
 The tests run in order on one twin (module fixture), under the twin lock (`twin_session`)."""
 
@@ -14,7 +18,14 @@ import pytest
 from bgplb.model import Site, load_site
 from lab.state import LabPaths
 
-from .conftest import LAB_INVENTORY, deploy, ecmp_next_hops, fresh_twin, snapshot
+from .conftest import (
+    LAB_INVENTORY,
+    SITE_INVENTORY,
+    deploy,
+    ecmp_next_hops,
+    fresh_twin,
+    snapshot,
+)
 
 pytestmark = pytest.mark.lab
 
@@ -34,7 +45,7 @@ def test_dry_run_on_a_fresh_twin_changes_nothing(twin: Site, workdir: Path) -> N
     before = snapshot(twin)
     assert before["kubeconfig"] is None and before["k8s"] == {}, "fresh twin: no cluster"
     assert "protocols bgp" not in str(before["router commands"]), "fresh twin: no router BGP"
-    run = deploy(LAB_INVENTORY, "--dry-run", cwd=workdir)
+    run = deploy(SITE_INVENTORY, "--dry-run", cwd=workdir)
     assert run.code == 0, run.describe()
     after = snapshot(twin)
     for key, value in before.items():
@@ -54,7 +65,7 @@ def test_dry_run_on_a_fresh_twin_changes_nothing(twin: Site, workdir: Path) -> N
 
 
 def test_full_deploy_ends_with_the_audit_passing(twin: Site, workdir: Path) -> None:
-    run = deploy(LAB_INVENTORY, "--json", cwd=workdir)
+    run = deploy(SITE_INVENTORY, "--json", cwd=workdir)
     assert run.code == 0, run.describe()
     doc = run.doc
     assert doc["ok"] is True and doc["dry_run"] is False
@@ -69,7 +80,7 @@ def test_full_deploy_ends_with_the_audit_passing(twin: Site, workdir: Path) -> N
 
 def test_an_immediate_re_run_changes_nothing(twin: Site, workdir: Path) -> None:
     before = snapshot(twin)
-    run = deploy(LAB_INVENTORY, "--json", cwd=workdir)
+    run = deploy(SITE_INVENTORY, "--json", cwd=workdir)
     assert run.code == 0, run.describe()
     assert run.doc["ok"] is True
     assert run.doc["changed"] == 0, run.outcomes()
@@ -78,3 +89,35 @@ def test_an_immediate_re_run_changes_nothing(twin: Site, workdir: Path) -> None:
     assert after["router commands"] == before["router commands"]
     assert after["frr"] == before["frr"]
     assert after["kubeconfig"] == before["kubeconfig"]
+
+
+def test_the_audit_passes_on_its_own(twin: Site, workdir: Path) -> None:
+    run = deploy(SITE_INVENTORY, "--json", cwd=workdir, runbook="runbooks.audit")
+    assert run.code == 0, run.describe()
+    doc = run.doc
+    assert doc["ok"] is True
+    assert {"session", "fib", "probe"} <= {f["check"] for f in doc["findings"]}, doc["findings"]
+
+
+def test_only_the_users_known_hosts_is_trusted(twin: Site, tmp_path: Path) -> None:
+    """Another HOME (no known_hosts): the router's host key is refused, the audit fails."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"HOME": str(home)}
+    run = deploy(
+        SITE_INVENTORY, "--json", "--no-probe", cwd=tmp_path, env=env, runbook="runbooks.audit"
+    )
+    assert run.code == 1, run.describe()
+    assert "not found in known_hosts" in run.stdout, run.describe()
+
+
+def test_the_password_comes_from_the_environment(twin: Site, tmp_path: Path) -> None:
+    run = deploy(
+        SITE_INVENTORY,
+        "--json",
+        cwd=tmp_path,
+        env={"BGPLB_LAB_PASSWORD": ""},
+        runbook="runbooks.audit",
+    )
+    assert run.code == 2, run.describe()
+    assert "BGPLB_LAB_PASSWORD" in run.stdout

@@ -1,0 +1,78 @@
+"""bgplb/nornir_init.py: one path for every site, the twin included. Every SSH connection
+(netmiko's and the NAPALM driver's) is strict and trusts the user's OpenSSH known_hosts; a
+password comes only from its environment variable. Nothing is contacted here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bgplb.errors import InputError
+from bgplb.model import Site, load_site
+from bgplb.nornir_init import init_nornir
+
+REPO = Path(__file__).resolve().parents[1]
+OTHER_KEY_FILES = {"alt_host_keys", "alt_key_file", "known_hosts"}
+
+
+@pytest.mark.parametrize("inventory", ["inventory", "inventory/lab"])
+def test_every_ssh_connection_trusts_the_users_known_hosts(
+    inventory: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = load_site(REPO / inventory)
+    env = site.router.login.credentials.password_env
+    assert env
+    monkeypatch.setenv(env, "pw-for-a-test")
+    nr = init_nornir(site, set(site.host_names))
+    router = nr.inventory.hosts[site.router.name]
+    napalm = (router.get_connection_parameters("napalm").extras or {})["optional_args"]
+    assert napalm["ssh_strict"] is True and napalm["system_host_keys"] is True, napalm
+    assert not OTHER_KEY_FILES & set(napalm), napalm
+    for name in [site.router.name, *(n.name for n in site.nodes)]:
+        extras = nr.inventory.hosts[name].get_connection_parameters("netmiko").extras or {}
+        assert extras["ssh_strict"] is True and extras["system_host_keys"] is True, name
+        assert not OTHER_KEY_FILES & set(extras), name
+    assert router.password == "pw-for-a-test"
+
+
+def twin_copy(dest: Path, state_dir: Path) -> Site:
+    """inventory/lab with its state directory in `dest` (manifest paths made absolute)."""
+    src = REPO / "inventory" / "lab"
+    dest.mkdir()
+    for name in ("hosts.yaml", "groups.yaml"):
+        (dest / name).write_text((src / name).read_text())
+    defaults = yaml.safe_load((src / "defaults.yaml").read_text())
+    site = defaults["data"]["site"]
+    cni = site["kubernetes"]["cni"]
+    cni["manifest"] = str((src / cni["manifest"]).resolve())
+    site["metallb"]["manifests"] = [str((src / m).resolve()) for m in site["metallb"]["manifests"]]
+    site["lab"] = {"state_dir": str(state_dir), "known_hosts": str(state_dir / "known_hosts")}
+    (dest / "defaults.yaml").write_text(yaml.safe_dump(defaults))
+    return load_site(dest)
+
+
+def test_the_password_comes_only_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The twin's generated password file is not read by the toolkit: unset is bad input."""
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "router_password").write_text("generated-by-the-twin\n")
+    site = twin_copy(tmp_path / "inventory", state)
+    monkeypatch.delenv("BGPLB_LAB_PASSWORD", raising=False)
+    with pytest.raises(InputError, match="BGPLB_LAB_PASSWORD"):
+        init_nornir(site, {site.router.name})
+    init_nornir(site, {"master01"})  # a node logs in with its key: no password needed
+
+
+def test_the_router_password_is_masked_once_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bgplb.secrets import redact_data
+
+    site = load_site(REPO / "inventory")
+    env = site.router.login.credentials.password_env
+    assert env
+    monkeypatch.setenv(env, "router-pw-9f3a")
+    init_nornir(site, {site.router.name})
+    assert redact_data({"said": "login with router-pw-9f3a"}) == {"said": "login with ********"}
