@@ -49,6 +49,7 @@ class BgpView:
     holdtime: str | None = None
     has_timers: bool = False
     log_neighbor_changes: bool = False
+    local_pref: str | None = None
     no_ipv4_unicast: bool = False
 
 
@@ -116,5 +117,6 @@ def bgp_view(root: ConfigNode | None) -> BgpView | None:
         holdtime=bgp.value(["timers", "holdtime"]),
         has_timers=bgp.has(["timers"]),
         log_neighbor_changes=bgp.has(["parameters", "log-neighbor-changes"]),
+        local_pref=bgp.value(["parameters", "default", "local-pref"]),
         no_ipv4_unicast=bgp.has(["parameters", "default", "no-ipv4-unicast"]),
     )

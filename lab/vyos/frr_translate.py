@@ -108,6 +108,8 @@ def bgpd_config(bgp: BgpView, template: FrrTemplate) -> str:
     for peer in (*bgp.peer_groups, *bgp.neighbors):
         af += _af_peer_lines(peer)
     lines += _af_block(af)
+    if bgp.local_pref:
+        lines.append(f" bgp default local-preference {bgp.local_pref}")
     if bgp.log_neighbor_changes:
         lines.append(" bgp log-neighbor-changes")
     if bgp.router_id:
@@ -167,6 +169,8 @@ def quagga_config(bgp: BgpView) -> str:
     if bgp.no_ipv4_unicast:
         lines.append(" no bgp default ipv4-unicast")
     lines.append(" no bgp network import-check")
+    if bgp.local_pref:  # 'parameters default local-pref' => 'bgp default local-preference #7'
+        lines.append(f" bgp default local-preference {bgp.local_pref}")
     if bgp.log_neighbor_changes:
         lines.append(" bgp log-neighbor-changes")
     if bgp.router_id:

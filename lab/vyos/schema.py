@@ -113,6 +113,7 @@ class _BgpRules:
     maximum_paths: v.Validator
     network: v.Validator
     router_id: v.Validator
+    local_pref: v.Validator
 
 
 # vyos-1x interface-definitions (include/bgp/*.xml.i; 2021-05-21, 1.4.0 and 2024-10-21 agree
@@ -132,6 +133,7 @@ _XML = _BgpRules(
     maximum_paths=v.numeric(1, 256),
     network=v.IPV4_PREFIX,
     router_id=v.IPV4,
+    local_pref=v.numeric(0, 4294967295),
 )
 _XML_14 = dataclasses.replace(_XML, description=v.DESCRIPTION_255)
 
@@ -153,6 +155,7 @@ _QUAGGA = _BgpRules(
     maximum_paths=v.u32(1, 255, "Must be between (1-255)"),
     network=v.typed("ipv4net", v.IPV4_PREFIX),
     router_id=v.typed("ipv4", v.IPV4),
+    local_pref=v.typed("u32", v.numeric(0, 4294967295)),
 )
 
 
@@ -170,9 +173,12 @@ def _bgp_children(router: RouterVersion) -> dict[str, SchemaNode]:
     }
     if router.asn_syntax is not AsnSyntax.TAG:
         parameters["ebgp-requires-policy"] = VALUELESS
+    default: dict[str, SchemaNode] = {"local-pref": leaf(r.local_pref)}
     if router.frr_template is not FrrTemplate.BGPD_UNCONDITIONAL:
-        # 2021-05-21 and 1.3 only; T3741 (2021-10-04) made it the default and removed it
-        parameters["default"] = node({"no-ipv4-unicast": VALUELESS})
+        # 2021-05-21 and 1.3 only; T3741 (74a8c4b42, 2021-10-04) made it the default and
+        # removed the leaf (the `default` node stays, with local-pref)
+        default["no-ipv4-unicast"] = VALUELESS
+    parameters["default"] = node(default)
     timers = {"keepalive": leaf(r.keepalive), "holdtime": leaf(r.holdtime)}
     if router.asn_syntax is AsnSyntax.TAG:  # 1.3 timers holdtime: 0 or 4-65535
         timers["holdtime"] = leaf(

@@ -45,13 +45,16 @@ def test_from_2021_10_04_it_is_unconditional_and_the_option_is_gone() -> None:
     text = translate(tree(ROLLING_2021_10, BASE_2021), ROLLING_2021_10).frr_config
     assert " no bgp default ipv4-unicast\n" in text
     out = set_output(ROLLING_2021_10, "set protocols bgp parameters default no-ipv4-unicast")
-    assert "Configuration path: protocols bgp parameters [default] is not valid" in out
+    assert (
+        "Configuration path: protocols bgp parameters default [no-ipv4-unicast] is not valid" in out
+    )
 
 
 def test_session_options_reach_frr_as_the_template_renders_them() -> None:
     lines = [
         "set protocols bgp system-as '64501'",
         "set protocols bgp parameters log-neighbor-changes",
+        "set protocols bgp parameters default local-pref 200",
         "set protocols bgp address-family ipv4-unicast redistribute connected",
         "set protocols bgp address-family ipv4-unicast redistribute static",
         "set protocols bgp peer-group PG remote-as '64500'",
@@ -72,6 +75,7 @@ def test_session_options_reach_frr_as_the_template_renders_them() -> None:
         "  neighbor PG next-hop-self force\n",
         "  neighbor 198.18.0.2 next-hop-self\n",
         " bgp log-neighbor-changes\n",
+        " bgp default local-preference 200\n",
     ):
         assert expected in text
 
