@@ -1,13 +1,15 @@
 # bgplb: one Makefile for people and CI.
 #   make demo   install everything, bring up the local twin, deploy and audit it
 #   make test   install everything and run the whole suite (ruff, mypy, pytest)
+#   make conformance   renderer and VyOS emulator against ../shared/upstream
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 APT_PACKAGES := frr frr-pythontools openssh-server iproute2 procps iputils-ping
-PY_DIRS := $(wildcard bgplb tasks runbooks lab napalm_bgplb_vyos)
+PY_DIRS := $(wildcard bgplb tasks runbooks lab napalm_bgplb_vyos conformance)
 
-.PHONY: install system-deps venv check lint typecheck pytest test demo bench clean lab-down
+.PHONY: install system-deps venv check lint typecheck pytest test demo bench clean lab-down \
+	conformance
 
 install: system-deps venv
 
@@ -38,6 +40,10 @@ pytest: venv
 check: lint typecheck pytest
 
 test: install check
+
+# renderer and VyOS emulator against ../shared/upstream (or $BGPLB_UPSTREAM_DIR)
+conformance: venv
+	$(PY) -m conformance
 
 bench: install
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

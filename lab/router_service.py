@@ -15,7 +15,6 @@ import asyncssh
 
 from bgplb.errors import LabError
 from bgplb.model import Site, load_site
-from bgplb.vyos.bgp_config import render_commands
 from lab.credentials import PASSWORD_ENV, router_password
 from lab.instances import router_instance
 from lab.router_backend import NamespaceRouterBackend
@@ -25,13 +24,15 @@ from lab.vyos.config_tree import load_commands
 from lab.vyos.frr_translate import translate
 from lab.vyos.router_state import RouterState
 from lab.vyos.schema import schema_for
+from lab.vyos.versions import router_version
+from lab.vyos.write_up import bgp_commands
 
 CONFIRM_SECONDS_PER_MINUTE = float(os.environ.get("BGPLB_LAB_CONFIRM_SECONDS_PER_MINUTE", "60"))
 
 
 def initial_commands(site: Site, *, bgp: bool) -> list[str]:
     """The write-up's router before anyone logs in: interfaces, host name, SSH, and (when
-    `bgp`) the BGP configuration the toolkit would render for the site."""
+    `bgp`) the write-up's BGP configuration, typed by the twin in the emulated build's syntax."""
     lines = [
         f"set interfaces ethernet {i.name} address '{i.address}'" for i in site.router.interfaces
     ]
@@ -39,7 +40,7 @@ def initial_commands(site: Site, *, bgp: bool) -> list[str]:
     lines.append(f"set system host-name '{site.router.name}'")
     lines.append("set system config-management commit-revisions '10'")  # the seed's router
     if bgp:
-        lines += render_commands(site, os.environ)
+        lines += bgp_commands(site, router_version(site.router.vyos_version), os.environ)
     return lines
 
 
@@ -47,16 +48,16 @@ def boot_frr_config(site: Site, *, bgp: bool) -> str:
     """FRR's configuration for the router's first boot: exactly what the emulator's
     translation of its initial configuration gives, so the service's first apply is a no-op
     and BGP starts while the service is still loading."""
-    tree = load_commands(schema_for(site.router.dialect), initial_commands(site, bgp=bgp))
-    return translate(tree).frr_config
+    router = router_version(site.router.vyos_version)
+    tree = load_commands(schema_for(router), initial_commands(site, bgp=bgp))
+    return translate(tree, router).frr_config
 
 
 def build_state(site: Site, *, bgp: bool) -> RouterState:
     paths = LabPaths.of(site)
     paths.vyos_dir.mkdir(parents=True, exist_ok=True)
     return RouterState(
-        site.router.dialect,
-        site.router.vyos_version,
+        router_version(site.router.vyos_version),
         site.router.name,
         paths.vyos_dir / "config.boot",
         NamespaceRouterBackend(router_instance(site)),

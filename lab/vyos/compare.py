@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bgplb.vyos.dialects import CompareStyle, VyosDialect
 from lab.vyos.config_tree import ConfigNode
 from lab.vyos.render import INDENT, quote_if_needed
 from lab.vyos.schema import Kind
 from lab.vyos.sorting import vyos_sorted
+from lab.vyos.versions import CompareFormat, RouterVersion
 
 _LEAVES = (Kind.LEAF, Kind.MULTI)
 
@@ -258,13 +258,13 @@ def compare_commands(active: ConfigNode, working: ConfigNode) -> str:
 
 
 def compare_output(
-    dialect: VyosDialect, active: ConfigNode, working: ConfigNode, *, commands: bool = False
+    router: RouterVersion, active: ConfigNode, working: ConfigNode, *, commands: bool = False
 ) -> str:
-    """What config-mode `compare [commands]` prints, per dialect."""
+    """What config-mode `compare [commands]` prints on this build."""
     if active == working:
-        return dialect.no_changes_text + "\n"
+        return router.no_changes_text + "\n"
     if commands:
         return compare_commands(active, working) + "\n"
-    if dialect.compare_style is CompareStyle.OLD:
+    if router.compare_format is CompareFormat.OLD:
         return compare_old(active, working)
     return compare_new(active, working) + "\n"

@@ -10,10 +10,10 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 
-from bgplb.vyos.dialects import CompareStyle, VyosDialect
 from lab.vyos.config_tree import ConfigLoadError, ConfigNode, tree_from_paths
 from lab.vyos.render import INDENT, config_lines
 from lab.vyos.schema import SchemaNode
+from lab.vyos.versions import CompareFormat, RouterVersion
 
 _COMPONENTS_OLD = (
     "broadcast-relay@1:cluster@1:config-management@1:conntrack@1:conntrack-sync@1:"
@@ -33,8 +33,9 @@ _COMPONENTS_NEW = (
 )
 
 
-def render_config_boot(root: ConfigNode, dialect: VyosDialect, version: str) -> str:
-    new = dialect.compare_style is CompareStyle.NEW
+def render_config_boot(root: ConfigNode, router: RouterVersion) -> str:
+    new = router.compare_format is CompareFormat.NEW
+    version = router.version
     body = "".join(INDENT * lvl + text + "\n" for lvl, text in config_lines(root, quote_all=new))
     components = _COMPONENTS_NEW if new else _COMPONENTS_OLD
     trailer = (

@@ -109,7 +109,7 @@ def _check_values(res: Resolved) -> str | None:
     for step in res.steps:
         validator = step.schema.validator
         if step.value is not None and validator is not None and not validator(step.value):
-            return message(validator.error, "Value validation failed", "Set failed")
+            return message(validator.message(step.value), "Value validation failed", "Set failed")
     return None
 
 
@@ -145,6 +145,15 @@ def set_path(root: ConfigNode, schema: SchemaNode, words: list[str]) -> EditResu
             assert step.value is not None
             value_node = child.children.get(step.value)
             if value_node is None:
+                limit = step.schema.limit
+                if limit and len(child.children) >= limit:
+                    # cstore.cpp add_tag (a new node before it is rolled back is harmless:
+                    # `child` exists with other values, so nothing empty is left behind)
+                    text = (
+                        f'Cannot set node "{step.value}": number of values exceeds limit'
+                        f"({limit} allowed)"
+                    )
+                    return EditResult(False, message(text, "Set failed"))
                 value_node = child.children[step.value] = ConfigNode(Kind.NODE)
                 created = True
             cur = value_node

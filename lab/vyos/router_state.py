@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from bgplb.vyos.dialects import VyosDialect
 from lab.vyos.config_boot import parse_config_boot, render_config_boot
 from lab.vyos.config_tree import ConfigNode, load_commands
 from lab.vyos.frr_translate import translate
 from lab.vyos.schema import schema_for
-from lab.vyos.verify import BGP_PATH, commit_failure_text, verify_bgp, warnings_text
+from lab.vyos.verify import commit_failure_text, verify_bgp, warnings_text
+from lab.vyos.versions import RouterVersion
 
 NO_CHANGES = "No configuration changes to commit\n"
 
@@ -78,8 +78,7 @@ class _PendingConfirm:
 class RouterState:
     def __init__(
         self,
-        dialect: VyosDialect,
-        version: str,
+        router: RouterVersion,
         hostname: str,
         config_boot: Path,
         backend: RouterBackend,
@@ -89,13 +88,13 @@ class RouterState:
         initial_tree: ConfigNode | None = None,
         scheduler: Scheduler = threading_scheduler,
     ) -> None:
-        self.dialect = dialect
-        self.version = version
+        self.router = router
+        self.version = router.version
         self.hostname = hostname
         self.config_boot = config_boot
         self.backend = backend
         self.confirm_seconds_per_minute = confirm_seconds_per_minute
-        self.schema = schema_for(dialect)
+        self.schema = schema_for(router)
         self.scheduler = scheduler
         self.lock = threading.RLock()
         if config_boot.exists():
@@ -130,7 +129,7 @@ class RouterState:
             return self._apply(self.active)
 
     def _apply(self, tree: ConfigNode) -> str | None:
-        result = translate(tree)
+        result = translate(tree, self.router)
         error = self.backend.apply_frr(result.frr_config)
         if error:
             return error
@@ -143,25 +142,25 @@ class RouterState:
         with self.lock:
             if working == self.active:
                 return CommitOutcome(False, NO_CHANGES)
-            verdict = verify_bgp(working, self.dialect)
+            verdict = verify_bgp(working, self.router, self.active)
             if verdict.error:
-                text = commit_failure_text(self.dialect, verdict.path, verdict.error)
+                text = commit_failure_text(self.router, verdict.path, verdict.error)
                 return CommitOutcome(False, text)
             error = self._apply(working)
             if error:
                 self._apply(self.active)
-                text = commit_failure_text(self.dialect, BGP_PATH, error.strip())
+                text = commit_failure_text(self.router, verdict.path, error.strip())
                 return CommitOutcome(False, text)
             self.active = working.clone()
             self.unsaved_commits = True
             self.revisions.insert(0, Revision(working.clone(), user, "cli", comment, time.time()))
-            return CommitOutcome(True, warnings_text(self.dialect, verdict.path, verdict.warnings))
+            return CommitOutcome(True, warnings_text(self.router, verdict.path, verdict.warnings))
 
     # -- saving ------------------------------------------------------------------------
 
     def save(self) -> None:
         with self.lock:
-            text = render_config_boot(self.active, self.dialect, self.version)
+            text = render_config_boot(self.active, self.router)
             self.config_boot.parent.mkdir(parents=True, exist_ok=True)
             self.config_boot.write_text(text)
             self.unsaved_commits = False

@@ -1,4 +1,4 @@
-"""Which configuration paths are valid, as data, per VyOS dialect.
+"""Which configuration paths are valid, as data, per VyOS build (lab/vyos/versions.py).
 
 Only the part of the VyOS template tree the lab needs is described: BGP, static routes,
 system basics, and everything the reference lab's `show configuration commands` contains
@@ -7,12 +7,13 @@ system basics, and everything the reference lab's `show configuration commands` 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from bgplb.vyos.dialects import BgpSyntax, ConfirmStyle, VyosDialect
 from lab.vyos import validators as v
+from lab.vyos.versions import AsnSyntax, ConfirmFlavour, FrrTemplate, RouterVersion
 
 
 class Kind(StrEnum):
@@ -28,6 +29,7 @@ class SchemaNode:
     kind: Kind
     children: Mapping[str, SchemaNode] = field(default_factory=dict)
     validator: v.Validator | None = None
+    limit: int = 0  # most tag values allowed (node.def `tag:N`), 0 = no limit
 
     @property
     def takes_value(self) -> bool:
@@ -38,8 +40,10 @@ def node(children: Mapping[str, SchemaNode] | None = None) -> SchemaNode:
     return SchemaNode(Kind.NODE, dict(children or {}))
 
 
-def tag(validator: v.Validator, children: Mapping[str, SchemaNode] | None = None) -> SchemaNode:
-    return SchemaNode(Kind.TAG, dict(children or {}), validator)
+def tag(
+    validator: v.Validator, children: Mapping[str, SchemaNode] | None = None, limit: int = 0
+) -> SchemaNode:
+    return SchemaNode(Kind.TAG, dict(children or {}), validator, limit)
 
 
 def leaf(validator: v.Validator = v.TEXT) -> SchemaNode:
@@ -53,13 +57,15 @@ def multi(validator: v.Validator = v.TEXT) -> SchemaNode:
 VALUELESS = SchemaNode(Kind.VALUELESS)
 
 
-def _bgp_peer_common(*, neighbor: bool) -> dict[str, SchemaNode]:
+def _bgp_peer_common(router: RouterVersion, *, neighbor: bool) -> dict[str, SchemaNode]:
+    """The leaves shared by `neighbor <addr>` and `peer-group <name>` (upstream's subset the
+    twin translates; every other upstream leaf is refused at `set`)."""
+    r = _rules(router)
     afi = node(
         {
             "ipv4-unicast": node(
                 {
                     "soft-reconfiguration": node({"inbound": VALUELESS}),
-                    "route-map": node({"import": leaf(v.NAME), "export": leaf(v.NAME)}),
                     "nexthop-self": node({"force": VALUELESS}),
                 }
             )
@@ -67,65 +73,145 @@ def _bgp_peer_common(*, neighbor: bool) -> dict[str, SchemaNode]:
     )
     common: dict[str, SchemaNode] = {
         "address-family": afi,
-        "description": leaf(),
-        "password": leaf(),
-        "remote-as": leaf(v.REMOTE_AS),
-        "update-source": leaf(v.any_of(v.IPV4, v.IPV6, v.IFNAME)),
-        "ebgp-multihop": leaf(v.numeric(1, 255)),
+        "description": leaf(r.description),
+        "password": leaf(r.password),
+        "remote-as": leaf(r.remote_as),
+        "update-source": leaf(r.update_source),
+        "ebgp-multihop": leaf(r.ebgp_multihop),
+        "shutdown": VALUELESS,
+        "passive": VALUELESS,
     }
     if neighbor:
         common |= {
-            "peer-group": leaf(v.NAME),
-            "shutdown": VALUELESS,
-            "passive": VALUELESS,
+            "peer-group": leaf(v.TEXT),
             "timers": node(
                 {
-                    "keepalive": leaf(v.numeric(1, 65535)),
-                    "holdtime": leaf(v.numeric(3, 65535, v.INVALID_VALUE, "0")),
-                    "connect": leaf(v.numeric(1, 65535)),
+                    "keepalive": leaf(r.keepalive),
+                    "holdtime": leaf(r.holdtime),
+                    "connect": leaf(r.connect),
                 }
             ),
         }
     return common
 
 
-def _bgp(dialect: VyosDialect) -> SchemaNode:
-    children: dict[str, SchemaNode] = {
+@dataclass(frozen=True)
+class _BgpRules:
+    """The value checks of the BGP leaves, per grammar source."""
+
+    asn: v.Validator
+    neighbor: v.Validator
+    remote_as: v.Validator
+    peer_group: v.Validator
+    description: v.Validator
+    password: v.Validator
+    update_source: v.Validator
+    ebgp_multihop: v.Validator
+    keepalive: v.Validator
+    holdtime: v.Validator
+    connect: v.Validator
+    maximum_paths: v.Validator
+    network: v.Validator
+    router_id: v.Validator
+    local_pref: v.Validator
+
+
+# vyos-1x interface-definitions (include/bgp/*.xml.i; 2021-05-21, 1.4.0 and 2024-10-21 agree
+# except for `description`, which got generic-description.xml.i's `.{0,255}` later).
+_XML = _BgpRules(
+    asn=v.numeric(1, 4294967294),
+    neighbor=v.NEIGHBOR,
+    remote_as=v.REMOTE_AS,
+    peer_group=v.PEER_GROUP,
+    description=v.TEXT,
+    password=v.TEXT,
+    update_source=v.any_of(v.IPV4, v.IPV6, v.IFNAME),
+    ebgp_multihop=v.numeric(1, 255),
+    keepalive=v.numeric(1, 65535),
+    holdtime=v.numeric(0, 65535),
+    connect=v.numeric(0, 65535),
+    maximum_paths=v.numeric(1, 256),
+    network=v.IPV4_PREFIX,
+    router_id=v.IPV4,
+    local_pref=v.numeric(0, 4294967295),
+)
+_XML_14 = dataclasses.replace(_XML, description=v.DESCRIPTION_255)
+
+# 1.3: vyatta-cfg-quagga node.def `type:` + `syntax:expression:` and vyatta-bgp.pl.
+_QUAGGA = _BgpRules(
+    asn=v.u32(1, 4294967294, "AS number must be between 1 and 4294967294"),
+    # `type: txt`; vyatta-bgp.pl --check-neighbor-ip refuses only the router's own addresses
+    # (not emulated at set: FRR refuses such a neighbor at commit)
+    neighbor=v.TEXT,
+    remote_as=v.REMOTE_AS_13,
+    peer_group=v.PEER_GROUP_13,
+    description=v.TEXT,
+    password=v.PASSWORD_13,
+    update_source=v.TEXT,
+    ebgp_multihop=v.u32(1, 255, "ebgp-multihop must be between 1 and 255"),
+    keepalive=v.u32(1, 65535, "Keepalive interval must be between 1 and 65535"),
+    holdtime=v.u32(4, 65535, "Holdtime interval must be 0 or between 4 and 65535", zero=True),
+    connect=v.u32(0, 65535, "BGP connect timer must be between 0 and 65535"),
+    maximum_paths=v.u32(1, 255, "Must be between (1-255)"),
+    network=v.typed("ipv4net", v.IPV4_PREFIX),
+    router_id=v.typed("ipv4", v.IPV4),
+    local_pref=v.typed("u32", v.numeric(0, 4294967295)),
+)
+
+
+def _rules(router: RouterVersion) -> _BgpRules:
+    if router.asn_syntax is AsnSyntax.TAG:
+        return _QUAGGA
+    return _XML if router.asn_syntax is AsnSyntax.LOCAL_AS else _XML_14
+
+
+def _bgp_children(router: RouterVersion) -> dict[str, SchemaNode]:
+    r = _rules(router)
+    parameters: dict[str, SchemaNode] = {
+        "router-id": leaf(r.router_id),
+        "log-neighbor-changes": VALUELESS,
+    }
+    if router.asn_syntax is not AsnSyntax.TAG:
+        parameters["ebgp-requires-policy"] = VALUELESS
+    default: dict[str, SchemaNode] = {"local-pref": leaf(r.local_pref)}
+    if router.frr_template is not FrrTemplate.BGPD_UNCONDITIONAL:
+        # 2021-05-21 and 1.3 only; T3741 (74a8c4b42, 2021-10-04) made it the default and
+        # removed the leaf (the `default` node stays, with local-pref)
+        default["no-ipv4-unicast"] = VALUELESS
+    parameters["default"] = node(default)
+    timers = {"keepalive": leaf(r.keepalive), "holdtime": leaf(r.holdtime)}
+    if router.asn_syntax is AsnSyntax.TAG:  # 1.3 timers holdtime: 0 or 4-65535
+        timers["holdtime"] = leaf(
+            v.u32(4, 65535, "hold-time interval must be 0 or between 4 and 65535", zero=True)
+        )
+    return {
         "address-family": node(
             {
                 "ipv4-unicast": node(
                     {
                         "maximum-paths": node(
-                            {"ebgp": leaf(v.numeric(1, 256)), "ibgp": leaf(v.numeric(1, 256))}
+                            {"ebgp": leaf(r.maximum_paths), "ibgp": leaf(r.maximum_paths)}
                         ),
-                        "network": tag(v.IPV4_PREFIX),
+                        "network": tag(r.network),
                         "redistribute": node({"connected": node(), "static": node()}),
                     }
                 )
             }
         ),
-        "neighbor": tag(v.NEIGHBOR, _bgp_peer_common(neighbor=True)),
-        "peer-group": tag(v.NAME, _bgp_peer_common(neighbor=False)),
-        "parameters": node(
-            {
-                "router-id": leaf(v.IPV4),
-                "ebgp-requires-policy": VALUELESS,
-                "log-neighbor-changes": VALUELESS,
-            }
-        ),
-        "timers": node(
-            {
-                "keepalive": leaf(v.numeric(1, 65535)),
-                "holdtime": leaf(v.numeric(3, 65535, v.INVALID_VALUE, "0")),
-            }
-        ),
+        "neighbor": tag(r.neighbor, _bgp_peer_common(router, neighbor=True)),
+        "peer-group": tag(r.peer_group, _bgp_peer_common(router, neighbor=False)),
+        "parameters": node(parameters),
+        "timers": node(timers),
     }
-    if dialect.bgp_syntax is BgpSyntax.LOCAL_AS:
-        children["local-as"] = leaf(v.ASN)
-    elif dialect.bgp_syntax is BgpSyntax.SYSTEM_AS:
-        children["system-as"] = leaf(v.ASN)
-    else:
-        raise ValueError(f"BGP syntax {dialect.bgp_syntax} is not emulated")
+
+
+def _bgp(router: RouterVersion) -> SchemaNode:
+    children = _bgp_children(router)
+    r = _rules(router)
+    if router.asn_syntax is AsnSyntax.TAG:
+        return tag(r.asn, children, limit=1)  # protocols bgp <ASN> ...: node.def `tag:1`
+    word = "local-as" if router.asn_syntax is AsnSyntax.LOCAL_AS else "system-as"
+    children[word] = leaf(r.asn)
     return node(children)
 
 
@@ -232,9 +318,9 @@ def _service() -> SchemaNode:
     )
 
 
-def _system(dialect: VyosDialect) -> SchemaNode:
+def _system(router: RouterVersion) -> SchemaNode:
     config_mgmt: dict[str, SchemaNode] = {"commit-revisions": leaf(v.numeric(1, 65535))}
-    if dialect.confirm_style is ConfirmStyle.V15:
+    if router.confirm is ConfirmFlavour.V15:
         config_mgmt["commit-confirm"] = node({"action": leaf(v.one_of("reboot", "reload"))})
     user = tag(
         v.NAME,
@@ -272,7 +358,7 @@ def _system(dialect: VyosDialect) -> SchemaNode:
     )
 
 
-def _protocols(dialect: VyosDialect) -> SchemaNode:
+def _protocols(router: RouterVersion) -> SchemaNode:
     static_route = tag(
         v.IPV4_PREFIX,
         {
@@ -280,18 +366,18 @@ def _protocols(dialect: VyosDialect) -> SchemaNode:
             "blackhole": node({"distance": leaf(v.numeric(1, 255))}),
         },
     )
-    return node({"bgp": _bgp(dialect), "static": node({"route": static_route})})
+    return node({"bgp": _bgp(router), "static": node({"route": static_route})})
 
 
-def schema_for(dialect: VyosDialect) -> SchemaNode:
-    """The template tree the given dialect accepts (root node)."""
+def schema_for(router: RouterVersion) -> SchemaNode:
+    """The template tree the given VyOS build accepts (root node)."""
     return node(
         {
             "firewall": _firewall(),
             "interfaces": _interfaces(),
             "nat": _nat(),
-            "protocols": _protocols(dialect),
+            "protocols": _protocols(router),
             "service": _service(),
-            "system": _system(dialect),
+            "system": _system(router),
         }
     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bgplb.vyos.dialects import ConfirmStyle
 from lab.vyos.bash_line import (
     PROGRAMS,
     BashSyntaxError,
@@ -34,6 +33,7 @@ from lab.vyos.op_mode import is_op_word, parse_op
 from lab.vyos.render import show_commands, show_configuration, show_json
 from lab.vyos.router_state import NO_CHANGES, RouterState
 from lab.vyos.version_text import banner, show_version
+from lab.vyos.versions import ConfirmFlavour
 
 _READ_ONLY_IP_OBJECTS = {
     "route",
@@ -112,7 +112,7 @@ class VyosShell:
     # -- session surface ---------------------------------------------------------------
 
     def banner(self) -> str:
-        return banner(self.state.dialect, self.state.version)
+        return banner(self.state.router)
 
     def prompt(self) -> str:
         if self._question is not None:
@@ -199,7 +199,7 @@ class VyosShell:
                 self.terminal_length = int(args[0])
             return Reply()
         if cmd == ("show", "version"):
-            return Reply(show_version(state.dialect, state.version))
+            return Reply(show_version(state.router))
         if cmd == ("show", "configuration"):
             return Reply(show_configuration(state.active))
         if cmd == ("show", "configuration", "commands"):
@@ -315,7 +315,7 @@ class VyosShell:
         if rest not in ([], ["commands"]):
             return Reply(f"\n  Invalid command: compare [{rest[0]}]\n\n")
         text = compare_output(
-            self.state.dialect, self.state.active, self.working, commands=bool(rest)
+            self.state.router, self.state.active, self.working, commands=bool(rest)
         )
         return Reply(text)
 
@@ -348,8 +348,8 @@ class VyosShell:
             return Reply(NO_CHANGES)
         if state.confirm_pending:
             return Reply("Another confirm is pending\n")
-        style = state.dialect.confirm_style
-        if style is ConfirmStyle.V13:
+        style = state.router.confirm
+        if style is ConfirmFlavour.V13:
             if not state.active.has(["system", "config-management", "commit-revisions"]):
                 return Reply("commit-revisions is not configured.\n")
             prompt = (
@@ -368,7 +368,7 @@ class VyosShell:
         assert question is not None
         assert self.working is not None
         answer = line.strip().lower()
-        v13 = self.state.dialect.confirm_style is ConfirmStyle.V13
+        v13 = self.state.router.confirm is ConfirmFlavour.V13
         yes = answer in ("", "y", "yes")
         no = answer in ("n", "no") or (v13 and not yes)
         if not yes and not no:
@@ -399,7 +399,7 @@ class VyosShell:
         action = self.state.confirm_action()
         if not self.state.confirm():
             return Reply("No confirm pending\n")
-        if self.state.dialect.confirm_style is ConfirmStyle.V13:
+        if self.state.router.confirm is ConfirmFlavour.V13:
             return Reply()
         return Reply(f"{action.capitalize()} timer stopped\n")
 
@@ -411,7 +411,7 @@ class VyosShell:
         if self.working != self.state.active:
             warn = "Warning: you have uncommitted changes that will not be saved.\n\n"
         self.state.save()
-        if self.state.dialect.save_prints_done:
+        if self.state.router.save_prints_done:
             return Reply(warn + "Saving configuration to '/config/config.boot'...\nDone\n")
         return Reply(warn)
 
@@ -447,9 +447,9 @@ class VyosShell:
         return self._op(rest, in_config=True)
 
 
-def _confirm_prompt(style: ConfirmStyle, minutes: int, action: str) -> str:
+def _confirm_prompt(style: ConfirmFlavour, minutes: int, action: str) -> str:
     """config_mgmt.py commit_confirm() question text + ask_yes_no's ` [Y/n] `."""
-    if style is ConfirmStyle.V14:
+    if style is ConfirmFlavour.V14:
         body = (
             f"\ncommit-confirm will automatically reboot in {minutes} minutes unless changes\n"
             "are confirmed.\n\nProceed ?"

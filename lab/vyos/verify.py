@@ -1,5 +1,11 @@
-"""Commit-time verification (the `verify()` of vyos-1x conf_mode scripts) and the way a
-failed or warning commit is printed per VyOS generation (transcripts §5b-5e).
+"""Commit-time verification of `protocols bgp` and the way a failed or warning commit is
+printed, per VyOS build (lab/vyos/versions.py VerifyRules and CommitLayout).
+
+- LOCAL_AS: vyos-1x 2021-05-21 src/conf_mode/protocols_bgp.py verify();
+- SYSTEM_AS: vyos-1x 1.4.0 src/conf_mode/protocols_bgp.py verify();
+- QUAGGA_13: vyatta-cfg-quagga equuleus scripts/bgp/vyatta-bgp.pl check_neighbor_parameters
+  and the `commit:expression:` lines of templates/protocols/bgp (timers).
+Layouts: transcripts §5b-5f.
 """
 
 from __future__ import annotations
@@ -7,11 +13,10 @@ from __future__ import annotations
 import ipaddress
 import textwrap
 from dataclasses import dataclass, field
-from enum import StrEnum
 
-from bgplb.vyos.dialects import BgpSyntax, ConfirmStyle, VyosDialect
-from lab.vyos.bgp_view import BgpView, bgp_view
+from lab.vyos.bgp_view import BgpView, Peer, bgp_view
 from lab.vyos.config_tree import ConfigNode
+from lab.vyos.versions import AsnSyntax, CommitLayout, RouterVersion, VerifyRules
 
 BGP_PATH = "protocols bgp"
 
@@ -37,21 +42,31 @@ def _local_addresses(root: ConfigNode) -> set[str]:
     return out
 
 
-def _remote_as(peer_as: str | None, group: str | None, bgp: BgpView) -> str | None:
-    if peer_as:
-        return peer_as
-    for pg in bgp.peer_groups:
-        if pg.name == group:
-            return pg.remote_as
-    return None
+def _group_remote_as(peer: Peer, groups: dict[str, Peer]) -> str | None:
+    group = groups.get(peer.peer_group or "")
+    return group.remote_as if group is not None else None
 
 
-def verify_bgp(root: ConfigNode, dialect: VyosDialect) -> Verdict:
-    """protocols_bgp.py verify(): the rolling-2021 (local-as) or 1.4+ (system-as) checks."""
+def bgp_path(root: ConfigNode, router: RouterVersion) -> str:
+    """The commit path of the BGP script: `protocols bgp` or, on 1.3, `protocols bgp <ASN>`."""
+    if router.asn_syntax is AsnSyntax.TAG:
+        view = bgp_view(root)
+        if view is not None and view.asn:
+            return f"{BGP_PATH} {view.asn}"
+    return BGP_PATH
+
+
+def verify_bgp(
+    root: ConfigNode, router: RouterVersion, active: ConfigNode | None = None
+) -> Verdict:
+    """verify() of the BGP config script of this build; `active` is the running config
+    (1.3 checks only peer groups that changed)."""
     bgp = bgp_view(root)
     if bgp is None:
         return Verdict()
-    new = dialect.bgp_syntax is BgpSyntax.SYSTEM_AS
+    if router.verify_rules is VerifyRules.QUAGGA_13:
+        return _verify_13(bgp, active)
+    new = router.verify_rules is VerifyRules.SYSTEM_AS
     if bgp.asn is None:
         word = "system-as" if new else "local-as"
         return Verdict(error=f"BGP {word} number must be defined!")
@@ -75,15 +90,16 @@ def verify_bgp(root: ConfigNode, dialect: VyosDialect) -> Verdict:
                 text = (
                     "Whitespace is not allowed in passwords!"
                     if new
-                    else ("You can't use spaces in the password")
+                    else "You can't use spaces in the password"
                 )
                 return Verdict(error=text)
             if kind != "neighbor":
                 continue
-            if _remote_as(peer.remote_as, peer.peer_group, bgp) is None:
+            if (peer.remote_as or _group_remote_as(peer, groups)) is None:
                 return Verdict(error=f'Neighbor "{peer.name}" remote-as must be set!')
             group = groups.get(peer.peer_group or "")
-            if new and not (peer.ipv4_unicast or (group is not None and group.ipv4_unicast)):
+            has_af = peer.ipv4_unicast or (group is not None and group.ipv4_unicast)
+            if router.af_warning and not has_af:
                 warnings.append(f'BGP neighbor "{peer.name}" requires address-family!')
             if new and group is not None and peer.remote_as and group.remote_as:
                 return Verdict(
@@ -94,46 +110,90 @@ def verify_bgp(root: ConfigNode, dialect: VyosDialect) -> Verdict:
                 text = (
                     f'Can not configure local address as neighbor "{peer.name}" in default VRF!'
                     if new
-                    else f'Can\'t configure local address as neighbor "{peer.name}"'
+                    else f'Can not configure a local address as neighbor "{peer.name}"'
                 )
                 return Verdict(error=text)
     return Verdict(warnings=warnings)
 
 
-class ErrorStyle(StrEnum):
-    PLAIN = "plain"  # 1.3 / rolling 2021: message, empty line, [[path]] failed
-    CONFIGD = "configd"  # 1.4 LTS: message wrapped in empty lines
-    HEADER = "header"  # 1.5: `[ path ]` header line first
+def _changed_groups(bgp: BgpView, active: ConfigNode | None) -> set[str]:
+    before = bgp_view(active) if active is not None else None
+    old = {pg.name: pg for pg in before.peer_groups} if before is not None else {}
+    return {pg.name for pg in bgp.peer_groups if old.get(pg.name) != pg}
 
 
-def error_style(dialect: VyosDialect) -> ErrorStyle:
-    """The commit-output style of a dialect (keyed on its commit-confirm generation)."""
-    return {
-        ConfirmStyle.V13: ErrorStyle.PLAIN,
-        ConfirmStyle.V14: ErrorStyle.CONFIGD,
-        ConfirmStyle.V15: ErrorStyle.HEADER,
-    }[dialect.confirm_style]
+def _verify_13(bgp: BgpView, active: ConfigNode | None) -> Verdict:
+    """vyatta-bgp.pl check_neighbor_parameters (die texts verbatim) and the timers nodes'
+    commit expressions; the first failure stops the commit of `protocols bgp <ASN>`."""
+    asn = bgp.asn
+    path = f"{BGP_PATH} {asn}"
+    groups = {pg.name: pg for pg in bgp.peer_groups}
+    for name in sorted(_changed_groups(bgp, active)):
+        pg_as = groups[name].remote_as
+        for nb in bgp.neighbors:
+            if pg_as and nb.peer_group == name and nb.remote_as:
+                # sic: the header names the neighbor with the peer-group word
+                return Verdict(
+                    path,
+                    f"[ protocols bgp {asn} peer-group {nb.name} ]\n"
+                    "  must not define remote-as in both neighbor and peer-group",
+                )
+    for nb in bgp.neighbors:
+        group_as = _group_remote_as(nb, groups)
+        if nb.remote_as is None and group_as is None and not bgp.no_ipv4_unicast:
+            return Verdict(
+                path,
+                f"[ protocols bgp {asn} neighbor {nb.name} ]\n"
+                "  must set remote-as or peer-group with remote-as defined",
+            )
+        if nb.remote_as and group_as:
+            return Verdict(
+                path,
+                f"[ protocols bgp {asn} neighbor {nb.name} ]\n"
+                "  remote-as should not be defined in both neighbor and peer-group",
+            )
+        if nb.peer_group is not None and nb.peer_group not in groups:
+            # neighbor/node.tag/peer-group/node.def commit:expression
+            return Verdict(
+                f"{path} neighbor {nb.name} peer-group",
+                f"protocols bgp {asn} peer-group {nb.peer_group} doesn't exist",
+            )
+    # timers/node.def and neighbor/node.tag/timers/node.def commit:expression
+    timers = [(path + " timers", bgp.keepalive, bgp.holdtime, bgp.has_timers)]
+    timers += [
+        (f"{path} neighbor {nb.name} timers", nb.keepalive, nb.holdtime, nb.has_timers)
+        for nb in bgp.neighbors
+    ]
+    for where, keepalive, holdtime, present in timers:
+        if present and not keepalive:
+            return Verdict(where, "you must set a keepalive interval")
+        if present and not holdtime:
+            return Verdict(where, "you must set a holdtime interval")
+    return Verdict(path)
 
 
 def _fill(text: str) -> str:
     return textwrap.fill(text, width=72)
 
 
-def commit_failure_text(dialect: VyosDialect, path: str, error: str) -> str:
-    """`<message>` / `[[path]] failed` / `Commit failed`, laid out per generation."""
-    style = error_style(dialect)
+def commit_failure_text(router: RouterVersion, path: str, error: str) -> str:
+    """`<message>` / `[[path]] failed` / `Commit failed`, laid out as this build does."""
+    layout = router.commit_layout
     tail = f"\n[[{path}]] failed\nCommit failed\n"
-    if style is ErrorStyle.PLAIN:
+    if router.asn_syntax is AsnSyntax.TAG:
+        # 1.3: vyatta-cfg runs the perl script through system_out, which prints `[ path ]`
+        return f"[ {path} ]\n{error}\n{tail}"
+    if layout is CommitLayout.PLAIN:
         return f"{error}\n{tail}"
-    if style is ErrorStyle.CONFIGD:
+    if layout is CommitLayout.CONFIGD:
         return f"\n{_fill(error)}\n{tail}"
     return f"[ {path} ]\n{_fill(error)}\n{tail}"
 
 
-def warnings_text(dialect: VyosDialect, path: str, warnings: list[str]) -> str:
+def warnings_text(router: RouterVersion, path: str, warnings: list[str]) -> str:
     if not warnings:
         return ""
     body = "".join(f"\n{_fill('WARNING: ' + w)}\n\n" for w in warnings)
-    if error_style(dialect) is ErrorStyle.HEADER:
+    if router.commit_layout is CommitLayout.HEADER:
         return f"[ {path} ]\n{body}"
     return body

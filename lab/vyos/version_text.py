@@ -1,12 +1,14 @@
-"""`show version` and the login banner, per VyOS generation.
+"""`show version` and the login banner, per VyOS build (lab/vyos/versions.py VersionText).
 
 The 1.4-rolling-202105210417 text is the reference lab's capture (seed). Later versions use
-the vyos-1x op_mode/version.py template (transcripts §9a) with the twin's own build facts.
+the vyos-1x op_mode/version.py template (transcripts §9a) with the twin's own build facts:
+`Release train:` from ed01c03fc (2021-09-11), `Release flavor:` from cc0573a78 (2024-05-15),
+`Secure Boot:` from b78cc96cc (2024-09-16).
 """
 
 from __future__ import annotations
 
-from bgplb.vyos.dialects import CompareStyle, ConfirmStyle, VyosDialect
+from lab.vyos.versions import RouterVersion, VersionText
 
 REFERENCE_VERSION = "1.4-rolling-202105210417"
 
@@ -34,8 +36,7 @@ Copyright:        VyOS maintainers and contributors
 _NEW = """\
 Version:          VyOS {version}
 Release train:    {train}
-Release flavor:   generic
-
+{flavor}
 Built by:         autobuild@vyos.net
 Built on:         Mon 21 Oct 2024 00:00 UTC
 Build UUID:       5246be6e-6f0e-4ab5-8586-26311de3ab8f
@@ -54,23 +55,27 @@ Copyright:        VyOS maintainers and contributors
 """
 
 
-def show_version(dialect: VyosDialect, version: str) -> str:
-    if dialect.compare_style is CompareStyle.OLD:
-        return _OLD.format(version=version, train=dialect.release_train)
-    secure = "Secure Boot:      n/a (BIOS)\n" if dialect.confirm_style is ConfirmStyle.V15 else ""
-    return _NEW.format(version=version, train=dialect.release_train, secure_boot=secure)
+def show_version(router: RouterVersion) -> str:
+    style = router.version_text
+    if style is VersionText.OLD:
+        return _OLD.format(version=router.version, train=router.release_train)
+    flavor = "" if style is VersionText.CAPS_FIXED else "Release flavor:   generic\n"
+    secure = "Secure Boot:      n/a (BIOS)\n" if style is VersionText.SECURE_BOOT else ""
+    return _NEW.format(
+        version=router.version, train=router.release_train, flavor=flavor, secure_boot=secure
+    )
 
 
-def banner(dialect: VyosDialect, version: str) -> str:
+def banner(router: RouterVersion) -> str:
     """Post-login MOTD (vyos-1x data/templates/login/default_motd.j2, self-built image)."""
     return (
         "Welcome to VyOS!\n"
         "\n"
         "   ┌── ┐\n"
-        f"   . VyOS {version}\n"
-        f"   └ ──┘  {dialect.release_train}\n"
+        f"   . VyOS {router.version}\n"
+        f"   └ ──┘  {router.release_train}\n"
         "\n"
-        f" * Documentation:  https://docs.vyos.io/en/{dialect.release_train}\n"
+        f" * Documentation:  https://docs.vyos.io/en/{router.release_train}\n"
         " * Project news:   https://blog.vyos.io\n"
         " * Bug reports:    https://vyos.dev\n"
         "\n"

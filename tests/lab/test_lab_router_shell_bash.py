@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bgplb.vyos.dialects import ROLLING_2021
 from lab.vyos.bash_line import BashSyntaxError, Pipeline, awk, split_list
 from lab.vyos.router_state import RouterState
 from lab.vyos.shell import VyosShell
+from lab.vyos.versions import router_version
 from tests.lab_vyos.fake_backend import FakeBackend, ManualScheduler
 
 BASE = ["set system host-name 'vyos'", "set protocols bgp local-as '64501'"]
@@ -20,8 +20,7 @@ BASE = ["set system host-name 'vyos'", "set protocols bgp local-as '64501'"]
 def shell(tmp_path: Path, run_output: str = "") -> tuple[VyosShell, FakeBackend]:
     backend = FakeBackend(run_output=run_output)
     state = RouterState(
-        ROLLING_2021,
-        "1.4-rolling-202105210417",
+        router_version("1.4-rolling-202105210417"),
         "vyos",
         tmp_path / "config.boot",
         backend,

@@ -7,9 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from bgplb.vyos.dialects import LTS_14, ROLLING_2021
 from lab.vyos.config_tree import ConfigNode, load_commands
 from lab.vyos.schema import SchemaNode, schema_for
+from lab.vyos.versions import router_version
+
+# The builds the emulator tests run against (lab/vyos/versions.py), by the version string the
+# router reports.
+ROLLING_2021 = router_version("1.4-rolling-202105210417")
+LTS_14 = router_version("1.4.0")
+CURRENT_15 = router_version("1.5-rolling-202410210000")
+EQUULEUS_13 = router_version("1.3.8")
 
 SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "000_d49ef959e28c536f.txt"
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from bgplb.vyos.dialects import LTS_14, ROLLING_2021
 from lab.vyos.compare import compare_commands, compare_new, compare_old, compare_output
 from lab.vyos.config_tree import ConfigNode, load_commands
 from lab.vyos.schema import SchemaNode
+
+from .conftest import LTS_14, ROLLING_2021
 
 BASE = [
     "set protocols bgp neighbor 192.0.2.2 address-family ipv4-unicast",

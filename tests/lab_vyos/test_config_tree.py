@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import pytest
 
-from bgplb.vyos.dialects import LTS_14, ROLLING_2021
 from lab.vyos.config_boot import parse_config_boot, render_config_boot
 from lab.vyos.config_tree import (
     ConfigLoadError,
@@ -15,6 +14,8 @@ from lab.vyos.config_tree import (
 from lab.vyos.render import show_commands, show_configuration, show_json
 from lab.vyos.schema import SchemaNode
 
+from .conftest import LTS_14, ROLLING_2021
+
 
 def test_seed_show_configuration_commands_round_trips(
     seed_tree: ConfigNode, seed_commands: str
@@ -25,7 +26,7 @@ def test_seed_show_configuration_commands_round_trips(
 def test_config_boot_round_trip_old_and_new(
     seed_tree: ConfigNode, lts_schema: SchemaNode, rolling_schema: SchemaNode
 ) -> None:
-    old = render_config_boot(seed_tree, ROLLING_2021, "1.4-rolling-202105210417")
+    old = render_config_boot(seed_tree, ROLLING_2021)
     assert "    local-as 64501\n" in old
     assert 'plaintext-password ""\n' in old
     assert old.endswith("// Release version: 1.4-rolling-202105210417\n")
@@ -34,7 +35,7 @@ def test_config_boot_round_trip_old_and_new(
         lts_schema,
         ["set protocols bgp system-as '64501'", "set system host-name 'vyos'", "set service ssh"],
     )
-    new = render_config_boot(tree, LTS_14, "1.4.0")
+    new = render_config_boot(tree, LTS_14)
     assert '        system-as "64501"\n' in new
     assert "}\n\n\n// Warning: Do not remove the following line.\n" in new
     assert parse_config_boot(new, lts_schema) == tree

@@ -1,15 +1,15 @@
 from __future__ import annotations
 
-from bgplb.vyos.dialects import CURRENT_15, LTS_14, ROLLING_2021
 from lab.vyos.config_tree import ConfigNode, load_commands
 from lab.vyos.frr_translate import translate
 from lab.vyos.schema import SchemaNode
 from lab.vyos.verify import Verdict, commit_failure_text, verify_bgp, warnings_text
 
+from .conftest import CURRENT_15, LTS_14, ROLLING_2021
+
 REFERENCE_LAB_FRR = """\
 router bgp 64501
  no bgp ebgp-requires-policy
- no bgp default ipv4-unicast
  no bgp network import-check
  neighbor group01 peer-group
  neighbor group01 remote-as 64500
@@ -19,11 +19,11 @@ router bgp 64501
  neighbor 192.168.30.61 peer-group group01
  !
  address-family ipv4 unicast
-  network 192.168.100.0/24
   maximum-paths 8
   maximum-paths ibgp 8
-  neighbor group01 activate
+  network 192.168.100.0/24
   neighbor group01 soft-reconfiguration inbound
+  neighbor group01 activate
  exit-address-family
 exit
 !
@@ -31,7 +31,7 @@ exit
 
 
 def test_reference_lab_golden(seed_tree: ConfigNode) -> None:
-    result = translate(seed_tree)
+    result = translate(seed_tree, ROLLING_2021)
     assert result.frr_config == REFERENCE_LAB_FRR
     assert result.sysctls["net.ipv4.fib_multipath_hash_policy"] == "0"
     assert verify_bgp(seed_tree, ROLLING_2021) == Verdict()
@@ -55,7 +55,7 @@ def test_options_static_and_layer4(lts_schema: SchemaNode) -> None:
             "set system ip multipath layer4-hashing",
         ],
     )
-    result = translate(tree)
+    result = translate(tree, LTS_14)
     assert result.sysctls["net.ipv4.fib_multipath_hash_policy"] == "1"
     assert result.frr_config == (
         "ip route 0.0.0.0/0 192.168.123.1\n"
@@ -64,7 +64,6 @@ def test_options_static_and_layer4(lts_schema: SchemaNode) -> None:
         " bgp ebgp-requires-policy\n"
         " no bgp default ipv4-unicast\n"
         " no bgp network import-check\n"
-        " bgp router-id 192.168.30.254\n"
         " neighbor 198.18.30.50 remote-as 64500\n"
         " neighbor 198.18.30.50 description node one\n"
         " neighbor 198.18.30.50 password secret\n"
@@ -74,6 +73,7 @@ def test_options_static_and_layer4(lts_schema: SchemaNode) -> None:
         " address-family ipv4 unicast\n"
         "  neighbor 198.18.30.50 activate\n"
         " exit-address-family\n"
+        " bgp router-id 192.168.30.254\n"
         "exit\n"
         "!\n"
     )

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bgplb.vyos.dialects import CURRENT_15, LTS_14, ROLLING_2021, VyosDialect
 from lab.vyos.router_state import RouterState
 from lab.vyos.shell import VyosShell
+from lab.vyos.versions import router_version
 
-from .conftest import seed_section
+from .conftest import LTS_14, seed_section
 from .fake_backend import FakeBackend, ManualScheduler
 
 LTS_BASE = [
@@ -24,7 +24,6 @@ LTS_BASE = [
 
 def make(
     tmp_path: Path,
-    dialect: VyosDialect = LTS_14,
     version: str = "1.4.0",
     commands: list[str] | None = None,
     backend: FakeBackend | None = None,
@@ -33,8 +32,7 @@ def make(
 ) -> tuple[VyosShell, RouterState, FakeBackend]:
     be = backend or FakeBackend()
     state = RouterState(
-        dialect,
-        version,
+        router_version(version),
         "vyos",
         tmp_path / "config" / "config.boot",
         be,
@@ -47,7 +45,7 @@ def make(
 
 @pytest.fixture
 def rolling(tmp_path: Path, seed_commands: str) -> tuple[VyosShell, RouterState, FakeBackend]:
-    return make(tmp_path, ROLLING_2021, "1.4-rolling-202105210417", seed_commands.splitlines())
+    return make(tmp_path, "1.4-rolling-202105210417", seed_commands.splitlines())
 
 
 def test_prompts(tmp_path: Path) -> None:
@@ -205,7 +203,7 @@ def test_op_mode_texts(tmp_path: Path) -> None:
 
 
 def test_show_version_templates(tmp_path: Path) -> None:
-    shell, _, _ = make(tmp_path, CURRENT_15, "1.5-rolling-202410210000")
+    shell, _, _ = make(tmp_path, "1.5-rolling-202410210000")
     out = shell.handle("show version").output
     assert out.startswith(
         "Version:          VyOS 1.5-rolling-202410210000\nRelease train:    circinus\n"
@@ -258,7 +256,7 @@ def test_commit_confirm_old_style_revert(
 
 
 def test_commit_confirm_answers(tmp_path: Path) -> None:
-    shell, state, _ = make(tmp_path, CURRENT_15, "1.5-rolling-202410210000")
+    shell, state, _ = make(tmp_path, "1.5-rolling-202410210000")
     shell.handle("configure")
     shell.handle("set service ssh")
     reply = shell.handle("commit-confirm 5")
@@ -276,7 +274,7 @@ def test_commit_confirm_answers(tmp_path: Path) -> None:
 def test_commit_confirm_real_timer_reverts(tmp_path: Path) -> None:
     be = FakeBackend()
     state = RouterState(
-        LTS_14, "1.4.0", "vyos", tmp_path / "config.boot", be, 0.01, initial_commands=LTS_BASE
+        LTS_14, "vyos", tmp_path / "config.boot", be, 0.01, initial_commands=LTS_BASE
     )
     shell = VyosShell(state)
     shell.handle("configure")
@@ -297,7 +295,7 @@ def test_config_boot_is_loaded_on_start(tmp_path: Path) -> None:
     shell.handle("set service ssh")
     shell.handle("commit")
     shell.handle("save")
-    state2 = RouterState(LTS_14, "1.4.0", "vyos", state.config_boot, FakeBackend())
+    state2 = RouterState(LTS_14, "vyos", state.config_boot, FakeBackend())
     assert state2.active == state.active
     assert state2.apply_active() is None
 
