@@ -33,10 +33,20 @@ def runbook(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _netns_inode(pid: int | str) -> int | None:
+    try:
+        return os.stat(f"/proc/{pid}/ns/net").st_ino
+    except OSError:
+        return None
+
+
 def lab_pids(lab: Lab) -> list[int]:
-    """PIDs of processes whose command line names one of the lab's pathspaces or services."""
+    """PIDs of the twin's processes: FRR named by one of its pathspaces, or one of its services
+    running in a network namespace other than this machine's (every twin service runs in a
+    `bgplab-*` namespace; an emulated API server a test runs on 127.0.0.1 is not the twin's)."""
     markers = [i.marker for i in lab.instances]
-    markers += ["lab.http_backend", "lab.router_ssh", "lab.ubuntu.server", "lab.k8s.apiserver"]
+    services = ["lab.http_backend", "lab.router_ssh", "lab.ubuntu.server", "lab.k8s.apiserver"]
+    host_ns = _netns_inode(os.getpid())  # this test runs in the machine's namespace
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -45,7 +55,10 @@ def lab_pids(lab: Lab) -> list[int]:
             cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
-        if any(m in cmd for m in markers) and "pytest" not in cmd:
+        if "pytest" in cmd:
+            continue
+        in_twin_ns = _netns_inode(entry.name) not in (None, host_ns)
+        if any(m in cmd for m in markers) or (in_twin_ns and any(m in cmd for m in services)):
             found.append(int(entry.name))
     return found
 
