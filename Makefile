@@ -8,7 +8,8 @@ PY := $(VENV)/bin/python
 APT_PACKAGES := frr frr-pythontools openssh-server iproute2 procps iputils-ping
 PY_DIRS := $(wildcard bgplb tasks runbooks lab napalm_bgplb_vyos conformance)
 
-.PHONY: install system-deps venv check lint typecheck pytest test demo bench clean lab-down \
+
+.PHONY: unit install system-deps venv check lint typecheck pytest test demo bench clean lab-down \
 	conformance
 
 install: system-deps venv
@@ -36,6 +37,10 @@ typecheck: venv
 
 pytest: venv
 	$(PY) -m pytest -q
+
+# the fast loop: everything but the twin's tests (no root needed)
+unit: lint typecheck
+	$(PY) -m pytest -q -m "not twin"
 
 check: lint typecheck pytest
 

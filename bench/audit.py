@@ -48,7 +48,7 @@ from lab.poll import wait_for  # noqa: E402
 from lab.speaker import Speaker  # noqa: E402
 from napalm_bgplb_vyos.driver import BgplbVyosDriver  # noqa: E402
 from runbooks.audit import main as audit_main  # noqa: E402
-from tests.audit_twin.twin import AuditTwin, audit_twin, router_ns  # noqa: E402
+from tests.audit.twin.twin import AuditTwin, audit_twin, router_ns  # noqa: E402
 from tests.conftest import twin_lock  # noqa: E402
 
 INVENTORY = REPO / "inventory" / "lab"

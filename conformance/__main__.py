@@ -3,7 +3,7 @@ checked against VyOS's own files in the reference dir (../shared/upstream or
 $BGPLB_UPSTREAM_DIR).
 
 (a) grammar: every set line the renderer produces (inventory/, inventory/lab/ under each
-    product dialect, tests/router/golden/*) and every path the emulator accepts under
+    product dialect, tests/vyos/golden/*) and every path the emulator accepts under
     `protocols bgp` / `system ip` is valid in the upstream grammar of its build, with the same
     node kind and the same accepted values (probed);
 (b) smoketests: upstream's test_protocols_bgp.py / test_protocols_bfd.py (1.4.0) through a

@@ -76,7 +76,7 @@ def check_renderer(base: Path) -> Findings:
             lines = render_commands(dataclasses.replace(site, router=router), _AnySecret())
             ref = reference(base, snapshot_for(router_version(version)))
             _check_lines(ref, lines, f"{inv} as {version}", out)
-    for golden in sorted((REPO / "tests" / "router" / "golden").glob("*.txt")):
+    for golden in sorted((REPO / "tests" / "vyos" / "golden").glob("*.txt")):
         lines = golden.read_text().splitlines()
         for ref in _references_for_lines(base, lines):
             _check_lines(ref, lines, f"golden {golden.name}", out)

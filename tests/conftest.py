@@ -67,9 +67,16 @@ def twin_session() -> Iterator[None]:
     twin's secrets in the environment as its operator env file exports them (lab/operator.py);
     `lab up` puts its host keys in the session's ~/.ssh/known_hosts."""
     if os.geteuid() != 0:
-        pytest.fail("tests marked `lab` need root (namespaces, FRR); deselect: -m 'not lab'")
+        pytest.fail("tests marked `twin` need root (namespaces, FRR); deselect: -m 'not twin'")
     site = load_site(REPO / "inventory" / "lab")
     with twin_lock(), pytest.MonkeyPatch.context() as mp:
         for name, value in operator_env(site, LabPaths.of(site)).items():
             mp.setenv(name, value)
         yield
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under a folder named `twin` needs the twin: marked so (`-m "not twin"`)."""
+    for item in items:
+        if "twin" in item.path.relative_to(REPO).parts[:-1]:
+            item.add_marker(pytest.mark.twin)

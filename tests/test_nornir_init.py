@@ -11,7 +11,7 @@ import pytest
 from bgplb.errors import InputError
 from bgplb.model import Site, load_site
 from bgplb.nornir_init import init_nornir
-from tests.inventory.mutate import relocated_twin
+from tests.model.mutate import relocated_twin
 
 REPO = Path(__file__).resolve().parents[1]
 OTHER_KEY_FILES = {"alt_host_keys", "alt_key_file", "known_hosts"}

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from bgplb import secrets
 from bgplb.model import load_site, specs
 from tests.conftest import REPO
-from tests.inventory.mutate import Files, mutated
+from tests.model.mutate import Files, mutated
 
 PACKAGES = ("bgplb", "tasks", "runbooks", "lab", "napalm_bgplb_vyos")
 SECRETS_PY = REPO / "bgplb" / "secrets.py"

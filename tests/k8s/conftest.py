@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from bgplb.model import Site, load_site
-from tests.inventory.mutate import absolute_manifests
+from tests.model.mutate import absolute_manifests
 
 HERE = Path(__file__).resolve().parent
 GOLDEN = HERE / "golden"

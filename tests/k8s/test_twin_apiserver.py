@@ -35,6 +35,8 @@ from tasks.kubeadm import write_private
 
 from .conftest import LAB_INVENTORY, Files, metallb, mutated, site_data, twin_state_in
 
+pytestmark = pytest.mark.twin  # the emulated Kubernetes API server
+
 ENV = {"BGPLB_METALLB_MEMBERLIST_KEY": "memberlist-key-for-the-twin"}
 MANIFESTS = Path(__file__).resolve().parents[3] / "shared" / "manifests"
 

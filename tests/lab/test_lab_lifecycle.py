@@ -18,7 +18,7 @@ from lab.lifecycle import Lab, down, problems, up
 from lab.state import FRR_RUN_ROOT, read_record
 from lab.topology import ns_name
 
-pytestmark = pytest.mark.lab
+pytestmark = pytest.mark.twin
 REPO = Path(__file__).resolve().parents[2]
 
 

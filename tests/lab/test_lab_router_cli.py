@@ -15,7 +15,7 @@ from lab.credentials import router_password
 from lab.lifecycle import Lab
 from lab.state import LabPaths
 
-pytestmark = pytest.mark.lab
+pytestmark = pytest.mark.twin
 
 
 def strict_args(site: Site) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from napalm_bgplb_vyos import BgplbVyosDriver
 from napalm_bgplb_vyos.connection import connect_vyos
 from napalm_bgplb_vyos.driver_errors import VyosMergeError
 
-pytestmark = pytest.mark.lab
+pytestmark = pytest.mark.twin
 POOL = "198.18.100.0/24"
 LB_IP = "198.18.100.10/32"
 

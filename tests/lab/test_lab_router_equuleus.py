@@ -24,7 +24,7 @@ from tests.lab.test_lab_router_task import (
     vyos_cli,
 )
 
-pytestmark = pytest.mark.lab
+pytestmark = pytest.mark.twin
 REPO = Path(__file__).resolve().parents[2]
 
 

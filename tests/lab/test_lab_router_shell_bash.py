@@ -12,7 +12,7 @@ from lab.vyos.bash_line import BashSyntaxError, Pipeline, awk, split_list
 from lab.vyos.router_state import RouterState
 from lab.vyos.shell import VyosShell
 from lab.vyos.versions import router_version
-from tests.lab_vyos.fake_backend import FakeBackend, ManualScheduler
+from tests.lab.vyos.fake_backend import FakeBackend, ManualScheduler
 
 BASE = ["set system host-name 'vyos'", "set protocols bgp local-as '64501'"]
 

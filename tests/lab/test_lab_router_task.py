@@ -30,7 +30,7 @@ from lab.state import LabPaths
 from lab.topology import ns_name
 from tasks import router_bgp as router_task
 
-pytestmark = pytest.mark.lab
+pytestmark = pytest.mark.twin
 LB_IP = IPv4Address("198.18.100.10")
 LB_NET = IPv4Network(f"{LB_IP}/32")
 CONFIRM_ENV = "BGPLB_LAB_CONFIRM_SECONDS_PER_MINUTE"

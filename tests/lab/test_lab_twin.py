@@ -23,7 +23,7 @@ from lab.speaker import Speaker, Timers
 from lab.state import LabPaths
 from lab.topology import LAB_SPACE, ns_name
 
-pytestmark = pytest.mark.lab
+pytestmark = pytest.mark.twin
 LB_IP = IPv4Address("198.18.100.10")  # the demo service's address (inventory/lab)
 LB_NET = IPv4Network(f"{LB_IP}/32")
 REPO = Path(__file__).resolve().parents[2]

@@ -15,7 +15,7 @@ import pytest
 from bgplb.model import load_site
 from bgplb.site_state import SiteBusy, site_lock, state_dir
 from tests.conftest import REPO
-from tests.inventory.mutate import relocated_twin
+from tests.model.mutate import relocated_twin
 
 TWIN = REPO / "inventory" / "lab"
 

@@ -13,7 +13,7 @@ from lab.vyos.schema import schema_for
 from lab.vyos.versions import router_version
 from lab.vyos.write_up import bgp_commands
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 ENV = {"BGPLB_LAB_PASSWORD": "pw-from-env", "BGPLB_ROUTER_PASSWORD": "pw-from-env"}
 
 

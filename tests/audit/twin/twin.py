@@ -1,6 +1,6 @@
 """The twin as the audit sees it: lab up, the emulated cluster, MetalLB and the demo Service.
 
-Shared by the twin tests (tests/audit_twin) and the benchmark (bench/audit.py). The caller
+Shared by the twin tests (tests/audit/twin) and the benchmark (bench/audit.py). The caller
 holds the machine-wide twin lock (tests/conftest.py `twin_session` / `twin_lock`).
 
     with audit_twin(site) as twin:      # lab up, cluster, MetalLB + demo app, 3-way ECMP

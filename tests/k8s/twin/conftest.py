@@ -22,9 +22,9 @@ from lab.state import LabPaths
 from lab.topology import ns_name
 from lab.ubuntu.node_state import NodeStore
 from tasks.phases import PHASES as TABLE
-from tests.inventory.mutate import absolute_manifests, pinned_file
+from tests.model.mutate import absolute_manifests, pinned_file
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 LAB_INVENTORY = REPO / "inventory" / "lab"
 SHARED = REPO.parent / "shared"
 METALLB_0149 = SHARED / "manifests" / "metallb-v0.14.9" / "metallb-native.yaml"

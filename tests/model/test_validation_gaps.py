@@ -16,7 +16,7 @@ import pytest
 from bgplb.model import InventoryProblems, load_site, unset_secrets
 from bgplb.model.problems import Severity
 from runbooks import deploy, validate
-from tests.inventory.mutate import Files, mutated
+from tests.model.mutate import Files, mutated
 
 PEM = (
     "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n"

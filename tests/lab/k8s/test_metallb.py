@@ -11,7 +11,9 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from lab.k8s.server_process import stop_server
-from tests.lab_k8s.conftest import MANIFESTS, Cluster, load_docs, start_cluster, wait_until
+from tests.lab.k8s.conftest import MANIFESTS, Cluster, load_docs, start_cluster, wait_until
+
+pytestmark = pytest.mark.twin  # the emulated Kubernetes API server
 
 NGINX = [
     {

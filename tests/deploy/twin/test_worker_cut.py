@@ -14,7 +14,7 @@ from lab.lifecycle import start_login, stop_login
 
 from .conftest import LAB_INVENTORY, deploy, ecmp_next_hops, fresh_twin
 
-pytestmark = pytest.mark.lab
+pytestmark = pytest.mark.twin
 
 CUT = "worker02"
 

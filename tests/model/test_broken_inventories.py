@@ -12,7 +12,7 @@ import pytest
 
 from bgplb.model import InventoryProblems, load_site
 from runbooks import validate
-from tests.inventory.mutate import Files, copy_inventory, mutated
+from tests.model.mutate import Files, copy_inventory, mutated
 
 
 def router(f: Files) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from runbooks.audit import main
 from .conftest import INVENTORY
 from .twin import AuditTwin, ecmp_hops, node_addresses, router_changed
 
-pytestmark = pytest.mark.lab
+pytestmark = pytest.mark.twin
 
 MAXPATHS = "protocols bgp address-family ipv4-unicast maximum-paths ebgp"
 LAYER4 = "system ip multipath layer4-hashing"

@@ -12,7 +12,7 @@ from bgplb.errors import InputError
 from bgplb.model import load_site
 from bgplb.vyos.bgp_config import plan_router_bgp, render_commands
 from bgplb.vyos.paths import parse_typed
-from tests.inventory.mutate import Files, mutated
+from tests.model.mutate import Files, mutated
 
 GOLDEN = Path(__file__).parent / "golden"
 

@@ -18,7 +18,7 @@ from bgplb.model import Site, load_site
 
 from .conftest import Run, copy_inventory, deploy, fresh_twin, router_exec
 
-pytestmark = pytest.mark.lab
+pytestmark = pytest.mark.twin
 
 SECRETS = {
     "BGPLB_LAB_PASSWORD": "Lab-Pw-7c1f0e2a9b",

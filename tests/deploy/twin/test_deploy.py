@@ -27,7 +27,7 @@ from .conftest import (
     snapshot,
 )
 
-pytestmark = pytest.mark.lab
+pytestmark = pytest.mark.twin
 
 
 @pytest.fixture(scope="module")

@@ -26,9 +26,9 @@ from lab.observe import nexthops_of
 from lab.state import LabPaths
 from lab.topology import ns_name
 from lab.ubuntu.node_state import NodeStore
-from tests.inventory.mutate import absolute_manifests
+from tests.model.mutate import absolute_manifests
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 LAB_INVENTORY = REPO / "inventory" / "lab"
 # the twin as a real site: inventory/lab without `lab:` (what deploy and audit are run with)
 SITE_INVENTORY = REPO / "inventory" / "examples" / "twin-as-site"

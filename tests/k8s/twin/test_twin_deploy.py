@@ -31,7 +31,7 @@ from .conftest import (
     snapshot,
 )
 
-pytestmark = pytest.mark.lab
+pytestmark = pytest.mark.twin
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,9 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.dynamic.exceptions import NotFoundError
 
 from lab.k8s import kubeadm_backend as kb
-from tests.lab_k8s.conftest import MANIFESTS, Cluster, load_docs, start_cluster, wait_until
+from tests.lab.k8s.conftest import MANIFESTS, Cluster, load_docs, start_cluster, wait_until
+
+pytestmark = pytest.mark.twin  # the emulated Kubernetes API server
 
 
 def test_admin_conf_names_the_endpoint(cluster: Cluster) -> None:

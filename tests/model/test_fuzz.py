@@ -1,4 +1,4 @@
-"""Fuzz: 320 generated hostile inventories (tests/inventory/mutate.py, seeded), validated
+"""Fuzz: 320 generated hostile inventories (tests/model/mutate.py, seeded), validated
 in-process, and a handful through the real CLI. Each ends in exit 0 or 2 within 2 s, with no
 traceback; refusals are a JSON error document; nothing accepted holds a control character."""
 
@@ -16,7 +16,7 @@ import pytest
 
 from runbooks import validate
 from tests.conftest import REPO
-from tests.inventory.mutate import write_hostile_inventory
+from tests.model.mutate import write_hostile_inventory
 
 CASES = 320
 SECONDS_EACH = 2.0

@@ -13,8 +13,8 @@ from bgplb.model import Site, load_site
 from bgplb.nornir_init import init_nornir
 from bgplb.vyos.bgp_config import render_commands
 from tasks.router_bgp import router_bgp
-from tests.inventory.mutate import Files, mutated
-from tests.router.fake_vyos import FakeVyos
+from tests.model.mutate import Files, mutated
+from tests.vyos.fake_vyos import FakeVyos
 
 
 class Injected:

@@ -20,7 +20,7 @@ from bgplb.site_report import render_site
 from bgplb.terminal import markup_safe, plain
 from runbooks import validate
 from tasks.phases import PHASES
-from tests.inventory.mutate import copy_inventory
+from tests.model.mutate import copy_inventory
 
 
 def billion_laughs(depth: int) -> str:

@@ -18,7 +18,7 @@ LTS_14 = router_version("1.4.0")
 CURRENT_15 = router_version("1.5-rolling-202410210000")
 EQUULEUS_13 = router_version("1.3.8")
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "000_d49ef959e28c536f.txt"
+SEED = Path(__file__).resolve().parents[4] / "shared" / "seed" / "000_d49ef959e28c536f.txt"
 
 
 def seed_section(command: str) -> str:

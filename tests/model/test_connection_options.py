@@ -20,7 +20,7 @@ from bgplb.model import InventoryProblems, load_site
 from bgplb.model import connections as model_connections
 from bgplb.nornir_init import init_nornir
 from runbooks import validate
-from tests.inventory.mutate import Files, mutated
+from tests.model.mutate import Files, mutated
 
 
 def host(f: Files, name: str) -> dict[str, Any]:

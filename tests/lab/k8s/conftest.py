@@ -18,7 +18,7 @@ from lab.k8s import kubeadm_backend as kb
 from lab.k8s.announcer import read_recording
 from lab.k8s.server_process import stop_server
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 MANIFESTS = Path("/work/shared/manifests")
 
 

@@ -19,8 +19,8 @@ from runbooks import deploy
 from tasks import router_bgp as router_task
 from tasks.phases import PHASES
 from tests.conftest import REPO
-from tests.router.fake_vyos import FakeVyos
-from tests.router.test_router_task import PEERS, converged, run
+from tests.vyos.fake_vyos import FakeVyos
+from tests.vyos.test_router_task import PEERS, converged, run
 
 MISSING = "protocols bgp address-family ipv4-unicast maximum-paths ebgp '8'"
 

@@ -10,7 +10,7 @@ import yaml
 
 from bgplb.model import load_site
 from bgplb.model.checks import LAB_NET
-from tests.inventory.mutate import absolute_manifests
+from tests.model.mutate import absolute_manifests
 
 REPO = Path(__file__).resolve().parents[2]
 TWIN = REPO / "inventory" / "lab"

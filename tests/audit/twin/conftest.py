@@ -12,7 +12,7 @@ from bgplb.model import Site, load_site
 
 from .twin import AuditTwin, audit_twin
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 INVENTORY = REPO / "inventory" / "lab"
 
 
