@@ -159,7 +159,7 @@ class KubernetesSpec(Strict):
     kubeconfig: Path
     api_server_override: str | None = None
     # "legacy": apt.kubernetes.io and CRI-O's kubic repositories (gone upstream since 2024;
-    # needs a mirror). Required below 1.28, where pkgs.k8s.io and isv:/cri-o have no packages.
+    # needs a mirror). Which versions each has: bgplb/model/support.py.
     package_repos: Literal["current", "legacy"] = "current"
     cni: CniSpec
 
