@@ -1,10 +1,12 @@
 # bgplb: one Makefile for people and CI.
 #   make demo   install everything, bring up the local twin, deploy and audit it
+#               (INVENTORY=inventory/examples/current for the current stack)
 #   make test   install everything and run the whole suite (ruff, mypy, pytest)
 #   make conformance   renderer and VyOS emulator against ../shared/upstream
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
+INVENTORY ?= inventory/lab
 APT_PACKAGES := frr frr-pythontools openssh-server iproute2 procps iputils-ping
 PY_DIRS := $(wildcard bgplb tasks runbooks lab napalm_bgplb_vyos conformance)
 
@@ -54,10 +56,10 @@ bench: install
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 demo: install
-	$(PY) -m runbooks.demo
+	$(PY) -m runbooks.demo --inventory $(INVENTORY)
 
 lab-down: venv
-	$(PY) -m runbooks.lab down
+	$(PY) -m runbooks.lab down --inventory $(INVENTORY)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -9,7 +9,9 @@ $BGPLB_UPSTREAM_DIR).
 (b) smoketests: upstream's test_protocols_bgp.py / test_protocols_bfd.py (1.4.0) through a
     shim against an emulated 1.4.0 router: pass / out-of-scope (refused at `set`) / wrong
     translation / in-scope failure;
-(c) reach: every leaf the emulator accepts changes what the router applies.
+(c) reach: every leaf the emulator accepts changes what the router applies;
+(d) the checkout's own copies: MetalLB stand-ins, write-up excerpts and the reference pins
+    against upstream's files beside the reference dir (conformance/standalone.py).
 
 Exit 1 on any grammar problem, wrong translation, in-scope failure or dropped path; 2 when the
 reference dir is missing.
@@ -33,6 +35,7 @@ from conformance.smoketests import (
     WRONG_TRANSLATION,
     run_smoketest,
 )
+from conformance.standalone import check_all
 from lab.vyos.versions import router_version
 
 SMOKETEST_VERSION = "1.4.0"
@@ -91,6 +94,18 @@ def main(console: Console) -> int:
     for line in reach.dropped:
         console.print(f"  dropped: {line}", markup=False)
     failed |= bool(reach.dropped)
+
+    own = Table(title="(d) the checkout's own copies against upstream")
+    for col in ("copies", "objects / excerpts checked", "problems"):
+        own.add_column(col)
+    copies = check_all(base)
+    for name, copy in copies.items():
+        own.add_row(name, str(copy.checked), str(len(copy.problems)))
+        failed |= bool(copy.problems)
+    console.print(own)
+    for copy in copies.values():
+        for line in copy.problems:
+            console.print(f"  problem: {line}", markup=False)
     console.print("conformance: FAILED" if failed else "conformance: ok")
     return 1 if failed else 0
 

@@ -1,4 +1,8 @@
-"""Shared fixtures: paths of the repository and of ../shared, and the local twin."""
+"""Shared fixtures: paths of the repository and its stand-ins of upstream data, and the twin.
+
+The suite needs nothing beside the checkout: MetalLB's manifests are the project's stand-ins
+(lab/manifests/, checked against upstream by `make conformance`), the write-up's texts are
+verbatim excerpts (tests/fixtures/write_up/)."""
 
 from __future__ import annotations
 
@@ -16,7 +20,8 @@ from lab.operator import operator_env
 from lab.state import LabPaths
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+# the project's stand-ins of upstream MetalLB manifests, by upstream's folder and file names
+MANIFESTS = REPO / "lab" / "manifests"
 # One twin per machine: test sessions (and benchmarks) that need it take this lock in turn.
 TWIN_LOCK = lab_lock.TWIN_LOCK  # lab/lock.py: shared with the benchmarks
 TWIN_LOCK_TIMEOUT_S = lab_lock.TWIN_LOCK_TIMEOUT_S
@@ -33,12 +38,6 @@ def _no_known_secrets() -> Iterator[None]:
 @pytest.fixture
 def repo() -> Path:
     return REPO
-
-
-@pytest.fixture
-def shared() -> Path:
-    assert SHARED.is_dir(), f"../shared is missing beside the checkout ({SHARED})"
-    return SHARED
 
 
 @contextmanager

@@ -25,6 +25,7 @@ class UbuntuRelease:
 RELEASES: dict[str, UbuntuRelease] = {
     "ubuntu-20.04": UbuntuRelease("ubuntu-20.04", "20.04", "focal", has_keyrings_dir=False),
     "ubuntu-22.04": UbuntuRelease("ubuntu-22.04", "22.04", "jammy", has_keyrings_dir=True),
+    "ubuntu-24.04": UbuntuRelease("ubuntu-24.04", "24.04", "noble", has_keyrings_dir=True),
 }
 
 

@@ -135,6 +135,11 @@ def crio_packages(minor: str, rel: UbuntuRelease) -> Packages:
     return Packages(sources, ("cri-o", "cri-o-runc"), _minor_re(minor), None, note)
 
 
+def containerd_packages() -> Packages:
+    """containerd from the Ubuntu archive (every supported release has it; no extra source)."""
+    return Packages((), ("containerd",), r"\S+", None, None)
+
+
 def _exact(version: str) -> str:
     return version.replace(".", r"\.")
 

@@ -8,6 +8,7 @@ time and changes nothing; a dry run runs only the checks.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from bgplb.bootstrap.repos import (
     KEYRINGS,
     AptSource,
     Packages,
+    containerd_packages,
     crio_packages,
     kubernetes_packages,
     refuse_legacy,
@@ -33,6 +35,15 @@ SYSCTLS = (
 SYSCTL_FILE = "/etc/sysctl.d/k8s.conf"
 APT_PREREQUISITES = ("apt-transport-https", "ca-certificates", "curl", "gpg")
 K8S_PACKAGES = ("kubelet", "kubeadm", "kubectl")
+# containerd's CRI with the systemd cgroup driver, kubeadm's default from 1.22
+# (bgplb/model/support.py): the one setting kubeadm needs that containerd's defaults lack.
+CONTAINERD_CONFIG = "/etc/containerd/config.toml"
+CONTAINERD_CONFIG_LINES = (
+    "version = 2",
+    '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]',
+    "  SystemdCgroup = true",
+)
+RESTART_CONTAINERD = "sudo -n systemctl restart containerd"
 SWAP_LINE = r"^[^#]\S*\s+\S+\s+swap\s"
 SWAP_COMMENT_OUT = "s/(" + SWAP_LINE + r".*)$/#\1/"
 
@@ -188,8 +199,9 @@ def plan_bootstrap(site: Site, node: K8sNode, allow_legacy: bool | None = None) 
     rel = release(node.os)
     k8s = site.kubernetes
     kube = kubernetes_packages(k8s.version, k8s.minor)
-    crio = crio_packages(k8s.minor, rel)
-    notes = [n for n in (crio.legacy_note, kube.legacy_note) if n]
+    containerd = node.container_runtime == "containerd"
+    runtime = containerd_packages() if containerd else crio_packages(k8s.minor, rel)
+    notes = [n for n in (runtime.legacy_note, kube.legacy_note) if n]
     if notes and not allow_legacy:
         refuse_legacy(k8s.minor, notes)
     steps = _os_steps(site)
@@ -210,8 +222,16 @@ def plan_bootstrap(site: Site, node: K8sNode, allow_legacy: bool | None = None) 
                 (f"sudo -n mkdir -p -m 755 {KEYRINGS}",),
             )
         )
-    steps += _packages_steps("cri-o", crio)
-    steps.append(_service_step("crio", active=True))
+    if containerd:
+        steps += _packages_steps("containerd", runtime)
+        config = _file_step("containerd-config", CONTAINERD_CONFIG, list(CONTAINERD_CONFIG_LINES))
+        # the running containerd reads its configuration at start: restart after writing it
+        apply = (f"sudo -n mkdir -p {CONTAINERD_CONFIG.rsplit('/', 1)[0]}", *config.apply)
+        steps.append(dataclasses.replace(config, apply=(*apply, RESTART_CONTAINERD)))
+        steps.append(_service_step("containerd", active=True))
+    else:
+        steps += _packages_steps("cri-o", runtime)
+        steps.append(_service_step("crio", active=True))
     steps += _packages_steps("kubernetes", kube)
     steps.append(
         Step(

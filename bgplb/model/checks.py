@@ -10,6 +10,7 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel
 
+from bgplb.model import support
 from bgplb.model.problems import Problem, Severity
 from bgplb.model.site import CLIENT_SEGMENT, NODE_SEGMENT, Site
 
@@ -249,22 +250,63 @@ def check_metallb(site: Site, where: Where) -> list[Problem]:
     return out
 
 
-# First Kubernetes minor served by both pkgs.k8s.io (v1.24+) and CRI-O's isv:/cri-o (v1.28+).
-CURRENT_REPOS_FROM = (1, 28)
-
-
-def check_package_repos(site: Site, where: Where) -> list[Problem]:
+def check_support(site: Site, where: Where) -> list[Problem]:
+    """The site's versions and their combinations against the support matrix
+    (bgplb/model/support.py): node OS, Kubernetes and its package sources, container runtime
+    and its socket, Calico for the Kubernetes version, MetalLB version and implementation."""
     k = site.kubernetes
-    if k.minor_tuple < CURRENT_REPOS_FROM and k.package_repos != "legacy":
-        return [
-            where.site(
-                "kubernetes.package_repos",
-                f"Kubernetes {k.version} has no packages in pkgs.k8s.io / isv:/cri-o (from "
-                "1.28): set package_repos: legacy (apt.kubernetes.io and kubic, removed "
-                "upstream in 2024: needs a mirror) or a newer kubernetes.version",
+    minor = k.minor_tuple
+    out = []
+    if problem := support.kubernetes_problem(minor):
+        out.append(where.site("kubernetes.version", problem))
+    for node in site.nodes:
+        if node.os not in support.UBUNTU:
+            out.append(
+                where.host(
+                    node.name,
+                    "data.os",
+                    f"node OS {node.os!r} is not in the support matrix "
+                    f"(supported: {', '.join(support.UBUNTU)})",
+                )
             )
-        ]
-    return []
+        if problem := support.runtime_problem(node.container_runtime, minor):
+            out.append(where.host(node.name, "data.container_runtime", problem))
+    runtimes = sorted({n.container_runtime for n in site.nodes})
+    if len(runtimes) > 1:
+        out.append(
+            where.site(
+                "kubernetes.cri_socket",
+                f"the nodes run different container runtimes ({', '.join(runtimes)}): one "
+                "kubernetes.cri_socket serves only one",
+            )
+        )
+    runtime = support.RUNTIMES.get(runtimes[0]) if len(runtimes) == 1 else None
+    if runtime is not None and k.cri_socket not in runtime.socket_spellings:
+        out.append(
+            where.site(
+                "kubernetes.cri_socket",
+                f"{k.cri_socket} is not {runtime.name}'s socket ({runtime.socket})",
+            )
+        )
+    os_names = tuple(sorted({n.os for n in site.nodes}))
+    if problem := support.package_repos_problem(minor, k.package_repos, runtime, os_names):
+        out.append(where.site("kubernetes.package_repos", problem))
+    if problem := support.calico_problem(k.cni.version, minor):
+        out.append(where.site("kubernetes.cni.version", problem))
+    m = site.metallb
+    for key, problem in support.metallb_problems(m.version_tuple, m.implementation, minor):
+        out.append(where.site(f"metallb.{key}", problem))
+    other = {"native": "metallb-frr.yaml", "frr": "metallb-native.yaml"}[m.implementation]
+    for i, manifest in enumerate(m.manifests):
+        if manifest.source.rstrip("/").rsplit("/", 1)[-1] == other:
+            out.append(
+                where.site(
+                    f"metallb.manifests[{i}]",
+                    f"{manifest.source} is MetalLB's {other.split('-')[1].split('.')[0]} "
+                    f"mode, but metallb.implementation is {m.implementation}",
+                )
+            )
+    return out
 
 
 def expanded(path: Path | str) -> Path | None:
@@ -512,7 +554,7 @@ CHECKS: tuple[Check, ...] = (
     check_clients,
     check_unique_addresses,
     check_metallb,
-    check_package_repos,
+    check_support,
     check_paths,
     check_manifests,
     check_avoided_ips,

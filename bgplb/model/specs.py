@@ -93,8 +93,8 @@ class RouterData(Strict):
 
 
 class NodeData(Strict):
-    os: Literal["ubuntu-20.04", "ubuntu-22.04"]
-    container_runtime: Literal["cri-o"]
+    os: str = Field(min_length=1, max_length=64)  # checked against bgplb/model/support.py
+    container_runtime: str = Field(min_length=1, max_length=64)  # likewise
     bgp_asn: Asn
     credentials: Credentials = Credentials()
     mac: str | None = Field(default=None, pattern=r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
@@ -159,7 +159,7 @@ class KubernetesSpec(Strict):
     kubeconfig: Path
     api_server_override: str | None = None
     # "legacy": apt.kubernetes.io and CRI-O's kubic repositories (gone upstream since 2024;
-    # needs a mirror). Required below 1.28, where pkgs.k8s.io and isv:/cri-o have no packages.
+    # needs a mirror). Which versions each has: bgplb/model/support.py.
     package_repos: Literal["current", "legacy"] = "current"
     cni: CniSpec
 
@@ -186,6 +186,8 @@ MetallbDialect = Literal["configmap", "crds"]
 class MetallbSpec(Strict):
     version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
     mode: Literal["bgp"]
+    # the BGP speaker: MetalLB's own ("native") or FRR ("frr", metallb-frr.yaml, from 0.13)
+    implementation: Literal["native", "frr"] = "native"
     config_dialect: MetallbDialect | None = None
     control_plane_announces: Bool = False
     manifests: list[Manifest] = Field(min_length=1)

@@ -11,7 +11,7 @@ from lab.ubuntu.debversion import compare, newest
 from lab.ubuntu.getopt import OptionError, getopt
 from lab.ubuntu.node_state import Package
 
-DEPENDS = {"kubeadm": ("cri-tools",), "kubelet": ("kubernetes-cni",)}
+DEPENDS = {"kubeadm": ("cri-tools",), "kubelet": ("kubernetes-cni",), "containerd": ("runc",)}
 NOT_UNDERSTOOD = (
     "E: Command line option {0} is not understood in combination with the other options.\n"
 )
@@ -52,6 +52,7 @@ def _update(ctx: Ctx) -> Proc:
     index: dict[str, list[str]] = {
         k: list(v) for k, v in ubuntu_archive(rel.packages, rel.apt_version).packages.items()
     }
+    index |= {name: [version] for name, version in rel.archive.items()}
     out, err = "", ""
     for n, (uri, keyring) in enumerate(_source_lines(ctx), start=1):
         if "archive.ubuntu.com" in uri:

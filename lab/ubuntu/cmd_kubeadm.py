@@ -86,16 +86,31 @@ def _kubeadm_version(ctx: Ctx) -> str:
     return "v" + pkg.version.split("-")[0]
 
 
-def _preflight(ctx: Ctx, join: bool, ignore: str) -> list[str]:
+# the runtime behind a CRI socket (kubeadm's --cri-socket / nodeRegistration.criSocket): its
+# systemd unit and its endpoint; CRI-O when none is given (the reference lab's)
+RUNTIME_UNITS = (
+    ("containerd", "crio"),
+    ("unix:///run/containerd/containerd.sock", "unix:///var/run/crio/crio.sock"),
+)
+
+
+def _runtime(cri_socket: str | None) -> tuple[str, str]:
+    if cri_socket and "containerd" in cri_socket:
+        return RUNTIME_UNITS[0][0], RUNTIME_UNITS[1][0]
+    return RUNTIME_UNITS[0][1], RUNTIME_UNITS[1][1]
+
+
+def _preflight(ctx: Ctx, join: bool, ignore: str, cri_socket: str | None = None) -> list[str]:
     st = ctx.state
     errors = []
     if not ctx.root:
         return ["[ERROR IsPrivilegedUser]: user is not running as root"]
-    crio = st.services.get("crio")
-    if crio is None or not crio.active:
+    unit, endpoint = _runtime(cri_socket)
+    runtime = st.services.get(unit)
+    if runtime is None or not runtime.active:
         errors.append(
             '[ERROR CRI]: container runtime is not running: output: time="..." level=fatal '
-            "msg=\"connect: connect endpoint 'unix:///var/run/crio/crio.sock', make sure you are "
+            f"msg=\"connect: connect endpoint '{endpoint}', make sure you are "
             'running as root and the endpoint has been started: context deadline exceeded", '
             "error: exit status 1"
         )
@@ -201,7 +216,12 @@ def _init(ctx: Ctx, flags: dict[str, str]) -> Proc:
             f"version: v{version}\n" + STACK,
             1,
         )
-    errors = _preflight(ctx, join=False, ignore=flags.get("--ignore-preflight-errors", ""))
+    errors = _preflight(
+        ctx,
+        join=False,
+        ignore=flags.get("--ignore-preflight-errors", ""),
+        cri_socket=flags.get("--cri-socket"),
+    )
     if errors:
         return _fail_preflight(head, errors)
     endpoint = flags.get("--control-plane-endpoint", ctx.address).rsplit(":", 1)[0]
@@ -325,7 +345,12 @@ def _join(ctx: Ctx, flags: dict[str, str], positional: list[str]) -> Proc:
             flags.get("--discovery-token-ca-cert-hash", ""),
             flags.get("--cri-socket"),
         )
-    errors = _preflight(ctx, join=True, ignore=flags.get("--ignore-preflight-errors", ""))
+    errors = _preflight(
+        ctx,
+        join=True,
+        ignore=flags.get("--ignore-preflight-errors", ""),
+        cri_socket=discovery.cri_socket,
+    )
     if errors:
         return _fail_preflight("", errors)
     endpoint = discovery.endpoint

@@ -29,7 +29,12 @@ BRIDGE_SYSCTLS = (
     "net.bridge.bridge-nf-call-iptables",
 )
 # Units shipped by packages: unit -> (package, enabled and started by the package's install)
-PACKAGE_UNITS = {"crio": ("cri-o", False), "kubelet": ("kubelet", True)}
+# (Ubuntu's containerd package enables and starts containerd.service, as Debian packages do)
+PACKAGE_UNITS = {
+    "crio": ("cri-o", False),
+    "containerd": ("containerd", True),
+    "kubelet": ("kubelet", True),
+}
 
 
 def _fstab_swaps(ctx: Ctx) -> list[str]:

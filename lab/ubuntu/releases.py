@@ -13,6 +13,8 @@ class EmulatedRelease:
     dirs: tuple[str, ...]
     files: dict[str, str]
     packages: dict[str, str]
+    # what the release's archive has beyond the installed packages (name -> version)
+    archive: dict[str, str]
     modules: tuple[str, ...]
     sysctls: dict[str, str]
     services: tuple[str, ...]
@@ -80,6 +82,7 @@ RELEASES: dict[str, EmulatedRelease] = {
             "/etc/apt/sources.list": "deb http://archive.ubuntu.com/ubuntu focal main restricted universe\n",  # noqa: E501
         },
         packages=_packages("2.0.5", {}),
+        archive={"containerd": "1.7.24-0ubuntu1~20.04.2", "runc": "1.1.12-0ubuntu2~20.04.1"},
         modules=_MODULES,
         sysctls=_SYSCTLS,
         services=_SERVICES,
@@ -97,6 +100,39 @@ RELEASES: dict[str, EmulatedRelease] = {
             "/etc/apt/sources.list": "deb http://archive.ubuntu.com/ubuntu jammy main restricted universe\n",  # noqa: E501
         },
         packages=_packages("2.4.12", {"sed": "4.8-1ubuntu2", "grep": "3.7-1build1"}),
+        archive={"containerd": "1.7.24-0ubuntu1~22.04.2", "runc": "1.1.12-0ubuntu2~22.04.1"},
+        modules=_MODULES,
+        sysctls=_SYSCTLS,
+        services=_SERVICES,
+    ),
+    # 24.04: /etc/apt/keyrings exists; the archive is a deb822 file in sources.list.d
+    "ubuntu-24.04": EmulatedRelease(
+        pretty="Ubuntu 24.04.2 LTS",
+        kernel="6.8.0-60-generic",
+        apt_version="2.7.14build2",
+        dirs=(*_DIRS, "/etc/apt/keyrings"),
+        files={
+            "/etc/fstab": _FSTAB,
+            "/etc/sysctl.conf": "#\n# /etc/sysctl.conf - Configuration file for setting system variables\n#\n",  # noqa: E501
+            "/etc/os-release": 'PRETTY_NAME="Ubuntu 24.04.2 LTS"\nNAME="Ubuntu"\n'
+            'VERSION_ID="24.04"\nVERSION="24.04.2 LTS (Noble Numbat)"\nVERSION_CODENAME=noble\n'
+            "ID=ubuntu\n",
+            "/etc/apt/sources.list.d/ubuntu.sources": "Types: deb\nURIs: http://archive.ubuntu.com/ubuntu\nSuites: noble noble-updates\nComponents: main restricted universe\n",  # noqa: E501
+        },
+        packages=_packages(
+            "2.7.14build2",
+            {
+                "bash": "5.2.21-2ubuntu4",
+                "coreutils": "9.4-3ubuntu6",
+                "curl": "8.5.0-2ubuntu10.6",
+                "gpg": "2.4.4-2ubuntu17.2",
+                "grep": "3.11-4build1",
+                "sed": "4.9-2build1",
+                "sudo": "1.9.15p5-3ubuntu5.24.04.1",
+                "systemd": "255.4-1ubuntu8.6",
+            },
+        ),
+        archive={"containerd": "1.7.27-0ubuntu1~24.04.1", "runc": "1.2.5-0ubuntu1~24.04.1"},
         modules=_MODULES,
         sysctls=_SYSCTLS,
         services=_SERVICES,

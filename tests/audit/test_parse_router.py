@@ -22,7 +22,8 @@ from napalm_bgplb_vyos.parse_route import parse_route_to
 
 from . import replay
 
-SHARED_FRR = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "frr-8.4"
+# ../shared/fixtures/frr-8.4, copied verbatim (its README)
+SHARED_FRR = Path(__file__).resolve().parents[1] / "fixtures" / "driver" / "frr-8.4.4"
 
 
 def test_config_reference_dialect() -> None:
@@ -92,7 +93,8 @@ def test_flows_cycle_over_clients_with_distinct_ports() -> None:
 
 
 def test_driver_route_from_verbatim_frr_capture() -> None:
-    """The driver's parser on ../shared's verbatim FRR 8.4 route: three FIB next hops."""
+    """The driver's parser on a verbatim FRR 8.4.4 route (tests/fixtures/driver/frr-8.4.4):
+    three FIB next hops."""
     zebra = json.loads((SHARED_FRR / "router_route.json").read_text())
     napalm = parse_route_to(zebra, None, protocol="bgp")
     (route,) = routes_from_napalm(napalm)

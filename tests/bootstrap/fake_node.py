@@ -80,7 +80,7 @@ def attach_emulated_nodes(nr: Nornir, state_dir: Path) -> dict[str, FakeNetmiko]
     cluster = LocalCluster(state_dir / "cluster.json")
     conns = {}
     for name, host in nr.inventory.hosts.items():
-        store = NodeStore(state_dir / f"{name}.json", name, host.data.get("os", "ubuntu-20.04"))
+        store = NodeStore(state_dir / f"{name}.json", name, str(host.get("os", "ubuntu-20.04")))
         conn = FakeNetmiko(UbuntuShell(store, cluster, str(host.hostname)))
         host.connections["netmiko"] = SimpleNamespace(connection=conn, close=lambda: None)
         conns[name] = conn

@@ -68,3 +68,42 @@ def test_expect_matches_output_and_status() -> None:
     assert Expect("0", rc=1).met("0\n", 1)
     assert not Expect("0", rc=1).met("0\n", 0)
     assert not Expect("enabled").met("enabled\nextra", 0)
+
+
+def _containerd(site: Site) -> Site:
+    nodes = tuple(dataclasses.replace(n, container_runtime="containerd") for n in site.nodes)
+    return dataclasses.replace(site, nodes=nodes)
+
+
+def test_containerd_on_noble_from_the_ubuntu_archive_with_systemd_cgroups() -> None:
+    site = _containerd(_site("1.33.1", "ubuntu-24.04"))
+    plan = plan_bootstrap(site, site.nodes[0])
+    names = [s.name for s in plan.steps]
+    assert plan.notes == ()
+    assert "apt-source-cri-o" not in names and "crio-service" not in names
+    assert "apt-keyrings" not in names  # 24.04 has /etc/apt/keyrings
+    assert names.index("containerd-packages") < names.index("containerd-config")
+    assert names.index("containerd-config") < names.index("containerd-service")
+    by_name = {s.name: s for s in plan.steps}
+    assert by_name["containerd-packages"].apply[-1] == "sudo -n apt-get install -y containerd"
+    config = by_name["containerd-config"]
+    assert config.check == "cat /etc/containerd/config.toml"
+    assert config.apply[0] == "sudo -n mkdir -p /etc/containerd"
+    assert "SystemdCgroup = true" in config.apply[1]
+    assert config.apply[-1] == "sudo -n systemctl restart containerd"
+    done = "version = 2\n" + (
+        '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]\n'
+        "  SystemdCgroup = true\n"
+    )
+    assert config.expect.met(done, 0)
+    assert not config.expect.met(done.replace("true", "false"), 0)
+    k8s_src = by_name["apt-source-kubernetes"].apply[1]
+    assert "https://pkgs.k8s.io/core:/stable:/v1.33/deb/ /" in k8s_src
+
+
+def test_containerd_with_legacy_kubernetes_needs_no_kubic() -> None:
+    site = _containerd(_site("1.23.4", "ubuntu-22.04"))
+    plan = plan_bootstrap(site, site.nodes[0], allow_legacy=True)
+    names = [s.name for s in plan.steps]
+    assert "apt-source-libcontainers" not in names and "apt-source-cri-o" not in names
+    assert [n for n in plan.notes if "apt.kubernetes.io" in n] == list(plan.notes)

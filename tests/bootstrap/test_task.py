@@ -83,3 +83,38 @@ def test_kubeadm_preflight_passes_after_bootstrap(tmp_path: Path) -> None:
     joined = worker.handle("sudo -n " + join.output.strip() + f" --cri-socket={k.cri_socket}")
     assert joined.status == 0, joined.output
     assert "This node has joined the cluster" in joined.output
+
+
+def test_current_example_bootstraps_noble_with_containerd_and_kubeadm_joins(
+    tmp_path: Path,
+) -> None:
+    """inventory/examples/current: Ubuntu 24.04 nodes, containerd from the archive, Kubernetes
+    1.33 from pkgs.k8s.io; kubeadm's preflight finds containerd at the inventory's socket."""
+    site = load_site(REPO / "inventory" / "examples" / "current")
+    nr = init_nornir(site, {n.name for n in site.nodes})
+    conns = attach_emulated_nodes(nr, tmp_path)
+    shell = conns["master01"].shell
+    assert "VERSION_CODENAME=noble" in shell.handle("cat /etc/os-release").output
+    first = nr.run(task=bootstrap, site=site)
+    assert not first.failed, {h: r[0].exception for h, r in first.items()}
+    assert "sudo -n apt-get install -y containerd" in first["master01"][0].diff
+    second = nr.run(task=bootstrap, site=site)
+    assert [h for h, r in second.items() if r[0].changed] == []
+    status = shell.handle("systemctl is-active containerd crio")
+    assert status.output.split() == ["active", "inactive"]
+    assert "SystemdCgroup = true" in shell.handle("cat /etc/containerd/config.toml").output
+    k = site.kubernetes
+    init = (
+        f"sudo -n kubeadm init --pod-network-cidr={k.pod_cidr} --service-cidr={k.service_cidr} "
+        f"--control-plane-endpoint={k.control_plane_endpoint} --cri-socket={k.cri_socket} "
+        f"--kubernetes-version={k.version}"
+    )
+    reply = shell.handle(init)
+    assert reply.status == 0, reply.output
+    # the same kubeadm asking for CRI-O's socket finds no runtime there
+    worker = conns["worker01"].shell
+    join = shell.handle("sudo -n kubeadm token create --print-join-command").output.strip()
+    wrong = worker.handle(f"sudo -n {join} --cri-socket=unix:///var/run/crio/crio.sock")
+    assert wrong.status != 0 and "unix:///var/run/crio/crio.sock" in wrong.output
+    joined = worker.handle(f"sudo -n {join} --cri-socket={k.cri_socket}")
+    assert joined.status == 0, joined.output

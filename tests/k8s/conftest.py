@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -49,20 +48,6 @@ def twin_state_in(f: Files, state: Path) -> None:
         credentials = (group.get("data") or {}).get("credentials") or {}
         if "ssh_key" in credentials:
             credentials["ssh_key"] = str(state / "id_ed25519")
-
-
-def write_up(shared: Path) -> str:
-    return (shared / "seed" / "000_d49ef959e28c536f.txt").read_text()
-
-
-def write_up_file(shared: Path, name: str) -> dict[str, Any]:
-    """The YAML the write-up shows with `cat NAME`, up to the next shell prompt."""
-    text = write_up(shared)
-    match = re.search(rf"\$ cat {re.escape(name)}\n(.*?)\n\S*\$(?: |\n)", text, re.S)
-    assert match, f"write-up has no `cat {name}`"
-    doc = yaml.safe_load(match.group(1))
-    assert isinstance(doc, dict)
-    return doc
 
 
 def site_data(f: Files) -> dict[str, Any]:

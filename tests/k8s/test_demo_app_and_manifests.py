@@ -24,14 +24,16 @@ from bgplb.k8s.manifests import (
 )
 from bgplb.model import load_site
 from bgplb.model.specs import Manifest
+from tests.conftest import MANIFESTS
+from tests.write_up import write_up_file
 
-from .conftest import GOLDEN, INVENTORY, LAB_INVENTORY, write_up_file
+from .conftest import GOLDEN, INVENTORY, LAB_INVENTORY
 
 
-def test_demo_app_is_the_write_ups_plus_namespace_annotation_and_policy(shared: Path) -> None:
+def test_demo_app_is_the_write_ups_plus_namespace_annotation_and_policy() -> None:
     deployment, service = render_demo_app(load_site(INVENTORY))
-    seed_dep = write_up_file(shared, "deployment-nginx.yaml")
-    seed_svc = write_up_file(shared, "service-nginx.yaml")
+    seed_dep = write_up_file("deployment-nginx.yaml")
+    seed_svc = write_up_file("service-nginx.yaml")
     seed_dep["metadata"]["namespace"] = "default"
     assert deployment == seed_dep
     assert service["metadata"].pop("annotations") == {LB_IPS_ANNOTATION: "192.168.100.10"}
@@ -45,8 +47,8 @@ def test_demo_app_golden() -> None:
     assert rendered == (GOLDEN / "demo-app-lab.yaml").read_text()
 
 
-def test_upstream_manifests_ordered_namespaces_then_crds(shared: Path) -> None:
-    docs = load_manifest(str(shared / "manifests/metallb-v0.14.9/metallb-native.yaml"))
+def test_upstream_manifests_ordered_namespaces_then_crds() -> None:
+    docs = load_manifest(str(MANIFESTS / "metallb-v0.14.9/metallb-native.yaml"))
     ordered = order_for_apply(reversed(docs))
     assert ordered[0]["kind"] == "Namespace"
     n = len(crd_names(docs))
@@ -83,9 +85,9 @@ def test_unknown_scheme_and_missing_file(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def http_dir(shared: Path) -> Iterator[str]:
-    """The upstream manifests served on 127.0.0.1 (an air-gapped mirror)."""
-    root = shared / "manifests"
+def http_dir() -> Iterator[str]:
+    """The manifests served on 127.0.0.1 (an air-gapped mirror)."""
+    root = MANIFESTS
 
     class Handler(http.server.SimpleHTTPRequestHandler):
         def __init__(self, *args: object, **kwargs: object) -> None:
@@ -102,9 +104,9 @@ def http_dir(shared: Path) -> Iterator[str]:
     server.server_close()
 
 
-def test_load_from_url(http_dir: str, shared: Path) -> None:
+def test_load_from_url(http_dir: str) -> None:
     docs = load_manifest(f"{http_dir}/metallb-v0.9.6/metallb.yaml")
-    local = load_manifest(str(shared / "manifests/metallb-v0.9.6/metallb.yaml"))
+    local = load_manifest(str(MANIFESTS / "metallb-v0.9.6/metallb.yaml"))
     assert docs == local
     assert ("metallb-system", "controller") in deployments(docs)
     with pytest.raises(InputError, match="cannot read"):
@@ -119,16 +121,17 @@ def test_site_manifests_are_the_pinned_ones() -> None:
     assert all(m.sha256 for m in sources["metallb"])
 
 
-def test_reference_pins_are_the_upstream_files(shared: Path) -> None:
-    """The reference lab's MetalLB pins are the sha256 of upstream's v0.9.6 files (in ../shared)
-    and load_manifest accepts them; the twin pins the same files."""
-    for site in (load_site(INVENTORY), load_site(LAB_INVENTORY)):
-        for pinned in site_manifests(site)["metallb"]:
-            name = pinned.source.rsplit("/", 1)[1]
-            local = Manifest(
-                source=str(shared / "manifests/metallb-v0.9.6" / name), sha256=pinned.sha256
-            )
-            assert load_manifest(local)
+def test_twin_applies_the_stand_ins_of_the_reference_labs_files() -> None:
+    """The twin applies the project's stand-ins of the very files the reference lab pins
+    (upstream's v0.9.6 namespace.yaml and metallb.yaml); that the pins are upstream's bytes and
+    the stand-ins upstream's objects is `make conformance`'s (conformance/standalone.py)."""
+    pinned = site_manifests(load_site(INVENTORY))["metallb"]
+    reference = [m.source.rsplit("/", 1)[1] for m in pinned]
+    twin = site_manifests(load_site(LAB_INVENTORY))["metallb"]
+    assert [(LAB_INVENTORY / m.source).resolve() for m in twin] == [
+        (MANIFESTS / "metallb-v0.9.6" / name).resolve() for name in reference
+    ]
+    assert all(load_manifest(m, base_dir=LAB_INVENTORY) for m in twin)
 
 
 def test_sha256_mismatch_names_the_manifest(tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ from bgplb.k8s.metallb_config import (
 )
 from bgplb.model import Site
 from tasks.k8s_apply import k8s_apply, k8s_label_nodes
+from tests.conftest import MANIFESTS
 
 from .conftest import metallb
 from .fake_api import FakeDynamicClient, http_error
@@ -32,10 +32,10 @@ def run(nr: Any, docs: list[dict[str, Any]], api: FakeDynamicClient, **kw: Any) 
     return result["master01"][0]
 
 
-def reference_09(shared: Path, site: Site) -> list[dict[str, Any]]:
+def reference_09(site: Site) -> list[dict[str, Any]]:
     docs = [
-        *load_manifest(str(shared / "manifests/metallb-v0.9.6/namespace.yaml")),
-        *load_manifest(str(shared / "manifests/metallb-v0.9.6/metallb.yaml")),
+        *load_manifest(str(MANIFESTS / "metallb-v0.9.6/namespace.yaml")),
+        *load_manifest(str(MANIFESTS / "metallb-v0.9.6/metallb.yaml")),
     ]
     return [
         *docs,
@@ -45,10 +45,10 @@ def reference_09(shared: Path, site: Site) -> list[dict[str, Any]]:
     ]
 
 
-def test_second_apply_changes_nothing(shared: Path, lab_site: Site, nornir_nodes: Any) -> None:
+def test_second_apply_changes_nothing(lab_site: Site, nornir_nodes: Any) -> None:
     api = FakeDynamicClient()
     api.put({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}})
-    docs = reference_09(shared, lab_site)
+    docs = reference_09(lab_site)
     first = run(nornir_nodes, docs, api)
     assert first.changed
     assert first.result["created"] == len(docs)
@@ -66,7 +66,7 @@ def test_second_apply_changes_nothing(shared: Path, lab_site: Site, nornir_nodes
     assert "secretkey" in first.diff
 
 
-def test_change_is_an_update_with_a_diff(shared: Path, lab_site: Site, nornir_nodes: Any) -> None:
+def test_change_is_an_update_with_a_diff(lab_site: Site, nornir_nodes: Any) -> None:
     api = FakeDynamicClient()
     api.put({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}})
     docs = render_demo_app(lab_site)
@@ -83,14 +83,13 @@ def test_change_is_an_update_with_a_diff(shared: Path, lab_site: Site, nornir_no
     done = run(nornir_nodes, docs, api)
     assert done.changed
     assert api.live("Deployment", "nginx-deployment", "default")["spec"]["replicas"] == 3
-    del shared
 
 
 def test_dry_run_on_an_empty_cluster_applies_nothing(
-    shared: Path, lab_site: Site, nornir_nodes: Any, make_site: Any
+    lab_site: Site, nornir_nodes: Any, make_site: Any
 ) -> None:
     site = make_site(metallb("0.14.9", control_plane_announces=True))
-    native = load_manifest(str(shared / "manifests/metallb-v0.14.9/metallb-native.yaml"))
+    native = load_manifest(str(MANIFESTS / "metallb-v0.14.9/metallb-native.yaml"))
     docs = [*native, *render_metallb_config(site, ENV)]
     api = FakeDynamicClient()
     result = run(nornir_nodes, docs, api, dry_run=True)
@@ -101,9 +100,9 @@ def test_dry_run_on_an_empty_cluster_applies_nothing(
     del lab_site
 
 
-def test_crds_first_then_custom_resources(shared: Path, nornir_nodes: Any, make_site: Any) -> None:
+def test_crds_first_then_custom_resources(nornir_nodes: Any, make_site: Any) -> None:
     site = make_site(metallb("0.14.9", control_plane_announces=True))
-    native = load_manifest(str(shared / "manifests/metallb-v0.14.9/metallb-native.yaml"))
+    native = load_manifest(str(MANIFESTS / "metallb-v0.14.9/metallb-native.yaml"))
     config = render_metallb_config(site, ENV)
     api = FakeDynamicClient()
     run(nornir_nodes, list(reversed([*native, *config])), api)  # order does not matter
@@ -189,6 +188,6 @@ def test_label_nodes(cp_announces: bool, nornir_nodes: Any, make_site: Any) -> N
     assert not second.changed
 
 
-def test_order_keeps_everything(shared: Path) -> None:
-    docs = load_manifest(str(shared / "manifests/metallb-v0.9.6/metallb.yaml"))
+def test_order_keeps_everything() -> None:
+    docs = load_manifest(str(MANIFESTS / "metallb-v0.9.6/metallb.yaml"))
     assert len(order_for_apply(docs)) == len(docs)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import shlex
-from pathlib import Path
 
 import pytest
 import yaml
@@ -24,8 +23,9 @@ from bgplb.k8s.kubeadm import (
     with_status,
 )
 from bgplb.model import load_site
+from tests.write_up import write_up
 
-from .conftest import INVENTORY, LAB_INVENTORY, write_up
+from .conftest import INVENTORY, LAB_INVENTORY
 
 TOKEN = "abcdef.0123456789abcdef"
 HASH = "sha256:" + "0f" * 32
@@ -35,8 +35,8 @@ JOIN_OUTPUT = (
 )
 
 
-def test_init_has_exactly_the_write_ups_flags_plus_the_version(shared: Path) -> None:
-    line = re.search(r"\$ (sudo kubeadm init .*)", write_up(shared))
+def test_init_has_exactly_the_write_ups_flags_plus_the_version() -> None:
+    line = re.search(r"\$ (sudo kubeadm init .*)", write_up())
     assert line
     seed = shlex.split(line.group(1))
     argv = init_argv(load_site(INVENTORY).kubernetes)

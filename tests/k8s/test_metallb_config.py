@@ -20,17 +20,18 @@ from bgplb.k8s.metallb_config import (
     render_metallb_config,
 )
 from bgplb.model import Site, load_site
+from tests.write_up import write_up_file
 
-from .conftest import GOLDEN, INVENTORY, Files, metallb, site_data, write_up_file
+from .conftest import GOLDEN, INVENTORY, Files, metallb, site_data
 
 MakeSite = Callable[[Callable[[Files], None]], Site]
 ENV = {"TEST_METALLB_PASSWORD": "bgp-pw-from-env", "BGPLB_METALLB_MEMBERLIST_KEY": "ml-key"}
 
 
-def test_reference_configmap_is_the_write_ups_metallb_cm(shared: Any) -> None:
+def test_reference_configmap_is_the_write_ups_metallb_cm() -> None:
     """Semantically the write-up's metallb-cm.yaml: same object, same parsed `config`."""
     (rendered,) = render_metallb_config(load_site(INVENTORY), {})
-    expected = write_up_file(shared, "metallb-cm.yaml")
+    expected = write_up_file("metallb-cm.yaml")
     assert yaml.safe_load(rendered["data"]["config"]) == yaml.safe_load(expected["data"]["config"])
     assert {k: v for k, v in rendered.items() if k != "data"} == {
         k: v for k, v in expected.items() if k != "data"

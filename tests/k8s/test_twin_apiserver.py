@@ -38,7 +38,7 @@ from .conftest import LAB_INVENTORY, Files, metallb, mutated, site_data, twin_st
 pytestmark = pytest.mark.twin  # the emulated Kubernetes API server
 
 ENV = {"BGPLB_METALLB_MEMBERLIST_KEY": "memberlist-key-for-the-twin"}
-MANIFESTS = Path(__file__).resolve().parents[3] / "shared" / "manifests"
+MANIFESTS = Path(__file__).resolve().parents[2] / "lab" / "manifests"
 
 
 def free_port() -> int:
@@ -185,9 +185,9 @@ def test_deploy_phases_metallb_and_app_on_the_twin(twin_014: Twin, nornir_nodes:
     names = [n.name for n in site.nodes]
     kc = twin_014.kubeconfig
     run(nornir_nodes, wait_nodes_ready, names=names, kubeconfig=kc, timeout=30, interval=0.2)
-    shared = str(MANIFESTS / "metallb-v0.14.9/metallb-native.yaml")
+    native = str(MANIFESTS / "metallb-v0.14.9/metallb-native.yaml")
     site = dataclasses.replace(
-        site, metallb=site.metallb.model_copy(update={"manifests": [shared]})
+        site, metallb=site.metallb.model_copy(update={"manifests": [native]})
     )
     dry = run(nornir_nodes, metallb, site=site, dry_run=True)
     assert dry.changed

@@ -16,7 +16,8 @@ from lab.router_backend import render_arp, render_interfaces
 from lab.topology import LAB_SPACE, host_side_commands, namespace_commands, plan
 
 MAC = "52:54:00:88:9c:a1"
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "frr-8.4"
+# ../shared/fixtures/frr-8.4, copied verbatim (its README)
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "driver" / "frr-8.4.4"
 
 
 def test_plan_names_every_namespace_after_the_site(site: Site) -> None:

@@ -30,12 +30,11 @@ REPO = Path(__file__).resolve().parents[2]
 
 def equuleus_inventory(tmp: Path) -> Path:
     """inventory/lab with the router's vyos_version set to 1.3.8, at the same depth so that
-    its relative manifest paths (../../lab/..., ../../../shared/...) still resolve."""
+    its relative manifest paths (../../lab/...) still resolve."""
     root = tmp / "checkout"
     inv = root / "inventory" / "lab"
     shutil.copytree(REPO / "inventory" / "lab", inv)
     (root / "lab").symlink_to(REPO / "lab")
-    (tmp / "shared").symlink_to(REPO.parent / "shared")
     hosts = inv / "hosts.yaml"
     text = hosts.read_text()
     assert "vyos_version: 1.4-rolling-202105210417" in text

@@ -208,7 +208,7 @@ CASES = [
         lambda f: site(f)["kubernetes"].pop("package_repos"),
         "defaults.yaml",
         "data.site.kubernetes.package_repos",
-        "no packages in pkgs.k8s.io",
+        "has no packages in a current source (pkgs.k8s.io has Kubernetes from 1.24; cri-o's",
     ),
     Case(
         "local-manifest-missing",

@@ -14,7 +14,6 @@ from napalm_bgplb_vyos import BgplbVyosDriver
 from .fake_netmiko import FakeNetmiko
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT.parent / "shared"  # still read by vyos_texts.py (seed write-up, notes)
 FIXTURES = ROOT / "tests" / "fixtures" / "driver"
 FRR84 = FIXTURES / "frr-8.4.4"  # ../shared/fixtures/frr-8.4, copied verbatim
 FRR75 = FIXTURES / "frr-7.5.1"  # capture_frr75.sh

@@ -1,13 +1,14 @@
 """VyOS answers replayed by the fake connection, copied from ../shared/notes/vyos-transcripts.md
-(section numbers given) or read from the seed capture at test time. The prompt lines are added
-by fake_netmiko.op_reply/config_reply as `vyos@vyos:~$ ` and `[edit]` + `vyos@vyos# `.
+(section numbers given) or read from verbatim excerpts kept in tests/fixtures (their READMEs).
+The prompt lines are added by fake_netmiko.op_reply/config_reply as `vyos@vyos:~$ ` and
+`[edit]` + `vyos@vyos# `.
 """
 
 from __future__ import annotations
 
-import re
+from tests.write_up import vyos_block
 
-from .conftest import SHARED, read_text
+from .conftest import ROOT, read_text
 
 # section 2a [D] 1.4 (same format [V] on 1.3.8)
 SET_INVALID = "\n  Configuration path: protocols bgp [local-as] is not valid\n  Set failed\n\n"
@@ -64,16 +65,15 @@ CONFIG_COMMANDS_14 = (
 
 def seed_block(command: str) -> str:
     """The output of `command` in the reference lab write-up (between its prompt lines)."""
-    text = read_text(SHARED / "seed" / "000_d49ef959e28c536f.txt")
-    m = re.search(re.escape(f"vyos@vyos:~$ {command}\n") + r"(.*?)\nvyos@vyos:~\$", text, re.S)
-    assert m, f"seed has no `{command}` block"
-    return m.group(1)
+    block = vyos_block(command)
+    assert block.endswith("\n"), f"write-up's `{command}` block has no final line end"
+    return block[:-1]
 
 
 def show_version_template_14() -> str:
     """Section 9a [S]: the 1.4 `show version` template rendered with 1.4.0 values."""
-    note = read_text(SHARED / "notes" / "vyos-transcripts.md")
-    block = note.split("### 9a. Template [S]", 1)[1].split("```", 2)[1].strip("\n")
+    block = read_text(ROOT / "tests" / "fixtures" / "vyos" / "show_version.1.4-template.txt")
+    block = block.strip("\n")
     values = {
         "version": "1.4.0",
         "release_train": "sagitta",

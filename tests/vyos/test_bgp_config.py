@@ -13,6 +13,7 @@ from bgplb.model import load_site
 from bgplb.vyos.bgp_config import plan_router_bgp, render_commands
 from bgplb.vyos.paths import parse_typed
 from tests.model.mutate import Files, mutated
+from tests.write_up import write_up
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -21,17 +22,15 @@ def router(f: Files) -> dict[str, Any]:
     return f["hosts"]["vyos"]["data"]  # type: ignore[no-any-return]
 
 
-def seed_bgp_lines(shared: Path) -> list[str]:
-    text = (shared / "seed" / "000_d49ef959e28c536f.txt").read_text()
+def seed_bgp_lines() -> list[str]:
+    text = write_up()
     return [line for line in text.splitlines() if line.startswith("set protocols bgp ")]
 
 
-def test_reference_lab_renders_the_write_ups_bgp_config(shared: Path) -> None:
+def test_reference_lab_renders_the_write_ups_bgp_config() -> None:
     """local-as dialect: line for line the write-up's `show configuration commands`."""
     lines = render_commands(load_site("inventory"), {})
-    assert [line for line in lines if line.startswith("set protocols bgp")] == seed_bgp_lines(
-        shared
-    )
+    assert [line for line in lines if line.startswith("set protocols bgp")] == seed_bgp_lines()
     assert lines[-1] == "set system ip multipath layer4-hashing"
 
 
@@ -81,63 +80,63 @@ def test_missing_password_env_is_input_error(tmp_path: Path) -> None:
         render_commands(site, {})
 
 
-def _running(shared: Path, extra: list[str] = ()) -> str:  # type: ignore[assignment]
-    return "\n".join([*seed_bgp_lines(shared), *extra]) + "\n"
+def _running(extra: list[str] = ()) -> str:  # type: ignore[assignment]
+    return "\n".join([*seed_bgp_lines(), *extra]) + "\n"
 
 
-def test_converged_router_plans_no_deletes(shared: Path) -> None:
-    plan = plan_router_bgp(load_site("inventory"), _running(shared), {})
+def test_converged_router_plans_no_deletes() -> None:
+    plan = plan_router_bgp(load_site("inventory"), _running(), {})
     assert plan.deletes == []
 
 
-def test_neighbor_that_left_the_inventory_is_deleted(shared: Path) -> None:
+def test_neighbor_that_left_the_inventory_is_deleted() -> None:
     extra = [
         "set protocols bgp neighbor 192.168.30.62 peer-group 'group01'",
         "set protocols bgp neighbor 192.168.30.70 description 'bgplb worker09'",
         "set protocols bgp neighbor 192.168.30.70 remote-as '64500'",
     ]
-    plan = plan_router_bgp(load_site("inventory"), _running(shared, extra), {})
+    plan = plan_router_bgp(load_site("inventory"), _running(extra), {})
     assert plan.deletes == [
         "delete protocols bgp neighbor 192.168.30.62",
         "delete protocols bgp neighbor 192.168.30.70",
     ]
 
 
-def test_unmanaged_configuration_is_left_alone(shared: Path) -> None:
+def test_unmanaged_configuration_is_left_alone() -> None:
     extra = [
         "set protocols bgp neighbor 192.168.123.99 remote-as '65000'",
         "set protocols bgp peer-group other remote-as '65000'",
         "set protocols bgp address-family ipv4-unicast network 10.0.0.0/8",
         "set service ssh",
     ]
-    plan = plan_router_bgp(load_site("inventory"), _running(shared, extra), {})
+    plan = plan_router_bgp(load_site("inventory"), _running(extra), {})
     assert plan.deletes == []
 
 
-def test_stale_leaves_on_managed_objects_are_deleted(shared: Path) -> None:
+def test_stale_leaves_on_managed_objects_are_deleted() -> None:
     extra = [
         "set protocols bgp neighbor 192.168.30.50 shutdown",
         "set protocols bgp peer-group group01 password 'old-secret'",
     ]
-    plan = plan_router_bgp(load_site("inventory"), _running(shared, extra), {})
+    plan = plan_router_bgp(load_site("inventory"), _running(extra), {})
     assert plan.deletes == [
         "delete protocols bgp peer-group group01 password old-secret",
         "delete protocols bgp neighbor 192.168.30.50 shutdown",
     ]
 
 
-def test_changed_value_is_overwritten_not_deleted(shared: Path) -> None:
-    running = _running(shared).replace("remote-as '64500'", "remote-as '64999'")
+def test_changed_value_is_overwritten_not_deleted() -> None:
+    running = _running().replace("remote-as '64500'", "remote-as '64999'")
     plan = plan_router_bgp(load_site("inventory"), running, {})
     assert plan.deletes == []
     assert "set protocols bgp peer-group group01 remote-as '64500'" in plan.sets
 
 
-def test_layer4_hashing_removed_when_disabled(tmp_path: Path, shared: Path) -> None:
+def test_layer4_hashing_removed_when_disabled(tmp_path: Path) -> None:
     site = load_site(
         mutated(tmp_path / "inv", lambda f: router(f)["bgp"].update(layer4_hashing=False))
     )
-    running = _running(shared, ["set system ip multipath layer4-hashing"])
+    running = _running(["set system ip multipath layer4-hashing"])
     assert plan_router_bgp(site, running, {}).deletes == [
         "delete system ip multipath layer4-hashing"
     ]

@@ -26,8 +26,7 @@ from tests.model.mutate import absolute_manifests, pinned_file
 
 REPO = Path(__file__).resolve().parents[3]
 LAB_INVENTORY = REPO / "inventory" / "lab"
-SHARED = REPO.parent / "shared"
-METALLB_0149 = SHARED / "manifests" / "metallb-v0.14.9" / "metallb-native.yaml"
+METALLB_0149 = REPO / "lab" / "manifests" / "metallb-v0.14.9" / "metallb-native.yaml"
 LB_IP = IPv4Address("198.18.100.10")
 # The deploy's Kubernetes phases in order, with the hosts each runs on.
 PHASES = ("bootstrap", "control-plane", "join", "cni", "metallb", "router", "app")
@@ -48,7 +47,7 @@ def copy_inventory(dest: Path, edit: Callable[[dict[str, Any]], None]) -> Path:
 
 def metallb_0149(site: dict[str, Any]) -> None:
     site["metallb"]["version"] = "0.14.9"
-    site["metallb"]["manifests"] = [pinned_file(METALLB_0149)]  # outside the project: pinned
+    site["metallb"]["manifests"] = [pinned_file(METALLB_0149)]  # the stand-in, pinned
     site["metallb"]["control_plane_announces"] = False
     site["metallb"].pop("memberlist_secret_env", None)
 

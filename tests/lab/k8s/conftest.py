@@ -19,7 +19,7 @@ from lab.k8s.announcer import read_recording
 from lab.k8s.server_process import stop_server
 
 REPO = Path(__file__).resolve().parents[3]
-MANIFESTS = Path("/work/shared/manifests")
+MANIFESTS = Path(__file__).resolve().parents[3] / "lab" / "manifests"
 
 
 def free_port() -> int:

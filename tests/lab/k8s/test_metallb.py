@@ -202,3 +202,19 @@ def test_worker_reset_withdraws_its_route(fresh: Cluster) -> None:
     assert wait_until(lambda: len(c.announced()) == 2)
     kb.reset_node(c.state, "worker02")
     assert wait_until(lambda: c.announced() == {("worker01", "198.18.100.10")})
+
+
+def test_0161_frr_mode_announces_from_the_workers(fresh: Cluster) -> None:
+    """MetalLB 0.16.1 in FRR mode (the stand-in of metallb-frr.yaml: speaker with its frr,
+    reloader and frr-metrics containers) on the twin: the same CRs, the same announcements."""
+    c = fresh
+    docs = load_docs(MANIFESTS / "metallb-v0.16.1/metallb-frr.yaml")
+    speaker = next(d for d in docs if d["kind"] == "DaemonSet")
+    names = [x["name"] for x in speaker["spec"]["template"]["spec"]["containers"]]
+    assert {"speaker", "frr", "reloader", "frr-metrics"} <= set(names)
+    c.apply(docs)
+    assert wait_until(lambda: speakers_running(c) == 3)
+    c.apply([*CRS_0149, *NGINX, service("198.18.100.10")])
+    want = {("worker01", "198.18.100.10"), ("worker02", "198.18.100.10")}
+    assert wait_until(lambda: c.announced() == want)
+    assert c.peers() == {(n, "198.18.30.254", 64501, 64500) for n in ALL}

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 
 from lab.vyos.config_tree import ConfigNode, load_commands
 from lab.vyos.schema import SchemaNode, schema_for
 from lab.vyos.versions import router_version
+from tests.write_up import vyos_block
 
 # The builds the emulator tests run against (lab/vyos/versions.py), by the version string the
 # router reports.
@@ -18,16 +16,11 @@ LTS_14 = router_version("1.4.0")
 CURRENT_15 = router_version("1.5-rolling-202410210000")
 EQUULEUS_13 = router_version("1.3.8")
 
-SEED = Path(__file__).resolve().parents[4] / "shared" / "seed" / "000_d49ef959e28c536f.txt"
-
 
 def seed_section(command: str) -> str:
-    """The verbatim output of one `vyos@vyos:~$ <command>` block of the reference lab's capture."""
-    assert SEED.is_file(), f"reference lab capture missing: {SEED}"
-    text = SEED.read_text()
-    m = re.search(rf"vyos@vyos:~\$ {re.escape(command)}\n(.*?)vyos@vyos:~\$", text, re.S)
-    assert m, f"`{command}` not found in {SEED}"
-    return m.group(1)
+    """The verbatim output of one `vyos@vyos:~$ <command>` block of the reference lab's capture
+    (tests/fixtures/write_up/)."""
+    return vyos_block(command)
 
 
 @pytest.fixture
