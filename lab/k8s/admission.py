@@ -14,7 +14,7 @@ from ipaddress import IPv4Address, ip_address
 from typing import Any
 
 from lab.k8s.catalog import ResourceType
-from lab.k8s.cluster import ClusterInfo
+from lab.k8s.cluster_info import ClusterInfo
 from lab.k8s.crd_schema import validate_custom
 from lab.k8s.status import invalid
 from lab.k8s.store import JsonObj, Store

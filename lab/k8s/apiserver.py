@@ -20,9 +20,9 @@ from pathlib import Path
 from lab.k8s.admission import Context
 from lab.k8s.announcer import Announcer, LabAnnouncer, RecordingAnnouncer
 from lab.k8s.api import Api
-from lab.k8s.cluster import ClusterInfo
-from lab.k8s.controllers import cluster as cluster_ctl
+from lab.k8s.cluster_info import ClusterInfo
 from lab.k8s.controllers import endpoints, gc, pods, workloads
+from lab.k8s.controllers import housekeeping as cluster_ctl
 from lab.k8s.controllers.base import World
 from lab.k8s.controllers.metallb import metallb
 from lab.k8s.handlers import ApiHTTPServer, tls_context

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lab.k8s.catalog import ResourceType, version_priority
-from lab.k8s.cluster import ClusterInfo
+from lab.k8s.cluster_info import ClusterInfo
 from lab.k8s.registry import Registry
 from lab.k8s.store import JsonObj
 

@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives import serialization
 
 from bgplb.errors import LabError
 from bgplb.model import Site, load_site
-from lab.k8s.cluster import CLUSTER_FILE, ClusterInfo
+from lab.k8s.cluster_info import CLUSTER_FILE, ClusterInfo
 from lab.k8s.controllers.addons import ADDONS_MARKER
 from lab.k8s.kubelets import Kubelet, kubelet_dir, read_kubelets, write_kubelet
 from lab.k8s.pki import Pki, ensure_pki, write_kubeconfig

@@ -10,7 +10,7 @@ from typing import Any
 from lab.k8s import discovery
 from lab.k8s.api import Api, Request
 from lab.k8s.catalog import ResourceType
-from lab.k8s.cluster import ClusterInfo
+from lab.k8s.cluster_info import ClusterInfo
 from lab.k8s.registry import Registry
 from lab.k8s.status import ApiError, bad_request, method_not_allowed, no_such_resource
 from lab.k8s.store import JsonObj, Store

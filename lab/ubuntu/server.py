@@ -7,7 +7,7 @@ Needs the lab's state directory with the client key pair (lab.credentials.ensure
 it accepts the key <client_key>.pub and the lab password (router_password) for the node's
 login user, writes its host key to <state>/ubuntu/<node>_host_key and its line to the lab's
 known_hosts (the other lines kept), keeps the node in <state>/ubuntu/<node>.json. Its kubeadm
-talks to the twin's emulated cluster in <state>/k8s (lab.ubuntu.twin_cluster): `kubeadm init`
+talks to the twin's emulated cluster in <state>/k8s (lab.ubuntu.kubeadm_on_twin): `kubeadm init`
 on the control plane starts the API server in the control plane's namespace.
 """
 
@@ -22,10 +22,10 @@ import asyncssh
 from bgplb.model import load_site
 from lab.credentials import router_password
 from lab.state import LabPaths
+from lab.ubuntu.kubeadm_on_twin import TwinCluster
 from lab.ubuntu.node_state import NodeStore
 from lab.ubuntu.shell import UbuntuShell
 from lab.ubuntu.ssh_server import NodeAuth, publish_host_key, serve_node
-from lab.ubuntu.twin_cluster import TwinCluster
 
 
 def ubuntu_dir(paths: LabPaths) -> Path:

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from lab.ubuntu import cmd_apt, cmd_kubeadm, cmd_net, cmd_system, cmd_text
-from lab.ubuntu.cluster import Cluster
 from lab.ubuntu.context import Ctx, Proc, absolute, write_file
 from lab.ubuntu.getopt import OptionError, getopt
+from lab.ubuntu.kubeadm_cluster import Cluster
 from lab.ubuntu.node_state import NodeStore
 from lab.ubuntu.syntax import AndOr, Command, ShellSyntaxError, expand, parse
 

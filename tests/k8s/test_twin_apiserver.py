@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-import lab.k8s.cluster as cluster_info
 import lab.k8s.pki as pki_mod
 from bgplb.k8s.demo_app import render_demo_app
 from bgplb.k8s.kubeconfig import apply_override, plan_override, render_kubeconfig
@@ -28,7 +27,7 @@ from bgplb.k8s.metallb_config import (
     render_metallb_config,
 )
 from bgplb.model import Site, load_site
-from lab.k8s import apiserver, kubelets
+from lab.k8s import apiserver, cluster_info, kubelets
 from tasks.k8s_apply import k8s_apply, k8s_label_nodes
 from tasks.k8s_wait import wait_crds_established, wait_deployments_available, wait_nodes_ready
 from tasks.kubeadm import write_private

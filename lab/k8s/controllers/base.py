@@ -11,7 +11,7 @@ from typing import Any
 from lab.k8s.announcer import Announcer
 from lab.k8s.api import Api, Request
 from lab.k8s.apply import deep_merge
-from lab.k8s.cluster import ClusterInfo
+from lab.k8s.cluster_info import ClusterInfo
 from lab.k8s.registry import Registry
 from lab.k8s.status import ApiError
 from lab.k8s.store import JsonObj, Store, meta, now_rfc3339

@@ -8,7 +8,7 @@ Pod addresses come from the pod CIDR (hostNetwork pods take their node's address
 from __future__ import annotations
 
 from lab.k8s.controllers.base import CONFIGMAPS, NODES, PODS, SECRETS, World, condition, set_status
-from lab.k8s.controllers.cluster import node_ready
+from lab.k8s.controllers.housekeeping import node_ready
 from lab.k8s.controllers.scheduling import fits
 from lab.k8s.store import JsonObj, meta, now_rfc3339
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lab.k8s.controllers.cluster import node_ready
+from lab.k8s.controllers.housekeeping import node_ready
 from lab.k8s.selectors import Requirement
 from lab.k8s.store import JsonObj
 

@@ -255,7 +255,7 @@ def test_patch_and_delete(cluster: Cluster) -> None:
 
 
 def test_restart_keeps_objects(tmp_path: Path) -> None:
-    from lab.k8s.cluster import ClusterInfo
+    from lab.k8s.cluster_info import ClusterInfo
     from lab.k8s.server_process import start_server, stop_server
 
     c = start_cluster(tmp_path, join=())

@@ -8,7 +8,7 @@ from pathlib import Path
 import asyncssh
 
 from lab.credentials import ensure_key
-from lab.ubuntu.cluster import LocalCluster
+from lab.ubuntu.kubeadm_cluster import LocalCluster
 from lab.ubuntu.node_state import NodeStore
 from lab.ubuntu.shell import UbuntuShell
 from lab.ubuntu.ssh_server import NodeAuth, publish_host_key, serve_node
