@@ -139,11 +139,3 @@ def configmap_config(text: str, exclude: bool) -> str:
         else:
             peer.pop("node-selectors", None)
     return str(yaml.safe_dump(doc, sort_keys=False))
-
-
-def selectors_hold_exclusion(selectors: Sequence[Doc] | None, camel: bool) -> bool:
-    """Every selector (there is one) carries the DRAIN_LABEL DoesNotExist requirement."""
-    key = _exprs_key(camel)
-    return bool(selectors) and all(
-        any(_is_ours(e) for e in sel.get(key) or []) for sel in selectors or []
-    )
