@@ -5,7 +5,7 @@
 Every request is a new TCP connection (a new source port, so a new flow for layer-4 ECMP);
 the count and each timeout are bounded. With --seconds S it keeps asking for S seconds instead
 (a request loop running while something changes), at most MAX_LOOP requests; --stop-file F
-ends it early once F exists.
+ends it early once F exists; --interval pauses between requests (at most 1 s).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ def probe(
     timeout: float,
     seconds: float | None = None,
     stop_file: Path | None = None,
+    interval: float = 0.0,
 ) -> dict[str, int]:
     """node name -> requests it answered; failures are counted under "error"."""
     landed: Counter[str] = Counter()
@@ -42,6 +43,8 @@ def probe(
                 landed[str(json.loads(resp.read())["node"])] += 1
         except (OSError, ValueError, KeyError):
             landed["error"] += 1
+        if interval > 0:
+            time.sleep(min(interval, 1.0))
     return dict(landed)
 
 
@@ -52,8 +55,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--timeout", type=float, default=2.0)
     parser.add_argument("--seconds", type=float, default=None)
     parser.add_argument("--stop-file", type=Path, default=None)
+    parser.add_argument("--interval", type=float, default=0.0, help="pause between requests")
     args = parser.parse_args(argv)
-    print(json.dumps(probe(args.url, args.count, args.timeout, args.seconds, args.stop_file)))
+    landed = probe(args.url, args.count, args.timeout, args.seconds, args.stop_file, args.interval)
+    print(json.dumps(landed))
 
 
 if __name__ == "__main__":

@@ -4,8 +4,15 @@
         ...                       # drain, undo
     loop.failed, loop.total       # failures and requests, all clients together
 
-Each client runs `lab.http_probe` in its namespace (a new TCP connection per request) until the
-loop is left (a stop file) or `max_seconds` pass.
+Each client runs `lab.http_probe` in its namespace (a new TCP connection per request, `interval`
+seconds apart) until the loop is left (a stop file) or `max_seconds` pass.
+
+Why a pause between requests: the router's ECMP is stateless (Linux hash-threshold), so when a
+next hop leaves or joins the set, the packets of a connection open at that instant to the
+moving hash range go to another node, which answers with a reset; no drain can prevent that.
+Back to back, every client always has one connection open, so each change would break about
+one request per client whatever the drain does. With a pause, what the loop measures is what
+the drain is for: no request sent to a node that no longer serves it, at any point.
 """
 
 from __future__ import annotations
@@ -27,8 +34,15 @@ REPO = Path(__file__).resolve().parents[3]
 
 
 class RequestLoop:
-    def __init__(self, site: Site, address: IPv4Address, max_seconds: float = 120.0) -> None:
+    def __init__(
+        self,
+        site: Site,
+        address: IPv4Address,
+        max_seconds: float = 120.0,
+        interval: float = 0.05,
+    ) -> None:
         self.site = site
+        self.interval = interval
         self.url = f"http://{address}/"
         self.max_seconds = max_seconds
         self.by_client: dict[str, Counter[str]] = {}
@@ -42,6 +56,7 @@ class RequestLoop:
                 "ip", "netns", "exec", ns_name(client.name), sys.executable, "-m",
                 "lab.http_probe", "--url", self.url, "--timeout", "2",
                 "--seconds", str(self.max_seconds), "--stop-file", str(self.stop_file),
+                "--interval", str(self.interval),
             ]  # fmt: skip
             self._procs[client.name] = subprocess.Popen(
                 argv, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
