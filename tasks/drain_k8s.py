@@ -148,7 +148,11 @@ def include(apis: Apis, plan: NodePlan) -> list[str]:
     """The undo: uncordon, the label removed (unless the site keeps it), selectors restored."""
     labels: dict[str, str | None] = {} if plan.label_set else {plan.mechanism.label: None}
     set_node(apis, plan.node, labels, False)
-    return [f"Node {plan.node} uncordoned", *edit_selectors(apis, plan)]
+    label = "kept" if plan.label_set else "removed"
+    return [
+        f"Node {plan.node} uncordoned, label {plan.mechanism.label} {label}",
+        *edit_selectors(apis, plan),
+    ]
 
 
 # ---------------------------------------------------------------- eviction

@@ -56,7 +56,8 @@ def render_plan(plan: NodePlan, console: Console) -> None:
     if plan.selector_edit != "none":
         console.print(f"  MetalLB config: {plan.selector_edit} the drained-node selector")
     if plan.changes:
-        table = Table("LB IP", "service", "announcers now", "after", "next hops that remain")
+        hops = "next hops that remain" if plan.action == "drain" else "next hops after"
+        table = Table("LB IP", "service", "announcers now", "after", hops)
         for c in plan.changes:
             table.add_row(
                 str(c.address),
