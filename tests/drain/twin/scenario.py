@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from ipaddress import IPv4Address
 from pathlib import Path
@@ -12,9 +13,17 @@ from typing import Any
 from kubernetes import client, config
 
 from bgplb.model import Site
+from lab.lifecycle import down, up
 from runbooks import audit as audit_runbook
 from runbooks import drain as drain_runbook
-from tests.audit.twin.twin import AuditTwin, ecmp_hops
+from tests.audit.twin.twin import (
+    AuditTwin,
+    cluster_state_dir,
+    deploy,
+    ecmp_hops,
+    start_cluster,
+    stop_cluster,
+)
 from tests.drain.twin.load import RequestLoop
 
 Capture = Callable[[], str]  # what the runbook printed on stdout since the last call
@@ -65,3 +74,23 @@ def node_state(site: Site) -> dict[str, tuple[bool, dict[str, str]]]:
 def pods_on(site: Site, node: str, namespace: str = "default") -> list[str]:
     pods = core_api(site).list_namespaced_pod(namespace, field_selector=f"spec.nodeName={node}")
     return [p.metadata.name for p in pods.items]
+
+
+@contextmanager
+def drain_twin(site: Site) -> Iterator[AuditTwin]:
+    """audit_twin for any MetalLB version: up, cluster, MetalLB and the app, then the router
+    routing the LB IP over the nodes the site means to announce; always torn down."""
+    lb_ip = site.services[0].lb_ip
+    assert lb_ip is not None
+    state_dir = cluster_state_dir(site)
+    down(site)
+    try:
+        up(site)
+        token = start_cluster(site, state_dir)
+        deploy(site)
+        twin = AuditTwin(site, state_dir, token, lb_ip)
+        twin.wait_ecmp({n.address for n in site.expected_announcers})
+        yield twin
+    finally:
+        stop_cluster(site, state_dir)
+        down(site)

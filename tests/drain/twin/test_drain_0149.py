@@ -10,10 +10,10 @@ import pytest
 
 from bgplb.model import load_site
 from runbooks.drain import main as drain_main
-from tests.audit.twin.twin import AuditTwin, audit_twin, node_addresses
+from tests.audit.twin.twin import AuditTwin, node_addresses
 from tests.k8s.twin.conftest import copy_inventory, metallb_0149
 
-from .scenario import audit_json, drain_step, node_state, pods_on, run_json
+from .scenario import audit_json, drain_step, drain_twin, node_state, pods_on, run_json
 
 EXCLUDE = "node.kubernetes.io/exclude-from-external-load-balancers"
 
@@ -25,7 +25,7 @@ def inventory(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def twin(inventory: Path, twin_session: None) -> Iterator[AuditTwin]:
-    with audit_twin(load_site(inventory)) as t:
+    with drain_twin(load_site(inventory)) as t:
         yield t
 
 

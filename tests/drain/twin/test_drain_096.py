@@ -10,17 +10,17 @@ import pytest
 from bgplb.model import load_site
 from runbooks.drain import main as drain_main
 from tests.audit.twin.conftest import INVENTORY
-from tests.audit.twin.twin import AuditTwin, audit_twin, node_addresses
+from tests.audit.twin.twin import AuditTwin, node_addresses
 
 from .load import RequestLoop
-from .scenario import audit_json, drain_step, node_state, pods_on, run_json
+from .scenario import audit_json, drain_step, drain_twin, node_state, pods_on, run_json
 
 DRAIN_LABEL = "bgplb.io/drained"
 
 
 @pytest.fixture(scope="module")
 def twin(twin_session: None) -> Iterator[AuditTwin]:
-    with audit_twin(load_site(INVENTORY)) as t:
+    with drain_twin(load_site(INVENTORY)) as t:
         yield t
 
 
