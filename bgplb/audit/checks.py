@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from ipaddress import IPv4Address
 
+from bgplb.audit.checks_drain import check_drained
 from bgplb.audit.checks_services import check_metallb, check_service_addresses, check_stale_routes
 from bgplb.audit.checks_traffic import check_hash_spread, check_probe
 from bgplb.audit.expect import (
     Expectation,
+    drained_nodes,
     intended_announcers,
     router_peers,
 )
@@ -65,6 +67,11 @@ def check_sessions(
         if node is not None and config is not None and isinstance(cluster, ClusterObservation):
             seen = cluster.node(node.name)
             labels = seen.labels if seen else node.labels
+            if seen is not None and node.name in drained_nodes(site, cluster):
+                out.append(
+                    passed("session", obj, "any state: the node is drained (runbooks.drain)")
+                )
+                continue
             if not any(any_selector_matches(p.node_selectors, labels) for p in peers):
                 out.append(
                     warning(
@@ -213,7 +220,9 @@ def check_announcers(
                     _announcer_hint(want, actual, router, names, e),
                 )
             )
-        degraded = [x for x in e.left_out if x.node in intended and x.kind != "policy"]
+        degraded = [
+            x for x in e.left_out if x.node in intended and x.kind not in ("policy", "drained")
+        ]
         if degraded:
             out.append(
                 warning(
@@ -346,6 +355,7 @@ def run_checks(site: Site, obs: Observations, expected: tuple[Expectation, ...])
         ("announcers", lambda: check_announcers(site, router, cluster, expected)),
         ("fib", lambda: check_fib(site, router)),
         ("maximum-paths", lambda: check_maximum_paths(site, router, expected)),
+        ("drain", lambda: check_drained(site, router, cluster)),
         ("stale-route", lambda: check_stale_routes(site, router, cluster)),
         ("service-address", lambda: check_service_addresses(site, cluster)),
         ("hash-spread", lambda: check_hash_spread(site, router)),
@@ -370,6 +380,7 @@ def run_checks(site: Site, obs: Observations, expected: tuple[Expectation, ...])
 
 __all__ = [
     "check_announcers",
+    "check_drained",
     "check_fib",
     "check_hash_spread",
     "check_maximum_paths",

@@ -8,6 +8,9 @@ MetalLB's rules, in the order a node is tested for one LB IP:
   4. an advertisement of the LB IP's pool selects the node and that peer
      (CRD BGPAdvertisement nodeSelectors/peers; the ConfigMap dialect advertises every bgp pool);
   5. externalTrafficPolicy Local keeps only nodes with a ready endpoint of the service.
+A cordoned node is left out on v0.14.9 only (semantics.WITHDRAWS_CORDONED); every other version
+keeps announcing from it. A node excluded (rule 2, or rule 3/4 through bgplb's drain label)
+and cordoned is drained on purpose (`runbooks.drain`): left out as "drained", not a fault.
 """
 
 from __future__ import annotations
@@ -26,10 +29,16 @@ from bgplb.audit.observations import (
     ServiceObservation,
 )
 from bgplb.audit.selectors import any_selector_matches
-from bgplb.audit.semantics import EXCLUDE_LABEL, MetallbSemantics, semantics_for, version_label
+from bgplb.audit.semantics import (
+    DRAIN_LABEL,
+    EXCLUDE_LABEL,
+    MetallbSemantics,
+    semantics_for,
+    version_label,
+)
 from bgplb.model import Site
 
-LeftOutKind = Literal["runtime", "config", "policy"]
+LeftOutKind = Literal["runtime", "config", "policy", "drained"]
 
 
 @dataclass(frozen=True)
@@ -42,7 +51,7 @@ class Announcer:
 class LeftOut:
     node: str
     reason: str
-    kind: LeftOutKind  # runtime: something is down; config: MetalLB config/labels; policy: Local
+    kind: LeftOutKind  # runtime: down; config: MetalLB config/labels; policy: Local; drained
 
 
 @dataclass(frozen=True)
@@ -109,17 +118,35 @@ def _why_not(
     speaker = next((p for p in cluster.speakers if p.node == node.name and p.ready), None)
     if speaker is None:
         return "no ready MetalLB speaker on the node", "runtime"
+    why = _excluded(site, config, sem, pool, node, speaker.ignores_exclude_label)
+    if why is not None:
+        if node.unschedulable and (DRAIN_LABEL in node.labels or EXCLUDE_LABEL in node.labels):
+            return f"drained: cordoned, and {why}", "drained"
+        return why, "config"
+    if node.unschedulable and sem.withdraws_cordoned:
+        return f"cordoned (MetalLB {sem.label} withdraws from cordoned nodes)", "config"
+    if svc.external_traffic_policy == "Local" and node.name not in svc.ready_endpoint_nodes:
+        return "externalTrafficPolicy Local and no ready endpoint on the node", "policy"
+    return None
+
+
+def _excluded(
+    site: Site,
+    config: MetallbConfig,
+    sem: MetallbSemantics,
+    pool: MetallbPool,
+    node: NodeObservation,
+    ignores_exclude_label: bool,
+) -> str | None:
+    """Why MetalLB's labels and configuration leave the node out (rules 2-4), or None."""
     excluded = sem.honours_exclude_label and EXCLUDE_LABEL in node.labels
-    if excluded and not (sem.has_ignore_exclude_flag and speaker.ignores_exclude_label):
-        return (
-            f"labelled {EXCLUDE_LABEL} (MetalLB {sem.label} >= 0.14.2 honours it)",
-            "config",
-        )
+    if excluded and not (sem.has_ignore_exclude_flag and ignores_exclude_label):
+        return f"labelled {EXCLUDE_LABEL} (MetalLB {sem.label} >= 0.14.2 honours it)"
     peers = tuple(
         p for p in router_peers(site, config) if any_selector_matches(p.node_selectors, node.labels)
     )
     if not peers:
-        return "no MetalLB peer for the router selects the node", "config"
+        return "no MetalLB peer for the router selects the node"
     names = {p.name for p in peers}
     adverts = tuple(
         a
@@ -128,9 +155,7 @@ def _why_not(
         and (not a.peers or names & set(a.peers))
     )
     if not adverts:
-        return f"no BGP advertisement of pool {pool.name} selects the node", "config"
-    if svc.external_traffic_policy == "Local" and node.name not in svc.ready_endpoint_nodes:
-        return "externalTrafficPolicy Local and no ready endpoint on the node", "policy"
+        return f"no BGP advertisement of pool {pool.name} selects the node"
     return None
 
 
@@ -172,6 +197,27 @@ def expectations(site: Site, cluster: ClusterObservation) -> tuple[Expectation, 
         for svc in cluster.services
         for ip in svc.ingress_ips
     )
+
+
+def drained_nodes(site: Site, cluster: ClusterObservation) -> tuple[str, ...]:
+    """Nodes taken out on purpose: cordoned, and excluded from announcing every LB IP by the
+    exclude label (where the version honours it) or by a selector on bgplb's drain label."""
+    config = cluster.config
+    if config is None:
+        return ()
+    sem = effective_semantics(site, cluster)
+    out = []
+    for node in cluster.nodes:
+        if not node.unschedulable or not ({DRAIN_LABEL, EXCLUDE_LABEL} & set(node.labels)):
+            continue
+        speaker = next((p for p in cluster.speakers if p.node == node.name), None)
+        ignores = speaker is not None and speaker.ignores_exclude_label
+        bgp_pools = [p for p in config.pools if p.protocol != "layer2"]
+        if bgp_pools and all(
+            _excluded(site, config, sem, pool, node, ignores) is not None for pool in bgp_pools
+        ):
+            out.append(node.name)
+    return tuple(out)
 
 
 def intended_announcers(site: Site) -> frozenset[str]:

@@ -160,6 +160,7 @@ class NodeObservation:
     address: IPv4Address | None  # InternalIP
     labels: Mapping[str, str]
     ready: bool
+    unschedulable: bool = False  # cordoned (spec.unschedulable)
 
 
 _IMAGE_VERSION = re.compile(r":v?(\d+)\.(\d+)\.(\d+)(?:@.*)?$")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bgplb.audit.checks import run_checks
-from bgplb.audit.expect import Expectation, expectations
+from bgplb.audit.expect import Expectation, drained_nodes, expectations
 from bgplb.audit.findings import Finding, audit_ok
 from bgplb.audit.observations import ClusterObservation, Observations
 from bgplb.model import Site
@@ -21,6 +21,12 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return audit_ok(self.findings)
+
+    @property
+    def drained(self) -> tuple[str, ...]:
+        """Nodes drained on purpose (cordoned and excluded): expected to carry nothing."""
+        cluster = self.observations.cluster
+        return drained_nodes(self.site, cluster) if isinstance(cluster, ClusterObservation) else ()
 
 
 def evaluate(site: Site, obs: Observations) -> Outcome:

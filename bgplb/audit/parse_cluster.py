@@ -60,6 +60,7 @@ def parse_nodes(doc: Any) -> tuple[NodeObservation, ...]:
                 address=IPv4Address(internal) if internal else None,
                 labels=dict(_meta(node).get("labels") or {}),
                 ready=_condition_true(node, "Ready"),
+                unschedulable=bool((node.get("spec") or {}).get("unschedulable")),
             )
         )
     return tuple(sorted(out, key=lambda n: n.name))

@@ -28,9 +28,10 @@ STYLE = {
 def summary_line(outcome: Outcome) -> str:
     c = counts(outcome.findings)
     verdict = "[bold green]audit passed[/]" if outcome.ok else "[bold red]audit FAILED[/]"
+    drained = f"; drained: {escape(', '.join(outcome.drained))}" if outcome.drained else ""
     return (
         f"{verdict}: {c['pass']} passed, {c['error']} error(s), {c['warning']} warning(s), "
-        f"{c['skipped']} skipped"
+        f"{c['skipped']} skipped{drained}"
     )
 
 
@@ -191,6 +192,7 @@ def json_document(outcome: Outcome) -> dict[str, Any]:
     return {
         "ok": outcome.ok,
         "summary": counts(outcome.findings),
+        "drained": list(outcome.drained),
         "findings": [f.as_dict() for f in outcome.findings],
         "services": _services(outcome),
         "sessions": _sessions(outcome),

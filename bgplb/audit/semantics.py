@@ -8,6 +8,13 @@ from typing import Literal
 Version = tuple[int, int, int]
 
 EXCLUDE_LABEL = "node.kubernetes.io/exclude-from-external-load-balancers"
+# The label `runbooks.drain` sets on a node it takes out on versions whose speakers ignore
+# EXCLUDE_LABEL; the MetalLB config's node selectors then leave labelled nodes out.
+DRAIN_LABEL = "bgplb.io/drained"
+
+# Versions whose speakers withdraw every advertisement from a cordoned (unschedulable) node:
+# v0.14.9 only (upstream commit cbb36c74, 2024-08-29; reverted by 7fa9ecb7 before v0.15.0).
+WITHDRAWS_CORDONED: frozenset[tuple[int, int, int]] = frozenset({(0, 14, 9)})
 
 # feature -> first MetalLB version that has it
 SINCE: dict[str, Version] = {
@@ -23,6 +30,7 @@ class MetallbSemantics:
     dialect: Literal["configmap", "crds"]
     honours_exclude_label: bool
     has_ignore_exclude_flag: bool
+    withdraws_cordoned: bool = False
 
     @property
     def label(self) -> str:
@@ -35,6 +43,7 @@ def semantics_for(version: Version) -> MetallbSemantics:
         dialect="crds" if version >= SINCE["crds"] else "configmap",
         honours_exclude_label=version >= SINCE["exclude_label"],
         has_ignore_exclude_flag=version >= SINCE["ignore_exclude_flag"],
+        withdraws_cordoned=version in WITHDRAWS_CORDONED,
     )
 
 

@@ -24,6 +24,7 @@ from lab.k8s.cluster_info import ClusterInfo
 from lab.k8s.controllers import endpoints, gc, pods, workloads
 from lab.k8s.controllers import housekeeping as cluster_ctl
 from lab.k8s.controllers.base import World
+from lab.k8s.controllers.disruption import disruption
 from lab.k8s.controllers.metallb import metallb
 from lab.k8s.handlers import ApiHTTPServer, tls_context
 from lab.k8s.pki import Pki
@@ -48,6 +49,7 @@ CONTROLLERS: tuple[tuple[str, Controller], ...] = (
     ("scheduler", pods.schedule),
     ("kubelets", pods.kubelets),
     ("endpoints", endpoints.endpoints),
+    ("disruption", disruption),
     ("metallb", metallb),
     ("garbage-collector", gc.collect),
     ("namespaces", gc.namespaces),

@@ -11,6 +11,7 @@ from lab.k8s import discovery
 from lab.k8s.api import Api, Request
 from lab.k8s.catalog import ResourceType
 from lab.k8s.cluster_info import ClusterInfo
+from lab.k8s.eviction import evict
 from lab.k8s.registry import Registry
 from lab.k8s.status import ApiError, bad_request, method_not_allowed, no_such_resource
 from lab.k8s.store import JsonObj, Store
@@ -133,6 +134,8 @@ class App:
         manager = q.get("fieldManager") or (call.user_agent.split("/")[0] or "unknown")
         dry = q.get("dryRun") == "All"
         req = Request(t.rt, t.namespace, t.name, t.subresource)
+        if t.subresource == "eviction" and t.rt.kind == "Pod" and call.method == "POST":
+            return Reply(201, evict(self.store, t.namespace, t.name, _json(call.body)))
         if t.subresource not in ("", "status"):
             raise method_not_allowed(call.method)
         if not t.name:

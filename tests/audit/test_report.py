@@ -60,7 +60,8 @@ def test_stale_and_unreachable_router_in_the_tree() -> None:
 def test_json_document_shape() -> None:
     doc = json_document(outcome("node_down"))
     json.dumps(doc)  # serialisable as is
-    assert set(doc) == {"ok", "summary", "findings", "services", "sessions"}
+    assert set(doc) == {"ok", "summary", "drained", "findings", "services", "sessions"}
+    assert doc["drained"] == []
     assert doc["ok"] is False
     assert set(doc["findings"][0]) == {"severity", "check", "object", "expected", "actual", "hint"}
     down = next(s for s in doc["sessions"] if s["node"] == "worker02")

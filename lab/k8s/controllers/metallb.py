@@ -8,6 +8,8 @@ speakers: one per running speaker pod; peer with the configured peers whose node
   not excluded (label node.kubernetes.io/exclude-from-external-load-balancers, from 0.14.2,
   unless --ignore-exclude-lb), and it has a ready endpoint (on this node for
   externalTrafficPolicy Local, anywhere for Cluster). Differences go to the Announcer.
+  On v0.14.9 only, a cordoned node (spec.unschedulable) announces nothing (upstream commit
+  cbb36c74, 2024-08-29, reverted by 7fa9ecb7 before v0.15.0); its session stays up.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ IPS_ANNOTATION = "metallb.universe.tf/loadBalancerIPs"
 POOL_ANNOTATION = "metallb.universe.tf/address-pool"
 ALLOCATED_ANNOTATION = "metallb.universe.tf/ip-allocated-from-pool"
 EXCLUDE_LB = "node.kubernetes.io/exclude-from-external-load-balancers"
+CORDON_WITHDRAWS = frozenset({(0, 14, 9)})  # cbb36c74, reverted by 7fa9ecb7
 STATE_FILE = "metallb-speakers.json"
 _TAG = re.compile(r":v?(\d+)\.(\d+)\.(\d+)")
 Version = tuple[int, int, int]
@@ -268,6 +271,8 @@ def desired(
         mine = {(name, str(p.address), p.asn, p.my_asn) for p in cfg.peers if p.selects(labels)}
         peers |= mine
         if not mine or (honour_exclude and EXCLUDE_LB in labels):
+            continue
+        if version in CORDON_WITHDRAWS and (nodes[name].get("spec") or {}).get("unschedulable"):
             continue
         for svc in lb_services:
             ip = _current_ip(svc)
