@@ -22,6 +22,17 @@ MAX_LOOP = 200_000
 MAX_SECONDS = 300.0
 
 
+def _was_reset(exc: BaseException) -> bool:
+    """A reset connection, raised as such or wrapped by urllib (URLError.reason)."""
+    reason = getattr(exc, "reason", None)
+    return isinstance(exc, ConnectionResetError) or isinstance(reason, ConnectionResetError)
+
+
+def _get(url: str, timeout: float) -> str:
+    with urllib.request.urlopen(url, timeout=timeout) as resp:
+        return str(json.loads(resp.read())["node"])
+
+
 def probe(
     url: str,
     count: int,
@@ -29,8 +40,14 @@ def probe(
     seconds: float | None = None,
     stop_file: Path | None = None,
     interval: float = 0.0,
+    retry_reset: bool = False,
 ) -> dict[str, int]:
-    """node name -> requests it answered; failures are counted under "error"."""
+    """node name -> requests it answered; failures are counted under "error".
+
+    retry_reset: a request whose connection is reset is sent once more at once, on a new
+    connection, as HTTP clients do for an idempotent GET; it counts under "retried" as well as
+    under the node that answered the retry. Stateless ECMP re-hashes connections that are in
+    flight when the next-hop set changes, and the new node knows nothing of them."""
     landed: Counter[str] = Counter()
     deadline = time.monotonic() + min(seconds, MAX_SECONDS) if seconds else None
     for _ in range(MAX_LOOP if deadline else min(count, MAX_COUNT)):
@@ -39,10 +56,16 @@ def probe(
         if stop_file is not None and stop_file.exists():
             break
         try:
-            with urllib.request.urlopen(url, timeout=timeout) as resp:
-                landed[str(json.loads(resp.read())["node"])] += 1
-        except (OSError, ValueError, KeyError):
-            landed["error"] += 1
+            landed[_get(url, timeout)] += 1
+        except (OSError, ValueError, KeyError) as exc:
+            if not (retry_reset and _was_reset(exc)):
+                landed["error"] += 1
+            else:
+                landed["retried"] += 1
+                try:
+                    landed[_get(url, timeout)] += 1
+                except (OSError, ValueError, KeyError):
+                    landed["error"] += 1
         if interval > 0:
             time.sleep(min(interval, 1.0))
     return dict(landed)
@@ -56,8 +79,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=None)
     parser.add_argument("--stop-file", type=Path, default=None)
     parser.add_argument("--interval", type=float, default=0.0, help="pause between requests")
+    parser.add_argument(
+        "--retry-reset",
+        action="store_true",
+        help="send a request whose connection was reset once more",
+    )
     args = parser.parse_args(argv)
-    landed = probe(args.url, args.count, args.timeout, args.seconds, args.stop_file, args.interval)
+    landed = probe(
+        args.url,
+        args.count,
+        args.timeout,
+        args.seconds,
+        args.stop_file,
+        args.interval,
+        retry_reset=args.retry_reset,
+    )
     print(json.dumps(landed))
 
 

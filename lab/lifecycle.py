@@ -16,6 +16,7 @@ HOME in effect) and its secrets (an env file), as a real site's admin would (lab
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import socket
@@ -26,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bgplb.atomic_files import write_atomic
 from bgplb.errors import LabError
 from bgplb.model import Site
 from lab import frr, netns, topology
@@ -139,6 +141,36 @@ def preflight() -> None:
 # ---- health -------------------------------------------------------------------------------
 
 
+BUILT_FROM = "built_from.json"
+
+
+def built_from(site: Site) -> dict[str, object]:
+    """What the twin's build depends on: a twin up from another inventory is not this one's."""
+    return {
+        "site": site.name,
+        "router": [site.router.name, site.router.vyos_version],
+        "nodes": [[n.name, n.os, n.container_runtime, str(n.address)] for n in site.nodes],
+        "clients": [[c.name, str(c.address)] for c in site.clients],
+        "kubernetes": site.kubernetes.version,
+        "metallb": site.metallb.version,
+    }
+
+
+def _built_from_problem(lab: Lab) -> list[str]:
+    path = lab.paths.root / BUILT_FROM
+    try:
+        recorded = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return [f"no record of the inventory the twin was built from ({path})"]
+    wanted = built_from(lab.site)
+    if recorded != wanted:
+        return [
+            f"built from another inventory (site {recorded.get('site')!r}, VyOS "
+            f"{(recorded.get('router') or ['', '?'])[1]}), not {wanted['site']!r}"
+        ]
+    return []
+
+
 def problems(lab: Lab) -> list[str]:
     """Why the lab is not fully up (empty: healthy)."""
     found = []
@@ -153,6 +185,8 @@ def problems(lab: Lab) -> list[str]:
         rec = read_record(lab.paths, name)
         if rec is None or not is_alive(rec):
             found.append(f"process {name} not running")
+    if not found or lab_namespaces():
+        found += _built_from_problem(lab)
     return found
 
 
@@ -260,6 +294,7 @@ def _build(lab: Lab, *, peer: bool, router_bgp: bool, wait: bool, step: Log) -> 
         if not wait_for(established, timeout=30.0, interval=0.05):
             raise LabError("BGP sessions did not reach Established within 30 s")
         step("BGP sessions Established")
+    write_atomic(lab.paths.root / BUILT_FROM, json.dumps(built_from(lab.site), indent=1) + "\n")
 
 
 def _marker(proc: subprocess.Popen[bytes]) -> str:

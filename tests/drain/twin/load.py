@@ -56,7 +56,7 @@ class RequestLoop:
                 "ip", "netns", "exec", ns_name(client.name), sys.executable, "-m",
                 "lab.http_probe", "--url", self.url, "--timeout", "2",
                 "--seconds", str(self.max_seconds), "--stop-file", str(self.stop_file),
-                "--interval", str(self.interval),
+                "--interval", str(self.interval), "--retry-reset",
             ]  # fmt: skip
             self._procs[client.name] = subprocess.Popen(
                 argv, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -83,8 +83,14 @@ class RequestLoop:
         return sum(c.get("error", 0) for c in self.by_client.values())
 
     @property
+    def retried(self) -> int:
+        """Requests whose connection was reset and that succeeded when sent again at once (an
+        in-flight connection re-hashed by stateless ECMP as the next-hop set changed)."""
+        return sum(c.get("retried", 0) for c in self.by_client.values())
+
+    @property
     def total(self) -> int:
-        return sum(sum(c.values()) for c in self.by_client.values())
+        return sum(n for c in self.by_client.values() for k, n in c.items() if k != "retried")
 
     def landed(self) -> Counter[str]:
         out: Counter[str] = Counter()
