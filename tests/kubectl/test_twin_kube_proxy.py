@@ -13,6 +13,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from ipaddress import IPv4Address
@@ -254,3 +255,44 @@ def test_announcement_from_a_node_without_local_endpoint_fails_the_probe(
         site.node("worker01").address,
         site.node("worker02").address,
     }
+
+
+def readme_journey() -> str:
+    """The shell block of the README's kubectl section."""
+    text = (REPO / "README.md").read_text()
+    return text.split("#### The twin's cluster with kubectl", 1)[1].split("```", 2)[1]
+
+
+def test_the_readme_journey(twin: KubectlTwin, tmp_path: Path) -> None:
+    """The README's commands, run as written by bash -e (python: the suite's, kubectl: the
+    suite's) from a scratch directory that sees the repository's inventory."""
+    block = readme_journey()
+    assert "export KUBECONFIG=" + str(twin.site.kubernetes.kubeconfig) in block
+    (tmp_path / "inventory").symlink_to(REPO / "inventory")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "kubectl").symlink_to(kubectl_path())
+    venv_bin = Path(sys.executable).parent  # `python` is the suite's (a venv's python)
+    env = {
+        "PATH": f"{bin_dir}:{venv_bin}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+        "HOME": str(twin.home),
+        "PYTHONPATH": str(REPO),
+    }
+    done = subprocess.run(
+        ["bash", "-e", "-c", block],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    out = done.stdout
+    assert "deployment.apps/web unchanged" in out  # the same Deployment as the fixture's
+    assert "service/web created" in out
+    assert re.search(r"^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\s+INTERNAL-IP", out, re.M)
+    assert re.search(r"^web\s+LoadBalancer\s+198\.18\.60\.\d+\s+198\.18\.100\.1\s", out, re.M)
+    answer = json.loads(next(line for line in out.splitlines() if line.startswith('{"pod"')))
+    assert answer["pod"].startswith("web-") and answer["via"] == answer["node"]
+    assert answer["client"] == str(next(c.address for c in twin.site.clients if c.name == "c01"))
