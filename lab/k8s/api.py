@@ -3,6 +3,7 @@ delete, deletecollection, with admission, managedFields and Kubernetes' error St
 
 from __future__ import annotations
 
+import builtins
 import copy
 import hashlib
 import json
@@ -15,6 +16,7 @@ import yaml
 from lab.k8s import apply as ssa
 from lab.k8s.admission import Context, admit
 from lab.k8s.catalog import ResourceType
+from lab.k8s.openapi import check_fields
 from lab.k8s.patch import json_patch, merge_patch, strategic_merge_patch
 from lab.k8s.registry import Registry
 from lab.k8s.selectors import field_matcher, label_matcher
@@ -53,6 +55,11 @@ def parse_body(raw: bytes, content_type: str) -> Any:
         return json.loads(raw.decode() or "null")
     except (ValueError, yaml.YAMLError) as exc:
         raise bad_request(f"error decoding body: {exc}") from None
+
+
+def _warn(into: list[str] | None, found: list[str]) -> None:
+    if into is not None:
+        into.extend(found)
 
 
 @dataclass(frozen=True)
@@ -193,8 +200,17 @@ class Api:
             return self.present(rt, obj)
         return self.present(rt, self.store.create(self.key(rt), obj))
 
-    def create(self, req: Request, body: Any, manager: str, dry_run: bool = False) -> JsonObj:
+    def create(
+        self,
+        req: Request,
+        body: Any,
+        manager: str,
+        dry_run: bool = False,
+        validation: str = "",
+        warnings: builtins.list[str] | None = None,
+    ) -> JsonObj:
         obj = self._check_body(req, body, "create")
+        _warn(warnings, check_fields(self.store, req.rt, obj, validation, "create"))
         meta(obj).pop("managedFields", None)
         ssa.record_update(None, obj, manager)
         return self._store_new(req, obj, dry_run)
@@ -226,8 +242,17 @@ class Api:
             return self.present(rt, new)
         return self.present(rt, self.store.update(self.key(rt), new))
 
-    def replace(self, req: Request, body: Any, manager: str, dry_run: bool = False) -> JsonObj:
+    def replace(
+        self,
+        req: Request,
+        body: Any,
+        manager: str,
+        dry_run: bool = False,
+        validation: str = "",
+        warnings: builtins.list[str] | None = None,
+    ) -> JsonObj:
         new = self._check_body(req, body, "update")
+        _warn(warnings, check_fields(self.store, req.rt, new, validation, "update"))
         with self.store.lock:
             old = self._load(req)
             rv = meta(new).get("resourceVersion")
@@ -252,6 +277,8 @@ class Api:
         manager: str | None,
         force: bool,
         dry_run: bool = False,
+        validation: str = "",
+        warnings: builtins.list[str] | None = None,
     ) -> JsonObj:
         ctype = content_type.split(";", maxsplit=1)[0].strip()
         if ctype not in (APPLY, MERGE, STRATEGIC, JSONPATCH):
@@ -261,6 +288,8 @@ class Api:
         body = parse_body(raw, ctype)
         with self.store.lock:
             if ctype == APPLY:
+                if isinstance(body, dict):
+                    _warn(warnings, check_fields(self.store, req.rt, body, validation, "apply"))
                 return self._apply(req, body, manager, force, dry_run)
             old = self._load(req)
             base = self.present(req.rt, old)
@@ -271,6 +300,7 @@ class Api:
             else:
                 new = json_patch(base, body)
             new = self._check_body(req, new, "patch")
+            _warn(warnings, check_fields(self.store, req.rt, new, validation, "patch"))
             ssa.record_update(old, new, manager or "unknown", req.subresource)
             return self._store_update(req, old, new, dry_run)
 

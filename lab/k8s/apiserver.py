@@ -25,7 +25,9 @@ from lab.k8s.controllers import endpoints, gc, pods, workloads
 from lab.k8s.controllers import housekeeping as cluster_ctl
 from lab.k8s.controllers.base import World
 from lab.k8s.controllers.disruption import disruption
+from lab.k8s.controllers.kube_proxy import kube_proxy
 from lab.k8s.controllers.metallb import metallb
+from lab.k8s.datapath import DataPath, LabDataPath, RecordingDataPath
 from lab.k8s.handlers import ApiHTTPServer, tls_context
 from lab.k8s.pki import Pki
 from lab.k8s.registry import Registry
@@ -36,6 +38,7 @@ log = logging.getLogger("lab.k8s.apiserver")
 STORE_FILE = "objects.json"
 READY_FILE = "apiserver.ready"
 RECORDING_FILE = "announcements.json"
+DATAPATH_FILE = "datapath.json"
 Controller = Callable[[World], None]
 
 CONTROLLERS: tuple[tuple[str, Controller], ...] = (
@@ -51,6 +54,7 @@ CONTROLLERS: tuple[tuple[str, Controller], ...] = (
     ("endpoints", endpoints.endpoints),
     ("disruption", disruption),
     ("metallb", metallb),
+    ("kube-proxy", kube_proxy),
     ("garbage-collector", gc.collect),
     ("namespaces", gc.namespaces),
 )
@@ -93,11 +97,23 @@ def make_announcer(kind: str, state_dir: Path, cluster: ClusterInfo) -> Announce
     return RecordingAnnouncer(state_dir / RECORDING_FILE)
 
 
-def build_world(state_dir: Path, cluster: ClusterInfo, announcer: Announcer) -> tuple[App, World]:
+def make_datapath(kind: str, state_dir: Path, cluster: ClusterInfo) -> DataPath:
+    """ "lab": kube-proxy's rules in the twin's node namespaces; else recorded to a file."""
+    if kind == "lab":
+        from bgplb.model import load_site
+
+        return LabDataPath(load_site(cluster.inventory))
+    return RecordingDataPath(state_dir / DATAPATH_FILE)
+
+
+def build_world(
+    state_dir: Path, cluster: ClusterInfo, announcer: Announcer, datapath: DataPath | None = None
+) -> tuple[App, World]:
     store = Store(state_dir / STORE_FILE)
     registry = Registry(store, cluster.minor)
     api = Api(store, registry, Context(store, cluster))
-    world = World(store, api, registry, cluster, state_dir, announcer)
+    datapath = datapath or RecordingDataPath(state_dir / DATAPATH_FILE)
+    world = World(store, api, registry, cluster, state_dir, announcer, datapath)
     return App(store, registry, api, cluster), world
 
 
@@ -105,7 +121,12 @@ class RunningServer:
     """The HTTPS server and the controllers, in this process (tests use it directly)."""
 
     def __init__(
-        self, state_dir: Path, listen: str, pki: Pki, announcer: Announcer | None = None
+        self,
+        state_dir: Path,
+        listen: str,
+        pki: Pki,
+        announcer: Announcer | None = None,
+        datapath: DataPath | None = None,
     ) -> None:
         cluster = ClusterInfo.load(state_dir)
         if cluster is None:
@@ -113,7 +134,7 @@ class RunningServer:
                 f"{state_dir}/cluster.json: run kubeadm_backend.init_cluster first"
             )
         announcer = announcer or RecordingAnnouncer(state_dir / RECORDING_FILE)
-        self.app, self.world = build_world(state_dir, cluster, announcer)
+        self.app, self.world = build_world(state_dir, cluster, announcer, datapath)
         host, port = listen.rsplit(":", 1)
         tls = tls_context(str(pki.server_cert), str(pki.server_key), str(pki.ca_cert))
         self.http = ApiHTTPServer((host, int(port)), self.app, tls)
@@ -156,6 +177,7 @@ def main(argv: list[str] | None = None) -> None:
         args.listen,
         Pki(args.pki),
         make_announcer(args.announcer, args.state_dir, cluster),
+        make_datapath(args.announcer, args.state_dir, cluster),
     )
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())

@@ -98,6 +98,18 @@ def deep_merge(base: Any, overlay: Any) -> Any:
     return copy.deepcopy(overlay)
 
 
+def agrees(live: Any, applied: Any) -> bool:
+    """The applied value says nothing the live one contradicts: maps key by key (the live side
+    may hold more, e.g. defaulted fields), lists item by item, scalars equal. Real SSA compares
+    leaf fields of list-map items; this keeps co-owning an atomic list whose items the server
+    only completed from being a conflict."""
+    if isinstance(live, dict) and isinstance(applied, dict):
+        return all(k in live and agrees(live[k], v) for k, v in applied.items())
+    if isinstance(live, list) and isinstance(applied, list):
+        return len(live) == len(applied) and all(map(agrees, live, applied))
+    return bool(live == applied)
+
+
 def _overlaps(a: Path_, b: Path_) -> bool:
     n = min(len(a), len(b))
     return a[:n] == b[:n]
@@ -169,7 +181,9 @@ def server_side_apply(
         if key == me:
             continue
         for p in new_paths:
-            if any(_overlaps(p, q) for q in own) and get_path(base, p) != get_path(config, p):
+            if any(_overlaps(p, q) for q in own) and not agrees(
+                get_path(base, p), get_path(config, p)
+            ):
                 conflicts.append((key[0], p))
     if conflicts and not force:
         lines = sorted({f'conflict with "{m}": .{".".join(p)}' for m, p in conflicts})

@@ -1,12 +1,13 @@
 """Validation and pruning of custom resources against their CRD's structural schema.
 
 Covers what the real server enforces for the manifests the toolkit applies: types, required,
-enum, minimum/maximum, and pruning of fields the schema does not declare (unless
-x-kubernetes-preserve-unknown-fields).
+enum, minimum/maximum, defaults of absent fields (`default:`, structural-schema defaulting),
+and pruning of fields the schema does not declare (unless x-kubernetes-preserve-unknown-fields).
 """
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -119,6 +120,10 @@ def _check(value: Any, schema: dict[str, Any], path: str, causes: list[Cause]) -
             ):
                 out[k] = v
             # else: pruned, as the real server silently does
+        if isinstance(props, dict):
+            for k, sub_schema in props.items():
+                if k not in out and isinstance(sub_schema, dict) and "default" in sub_schema:
+                    out[k] = copy.deepcopy(sub_schema["default"])
         return out
     return value
 

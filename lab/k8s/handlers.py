@@ -92,6 +92,7 @@ class Handler(BaseHTTPRequestHandler):
             body=body,
             user=self._user(),
             user_agent=self.headers.get("User-Agent", ""),
+            accept=self.headers.get("Accept", ""),
         )
         try:
             reply = self.server.app.handle(call)
@@ -113,6 +114,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-cache, private")
+        for text in reply.warnings:
+            self.send_header("Warning", '299 - "' + text.replace('"', '\\"') + '"')
         self.end_headers()
         self.wfile.write(data)
 

@@ -103,13 +103,18 @@ def method_not_allowed(method: str) -> ApiError:
     )
 
 
-def unsupported_media_type(content_type: str) -> ApiError:
+PATCH_MEDIA_TYPES = (
+    "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, "
+    "application/strategic-merge-patch+json"
+)
+
+
+def unsupported_media_type(content_type: str, accepted: str = PATCH_MEDIA_TYPES) -> ApiError:
     return ApiError(
         415,
         "UnsupportedMediaType",
         "the body of the request was in an unknown format - accepted media types include: "
-        "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, "
-        f"application/strategic-merge-patch+json (got {content_type!r})",
+        f"{accepted} (got {content_type!r})",
         {},
     )
 

@@ -12,6 +12,7 @@ from lab.k8s.announcer import Announcer
 from lab.k8s.api import Api, Request
 from lab.k8s.apply import deep_merge
 from lab.k8s.cluster_info import ClusterInfo
+from lab.k8s.datapath import DataPath
 from lab.k8s.registry import Registry
 from lab.k8s.status import ApiError
 from lab.k8s.store import JsonObj, Store, meta, now_rfc3339
@@ -40,6 +41,7 @@ class World:
     cluster: ClusterInfo
     state_dir: Path
     announcer: Announcer
+    datapath: DataPath
 
 
 def create(world: World, group: str, kind: str, obj: JsonObj, manager: str) -> JsonObj | None:

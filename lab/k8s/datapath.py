@@ -1,0 +1,84 @@
+"""How the emulated cluster's kube-proxy reaches the nodes: the `DataPath` protocol.
+
+`LabDataPath` applies each node's plan in its twin namespace (nftables, pod addresses and
+routes, the pods' servers) through lab.kube_proxy; `RecordingDataPath` keeps the plans in a
+JSON file (tests without root, a cluster without the twin). Both apply a node's plan only when
+it changed since the last one this process applied.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Protocol
+
+from bgplb.errors import BgplbError
+from bgplb.model import Site
+from lab.kube_proxy import NodePlan, apply_plan, pods_file
+
+log = logging.getLogger("lab.k8s.kube-proxy")
+RETRY_S = 2.0
+
+
+class DataPath(Protocol):
+    def sync(self, plans: dict[str, NodePlan]) -> None: ...
+
+
+class RecordingDataPath:
+    """Writes {node: plan} to a JSON file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._last: dict[str, NodePlan] = {}
+        self._lock = threading.Lock()
+
+    def sync(self, plans: dict[str, NodePlan]) -> None:
+        with self._lock:
+            if plans == self._last:
+                return
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(json.dumps({n: p.to_json() for n, p in sorted(plans.items())}, indent=1))
+            tmp.replace(self.path)
+            self._last = dict(plans)
+
+
+def read_plans(path: Path) -> dict[str, dict[str, object]]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+class LabDataPath:
+    """The twin's nodes: a node of the site gets its plan in namespace bgplab-<node>."""
+
+    def __init__(self, site: Site) -> None:
+        from lab.state import LabPaths
+        from lab.topology import ns_name
+
+        self.site = site
+        self.root = LabPaths.of(site).k8s_dir
+        self.ns_name = ns_name
+        self._last: dict[str, NodePlan] = {}
+        self._failed: dict[str, float] = {}
+
+    def sync(self, plans: dict[str, NodePlan]) -> None:
+        names = {n.name for n in self.site.nodes}
+        now = time.monotonic()
+        for node, plan in sorted(plans.items()):
+            if node not in names or self._last.get(node) == plan:
+                continue
+            if now - self._failed.get(node, -RETRY_S) < RETRY_S:
+                continue
+            try:
+                apply_plan(self.ns_name(node), plan, pods_file(self.root, node))
+            except (BgplbError, OSError) as exc:
+                log.warning("%s: data path not applied (retried in %s s): %s", node, RETRY_S, exc)
+                self._failed[node] = now
+                continue
+            self._failed.pop(node, None)
+            self._last[node] = plan
