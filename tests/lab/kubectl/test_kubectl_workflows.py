@@ -12,7 +12,7 @@ import re
 import pytest
 import yaml
 
-from tests.conftest import SHARED
+from tests.conftest import MANIFESTS
 
 from .conftest import Kubectl
 
@@ -279,7 +279,7 @@ def test_errors_are_statuses_kubectl_prints(kubectl: Kubectl) -> None:
     assert kubectl.out("delete", "svc", "web").strip() == 'service "web" deleted'
 
 
-METALLB_0149 = SHARED / "manifests" / "metallb-v0.14.9" / "metallb-native.yaml"
+METALLB_0149 = MANIFESTS / "metallb-v0.14.9" / "metallb-native.yaml"
 METALLB_CONFIG = """\
 apiVersion: metallb.io/v1beta1
 kind: IPAddressPool
