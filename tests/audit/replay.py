@@ -65,6 +65,10 @@ class FakeDevice:
         self.calls.append("get_bgp_neighbors_detail")
         return dict(self.doc["get_bgp_neighbors_detail"])
 
+    def get_bgp_peer_liveness(self) -> dict[str, Any]:
+        self.calls.append("get_bgp_peer_liveness")
+        return dict(self.doc["get_bgp_peer_liveness"])
+
     def get_route_to(
         self, destination: str = "", protocol: str = "", longer: bool = False
     ) -> dict[str, Any]:
