@@ -1,0 +1,113 @@
+"""The failover drill, pure parts: the shell commands it sends and the reading of their output.
+
+A hard node failure is its link going dark with its BGP session left open (no FIN, no RST):
+the router keeps the node as a next hop until the hold timer (or BFD) says otherwise. The drill
+cuts the link of the node's interface *on the node*, self-restoring: the command that takes the
+link down also brings it back after `seconds`, in the background, so a lost SSH session or a
+crashed drill never leaves a node cut. The drill restores it earlier itself once it has
+measured.
+
+From each client, a loop of short requests (a new connection each, so layer-4 ECMP spreads
+them) prints `<epoch seconds> <HTTP code>`; the loss window is from the first failed request to
+the first success after the last failure (clock offsets between hosts do not matter: each
+client's window is measured on its own clock).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from ipaddress import IPv4Address
+
+from bgplb.errors import ParseError
+
+# root on the node: `sudo -n` (never a password prompt) unless the login is root already
+AS_ROOT = 'if [ "$(id -u)" = 0 ]; then R=; else R="sudo -n"; fi; '
+_IFACE = re.compile(r"^\d+:\s+(?P<name>[^\s:@]+)[@\s]")
+
+
+def interface_command(address: IPv4Address) -> str:
+    """Which interface holds the node's address (`ip -o -4 addr show to ADDRESS/32`)."""
+    return f"ip -o -4 addr show to {address}/32"
+
+
+def parse_interface(text: str, address: IPv4Address) -> str:
+    for line in text.splitlines():
+        m = _IFACE.match(line.strip())
+        if m and m["name"] != "lo":
+            return m["name"]
+    raise ParseError(interface_command(address), "no interface holds the address", text)
+
+
+def _check_interface(interface: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,15}", interface):
+        raise ValueError(f"refusing interface name {interface!r}")
+    return interface
+
+
+def cut_command(interface: str, seconds: float) -> str:
+    """Take the link down now and, in the background, up again after `seconds`."""
+    dev = _check_interface(interface)  # a plain word: safe inside double quotes
+    return (
+        f'{AS_ROOT}nohup sh -c "sleep {float(seconds):g}; $R ip link set dev {dev} up" '
+        f">/dev/null 2>&1 & $R ip link set dev {dev} down && echo CUT"
+    )
+
+
+def restore_command(interface: str) -> str:
+    dev = _check_interface(interface)
+    return f"{AS_ROOT}$R ip link set dev {dev} up && echo RESTORED"
+
+
+def sample_command(
+    address: IPv4Address,
+    port: int,
+    duration_s: float,
+    timeout_s: float = 0.5,
+    interval_s: float = 0.1,
+) -> str:
+    """Requests one after the other for `duration_s`: `<epoch> <code>` per request."""
+    url = f"http://{address}:{port}/"
+    return (
+        f"end=$(( $(date +%s) + {int(duration_s + 0.999)} )); "
+        'while [ "$(date +%s)" -lt "$end" ]; do s=$(date +%s.%N); '
+        f"c=$(curl -s -o /dev/null -m {timeout_s:g} -w '%{{http_code}}' {url}); "
+        f'echo "$s $c"; sleep {interval_s:g}; done'
+    )
+
+
+@dataclass(frozen=True)
+class Sample:
+    at: float  # epoch seconds on the client's clock, when the request started
+    ok: bool
+
+
+_SAMPLE = re.compile(r"^(?P<at>\d+(?:\.\d+)?) (?P<code>\d{3})$")
+
+
+def parse_samples(text: str) -> list[Sample]:
+    out = []
+    for line in text.splitlines():
+        m = _SAMPLE.match(line.strip())
+        if m:
+            code = int(m["code"])
+            out.append(Sample(float(m["at"]), 200 <= code < 400))
+    return out
+
+
+@dataclass(frozen=True)
+class LossWindow:
+    requests: int
+    failed: int
+    window_s: float | None  # first failure -> first success after the last one; None: no loss
+    recovered: bool  # a success came after the last failure
+
+
+def loss_window(samples: list[Sample]) -> LossWindow:
+    failed = [s for s in samples if not s.ok]
+    if not failed:
+        return LossWindow(len(samples), 0, None, True)
+    last = failed[-1]
+    after = next((s for s in samples if s.ok and s.at > last.at), None)
+    end = after.at if after else last.at
+    return LossWindow(len(samples), len(failed), end - failed[0].at, after is not None)
