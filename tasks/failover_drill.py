@@ -91,7 +91,7 @@ def drill_node(
         if found[node].failed:
             raise RuntimeError(_first_failure(found, "finding the node's interface"))
         interface = str(found[node][0].result)
-        sampler = _start_clients(nr_clients, site, target, min(cut_s, (bound or cut_s) + 10))
+        sampler = start_clients(nr_clients, site, target, min(cut_s, (bound or cut_s) + 10))
         sleep(1.0)  # a baseline before the cut
         cut = nr_node.run(
             task=cut_link, site=site, interface=interface, seconds=cut_s, via=options.via
@@ -104,7 +104,7 @@ def drill_node(
                 withdraw_s = clock() - t0
                 break
             sleep(options.poll_s)
-        loss, error = _collect(sampler)
+        loss, error = collect_loss(sampler)
     except Exception as exc:  # reported per node; the restore below runs regardless
         error = f"{type(exc).__name__}: {exc}"
     restored, back_s, restore_error = _restore(
@@ -125,7 +125,7 @@ def drill_node(
     )
 
 
-def _start_clients(
+def start_clients(
     nr: Nornir | None, site: Site, target: tuple[IPv4Address, int], duration_s: float
 ) -> _Clients:
     state = _Clients()
@@ -149,7 +149,7 @@ def _start_clients(
     return state
 
 
-def _collect(state: _Clients) -> tuple[dict[str, LossWindow], str]:
+def collect_loss(state: _Clients) -> tuple[dict[str, LossWindow], str]:
     if state.thread is not None:
         state.thread.join()
     if state.result is None:
