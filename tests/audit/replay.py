@@ -115,6 +115,17 @@ class FakeDiscovery:
         return self.doc["endpointslices"]
 
 
+class FakeCoordination:
+    """Leases of kube-node-lease from cluster.json `leases` (none recorded: an empty list)."""
+
+    def __init__(self, doc: dict[str, Any]) -> None:
+        self.doc = doc
+
+    def list_namespaced_lease(self, namespace: str, **kw: Any) -> Any:
+        assert namespace == "kube-node-lease"
+        return self.doc.get("leases", {"items": []})
+
+
 class FakeCustom:
     def __init__(self, doc: dict[str, Any]) -> None:
         self.doc = doc

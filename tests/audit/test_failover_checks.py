@@ -18,9 +18,11 @@ from bgplb.audit.observations import (
     RouterObservation,
 )
 from bgplb.audit.outcome import evaluate
+from bgplb.audit.parse_cluster import lease_ages
 from bgplb.audit.report import json_document
 from bgplb.model import Site
 from runbooks.audit import main
+from tasks.audit_cluster import gather_cluster
 
 from . import replay
 
@@ -176,3 +178,34 @@ def test_json_sessions_carry_the_timers_and_bfd() -> None:
         3.0,
         "Up",
     )
+
+
+def test_lease_age_of_each_node_beside_ready() -> None:
+    site, _ = healthy()
+    doc = replay.read("healthy", "cluster.json")
+    leases = {
+        "items": [
+            {
+                "metadata": {"name": "worker02"},
+                "spec": {"renewTime": "2026-12-06T04:00:00.000000Z"},
+            },
+            {
+                "metadata": {"name": "worker01"},
+                "spec": {"renewTime": "2026-12-06T04:00:40.500000Z"},
+            },
+        ]
+    }
+    doc = {**doc, "leases": leases}
+    cluster = gather_cluster(
+        replay.FakeCore(doc),
+        replay.FakeDiscovery(doc),
+        replay.FakeCustom(doc),
+        site,
+        replay.FakeCoordination(doc),
+    )
+    ages = {n.name: n.lease_age_s for n in cluster.nodes}
+    assert ages["master01"] is None  # no Lease: unknown, not 0
+    assert ages["worker02"] is not None and ages["worker01"] is not None
+    assert ages["worker02"] - ages["worker01"] == pytest.approx(40.5)
+    assert lease_ages(leases, "2026-12-06T04:00:44Z") == {"worker02": 44.0, "worker01": 3.5}
+    assert lease_ages(leases, None) == {}
