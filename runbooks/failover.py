@@ -28,7 +28,7 @@ from bgplb.cli import (
     role_groups,
 )
 from bgplb.errors import InputError
-from bgplb.failover.drill import cut_command, interface_command, restore_command
+from bgplb.failover.drill import NodeLink, cut_command, interface_command, restore_command
 from bgplb.failover.report import NodeDrill, json_document, render
 from bgplb.model import Site
 from bgplb.secrets import secret_values
@@ -77,6 +77,10 @@ def target_of(site: Site) -> tuple[IPv4Address, int]:
     raise InputError("no Service in the inventory has an lb_ip to measure")
 
 
+# how the plan shows the commands: the interface and its routes are read on the node first
+EXAMPLE = NodeLink("IFACE", ("ROUTE-VIA-IFACE",))
+
+
 def plan_lines(
     site: Site, nodes: list[str], target: tuple[IPv4Address, int], o: DrillOptions
 ) -> list[str]:
@@ -88,8 +92,8 @@ def plan_lines(
             f"{node} ({addr}), through {o.via if o.via != SHELL else 'its shell'}:",
             f"  find its interface: {interface_command(addr)}",
             f"  cut (restores itself after the hold time + {2 * o.margin_s:g} s, at most "
-            f"{o.max_cut_s:g} s): {cut_command('IFACE', o.max_cut_s)}",
-            f"  restore once the router dropped it: {restore_command('IFACE')}",
+            f"{o.max_cut_s:g} s): {cut_command(EXAMPLE, o.max_cut_s)}",
+            f"  restore once the router dropped it: {restore_command(EXAMPLE)}",
             f"  wait up to {o.restore_timeout_s:g} s for {addr} to be a next hop again",
         ]
     return lines

@@ -15,6 +15,7 @@ from nornir.core.task import Result, Task
 
 from bgplb.errors import DeviceError
 from bgplb.failover.drill import (
+    NodeLink,
     cut_command,
     interface_command,
     parse_interface,
@@ -33,27 +34,25 @@ def _shell(task: Task, site: Site, via: str) -> Any:
 
 
 def node_interface(task: Task, site: Site, via: str = SHELL) -> Result:
-    """The interface holding the node's inventory address."""
+    """The interface holding the node's inventory address, and the routes through it."""
     address = site.node(task.host.name).address
     text = str(_shell(task, site, via).send_command(interface_command(address), read_timeout=30))
     return Result(host=task.host, result=parse_interface(text, address))
 
 
-def cut_link(task: Task, site: Site, interface: str, seconds: float, via: str = SHELL) -> Result:
+def cut_link(task: Task, site: Site, link: NodeLink, seconds: float, via: str = SHELL) -> Result:
     """The node's link down now, up again by itself after `seconds` (a safety net)."""
-    text = str(
-        _shell(task, site, via).send_command(cut_command(interface, seconds), read_timeout=30)
-    )
+    text = str(_shell(task, site, via).send_command(cut_command(link, seconds), read_timeout=30))
     if "CUT" not in text:
         raise DeviceError(f"{task.host.name}: the link cut was refused: {text.strip()[:300]}")
-    return Result(host=task.host, changed=True, result=interface)
+    return Result(host=task.host, changed=True, result=link.interface)
 
 
-def restore_link(task: Task, site: Site, interface: str, via: str = SHELL) -> Result:
-    text = str(_shell(task, site, via).send_command(restore_command(interface), read_timeout=30))
+def restore_link(task: Task, site: Site, link: NodeLink, via: str = SHELL) -> Result:
+    text = str(_shell(task, site, via).send_command(restore_command(link), read_timeout=30))
     if "RESTORED" not in text:
         raise DeviceError(f"{task.host.name}: the link restore failed: {text.strip()[:300]}")
-    return Result(host=task.host, changed=True, result=interface)
+    return Result(host=task.host, changed=True, result=link.interface)
 
 
 def client_samples(

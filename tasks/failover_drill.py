@@ -15,7 +15,7 @@ from typing import Any
 from nornir.core import Nornir
 from nornir.core.task import AggregatedResult
 
-from bgplb.failover.drill import LossWindow, Sample, loss_window
+from bgplb.failover.drill import LossWindow, NodeLink, Sample, loss_window
 from bgplb.failover.report import NodeDrill
 from bgplb.model import Site
 from bgplb.nornir_init import init_nornir
@@ -77,7 +77,7 @@ def drill_node(
     clients = sorted(c.name for c in site.clients)
     nr_clients = init_nornir(site, set(clients)) if clients else None
     device = nr_router.inventory.hosts[site.router.name].get_connection("napalm", nr_router.config)
-    interface = ""
+    link: NodeLink | None = None
     mode, cut_s, withdraw_s = "?", options.max_cut_s, None
     loss: dict[str, LossWindow] = {}
     error = ""
@@ -90,12 +90,10 @@ def drill_node(
         found = nr_node.run(task=node_interface, site=site, via=options.via)
         if found[node].failed:
             raise RuntimeError(_first_failure(found, "finding the node's interface"))
-        interface = str(found[node][0].result)
+        link = found[node][0].result
         sampler = start_clients(nr_clients, site, target, min(cut_s, (bound or cut_s) + 10))
         sleep(1.0)  # a baseline before the cut
-        cut = nr_node.run(
-            task=cut_link, site=site, interface=interface, seconds=cut_s, via=options.via
-        )
+        cut = nr_node.run(task=cut_link, site=site, link=link, seconds=cut_s, via=options.via)
         if cut[node].failed:
             raise RuntimeError(_first_failure(cut, "cutting the link"))
         t0 = clock()
@@ -108,7 +106,7 @@ def drill_node(
     except Exception as exc:  # reported per node; the restore below runs regardless
         error = f"{type(exc).__name__}: {exc}"
     restored, back_s, restore_error = _restore(
-        site, nr_node, device, node, address, interface, target[0], options, cut_s, clock, sleep
+        site, nr_node, device, node, address, link, target[0], options, cut_s, clock, sleep
     )
     for nr in (nr_router, nr_node, nr_clients):
         if nr is not None:
@@ -168,7 +166,7 @@ def _restore(
     device: Any,
     node: str,
     address: IPv4Address,
-    interface: str,
+    link: NodeLink | None,
     lb_ip: IPv4Address,
     options: DrillOptions,
     cut_s: float,
@@ -176,10 +174,10 @@ def _restore(
     sleep: Callable[[float], None],
 ) -> tuple[bool, float | None, str]:
     """Link up (explicitly; the cut also restores itself after cut_s), then the route back."""
-    if not interface:
+    if link is None:
         return True, None, ""  # nothing was cut
     error = ""
-    result = nr_node.run(task=restore_link, site=site, interface=interface, via=options.via)
+    result = nr_node.run(task=restore_link, site=site, link=link, via=options.via)
     if result[node].failed:  # e.g. the management path went over the cut link: the cut's own
         error = _first_failure(result, "restoring the link")  # timer restores it
     t0 = clock()

@@ -5,7 +5,8 @@ the router keeps the node as a next hop until the hold timer (or BFD) says other
 cuts the link of the node's interface *on the node*, self-restoring: the command that takes the
 link down also brings it back after `seconds`, in the background, so a lost SSH session or a
 crashed drill never leaves a node cut. The drill restores it earlier itself once it has
-measured.
+measured. A link down flushes the routes through it (the default route, static routes) and a
+link up does not bring them back: the restore re-adds the routes read before the cut.
 
 From each client, a loop of short requests (a new connection each, so layer-4 ECMP spreads
 them) prints `<epoch seconds> <HTTP code>`; the loss window is from the first failed request to
@@ -26,17 +27,44 @@ AS_ROOT = 'if [ "$(id -u)" = 0 ]; then R=; else R="sudo -n"; fi; '
 _IFACE = re.compile(r"^\d+:\s+(?P<name>[^\s:@]+)[@\s]")
 
 
+ROUTES_MARK = "@@ROUTES"
+_ROUTE_WORD = re.compile(r"^[A-Za-z0-9./:_-]+$")
+
+
+@dataclass(frozen=True)
+class NodeLink:
+    """The node's interface holding its address, and the routes through it that a link down
+    flushes and a link up does not bring back (`proto kernel` ones come back by themselves)."""
+
+    interface: str
+    routes: tuple[str, ...] = ()
+
+
 def interface_command(address: IPv4Address) -> str:
-    """Which interface holds the node's address (`ip -o -4 addr show to ADDRESS/32`)."""
-    return f"ip -o -4 addr show to {address}/32"
+    """The interface holding the node's address, then every IPv4 route."""
+    return f"ip -o -4 addr show to {address}/32; echo {ROUTES_MARK}; ip -4 route show"
 
 
-def parse_interface(text: str, address: IPv4Address) -> str:
-    for line in text.splitlines():
+def parse_interface(text: str, address: IPv4Address) -> NodeLink:
+    head, _, routes = text.partition(ROUTES_MARK)
+    for line in head.splitlines():
         m = _IFACE.match(line.strip())
         if m and m["name"] != "lo":
-            return m["name"]
+            name = _check_interface(m["name"])
+            return NodeLink(name, _routes_via(routes, name))
     raise ParseError(interface_command(address), "no interface holds the address", text)
+
+
+def _routes_via(text: str, interface: str) -> tuple[str, ...]:
+    out = []
+    for line in text.splitlines():
+        words = [w for w in line.split() if w != "linkdown"]
+        if not words or "kernel" in words or f"dev {interface}" not in " ".join(words):
+            continue
+        if not all(_ROUTE_WORD.match(w) for w in words):
+            raise ParseError("ip -4 route show", "a route the drill cannot restore safely", line)
+        out.append(" ".join(words))
+    return tuple(out)
 
 
 def _check_interface(interface: str) -> str:
@@ -45,18 +73,29 @@ def _check_interface(interface: str) -> str:
     return interface
 
 
-def cut_command(interface: str, seconds: float) -> str:
-    """Take the link down now and, in the background, up again after `seconds`."""
-    dev = _check_interface(interface)  # a plain word: safe inside double quotes
+def _up(link: NodeLink) -> str:
+    """Link up, then its routes back (words checked: safe inside double quotes)."""
+    dev = _check_interface(link.interface)
+    for route in link.routes:
+        if not all(_ROUTE_WORD.match(w) for w in route.split()):
+            raise ValueError(f"refusing route {route!r}")
+    return "; ".join(
+        [f"$R ip link set dev {dev} up", *(f"$R ip route replace {r}" for r in link.routes)]
+    )
+
+
+def cut_command(link: NodeLink, seconds: float) -> str:
+    """Take the link down now and, in the background, up again (routes included) after
+    `seconds`: a lost session or a crashed drill never leaves the node cut."""
+    dev = _check_interface(link.interface)
     return (
-        f'{AS_ROOT}nohup sh -c "sleep {float(seconds):g}; $R ip link set dev {dev} up" '
+        f'{AS_ROOT}nohup sh -c "sleep {float(seconds):g}; {_up(link)}" '
         f">/dev/null 2>&1 & $R ip link set dev {dev} down && echo CUT"
     )
 
 
-def restore_command(interface: str) -> str:
-    dev = _check_interface(interface)
-    return f"{AS_ROOT}$R ip link set dev {dev} up && echo RESTORED"
+def restore_command(link: NodeLink) -> str:
+    return f"{AS_ROOT}{_up(link)} && echo RESTORED"
 
 
 def sample_command(

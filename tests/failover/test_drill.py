@@ -12,11 +12,13 @@ import pytest
 from bgplb.errors import ParseError
 from bgplb.failover.drill import (
     LossWindow,
+    NodeLink,
     Sample,
     cut_command,
     loss_window,
     parse_interface,
     parse_samples,
+    restore_command,
     sample_command,
 )
 from bgplb.failover.report import NodeDrill
@@ -28,18 +30,48 @@ TWIN = Path(__file__).resolve().parents[2] / "inventory" / "lab"
 ADDR = IPv4Address("198.18.30.61")
 
 
-def test_interface_of_the_nodes_address() -> None:
+ROUTES = """@@ROUTES
+default via 198.18.30.254 dev eth0 proto static
+198.18.30.0/24 dev eth0 proto kernel scope link src 198.18.30.61
+198.18.123.0/24 via 198.18.30.254 dev eth0 linkdown
+10.0.0.0/8 via 10.1.1.1 dev eth1
+"""
+
+
+def test_interface_of_the_nodes_address_and_the_routes_it_loses() -> None:
     text = "2: eth0    inet 198.18.30.61/24 brd 198.18.30.255 scope global eth0\\       valid_lft"
-    assert parse_interface(text, ADDR) == "eth0"
+    assert parse_interface(text + "\n" + ROUTES, ADDR) == NodeLink(
+        "eth0",
+        (
+            "default via 198.18.30.254 dev eth0 proto static",
+            "198.18.123.0/24 via 198.18.30.254 dev eth0",
+        ),
+    )
     veth = "7: eth0@if8    inet 198.18.30.61/24 scope global eth0"
-    assert parse_interface(veth, ADDR) == "eth0"
+    assert parse_interface(veth, ADDR).interface == "eth0"
     with pytest.raises(ParseError, match="no interface holds the address"):
         parse_interface("", ADDR)
+    with pytest.raises(ParseError, match="cannot restore safely"):
+        parse_interface(veth + '\n@@ROUTES\ndefault via 1.2.3.4 dev eth0 "$(reboot)"', ADDR)
 
 
 def test_cut_refuses_an_interface_name_that_is_not_a_word() -> None:
     with pytest.raises(ValueError, match="refusing interface name"):
-        cut_command("eth0; reboot", 10)
+        cut_command(NodeLink("eth0; reboot"), 10)
+
+
+def test_cut_restores_the_routes_the_link_down_flushes() -> None:
+    link = NodeLink("eth0", ("default via 198.18.30.254 dev eth0 proto static",))
+    cut = cut_command(link, 30)
+    assert cut.endswith("$R ip link set dev eth0 down && echo CUT")
+    assert (
+        'nohup sh -c "sleep 30; $R ip link set dev eth0 up; '
+        '$R ip route replace default via 198.18.30.254 dev eth0 proto static"'
+    ) in cut
+    assert restore_command(link).endswith(
+        "$R ip link set dev eth0 up; $R ip route replace default via 198.18.30.254 dev eth0 "
+        "proto static && echo RESTORED"
+    )
 
 
 def test_samples_and_loss_window() -> None:

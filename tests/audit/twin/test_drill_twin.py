@@ -42,6 +42,13 @@ def drill(capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, dict[st
     return code, doc
 
 
+def routes(node: str) -> list[str]:
+    return sorted(
+        str(r.get("dst")) + " " + str(r.get("gateway", ""))
+        for r in ip_json(ns_name(node), ["-4", "route", "show"])
+    )
+
+
 def links_up(node: str) -> bool:
     links = ip_json(ns_name(node), ["link", "show"])
     return all("UP" in (link.get("flags") or []) for link in links if link.get("ifname") != "lo")
@@ -61,6 +68,7 @@ def short_timers(healthy: AuditTwin) -> Iterator[AuditTwin]:
 def test_drill_measures_and_restores(
     short_timers: AuditTwin, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    before = routes(NODE)
     code, doc = drill(capsys, "--restore-timeout", "150")
     (node,) = doc["nodes"]
     assert code == 0, node
@@ -71,16 +79,18 @@ def test_drill_measures_and_restores(
     assert max(windows) <= 12.0, node
     assert all(c["recovered"] for c in node["clients"].values()), node
     assert node["restored"] is True and links_up(NODE)
+    assert routes(NODE) == before  # the routes a link down flushes are back
     short_timers.wait_ecmp(node_addresses(short_timers.site))
 
 
 def test_restore_that_does_not_bring_the_route_back_is_reported_link_up(
     short_timers: AuditTwin, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    before = routes(NODE)
     code, doc = drill(capsys, "--restore-timeout", "0.5")
     (node,) = doc["nodes"]
     assert code == 1
     assert node["restored"] is False
     assert "not a next hop" in node["error"]
-    assert links_up(NODE)  # nothing is left cut
+    assert links_up(NODE) and routes(NODE) == before  # nothing is left cut
     short_timers.wait_ecmp(node_addresses(short_timers.site))
