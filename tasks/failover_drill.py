@@ -184,9 +184,10 @@ def _restore(
     while clock() - t0 < options.restore_timeout_s + (cut_s if error else 0):
         try:
             if address in next_hops(device, lb_ip):
-                return True, clock() - t0, ""
-        except Exception as exc:
-            error = f"reading the router: {exc}"
+                return True, clock() - t0, error  # a failed restore command stays reported
+        except Exception as exc:  # the router may be busy: keep trying until the deadline
+            last = f"reading the router: {exc}"
+            error = f"{error}; {last}" if error and last not in error else error or last
         sleep(1.0)
     return (
         False,

@@ -55,12 +55,22 @@ def parse_interface(text: str, address: IPv4Address) -> NodeLink:
     raise ParseError(interface_command(address), "no interface holds the address", text)
 
 
+# routes the system put there by hand or at boot; the kernel's and a routing daemon's (bgp,
+# ospf, ...) come back by themselves once the link and the sessions are up
+RESTORED_PROTOCOLS = ("boot", "static", "dhcp")
+
+
 def _routes_via(text: str, interface: str) -> tuple[str, ...]:
     out = []
     for line in text.splitlines():
-        words = [w for w in line.split() if w != "linkdown"]
-        if not words or "kernel" in words or f"dev {interface}" not in " ".join(words):
+        words = line.split()
+        proto = words[words.index("proto") + 1] if "proto" in words[:-1] else "boot"
+        if not words or proto not in RESTORED_PROTOCOLS or f"dev {interface}" not in line:
             continue
+        words = [w for w in words if w != "linkdown"]
+        if "nhid" in words[:-1]:  # a nexthop object: the via/dev words say the same
+            i = words.index("nhid")
+            words = words[:i] + words[i + 2 :]
         if not all(_ROUTE_WORD.match(w) for w in words):
             raise ParseError("ip -4 route show", "a route the drill cannot restore safely", line)
         out.append(" ".join(words))

@@ -33,7 +33,9 @@ ADDR = IPv4Address("198.18.30.61")
 ROUTES = """@@ROUTES
 default via 198.18.30.254 dev eth0 proto static
 198.18.30.0/24 dev eth0 proto kernel scope link src 198.18.30.61
+198.18.100.0/24 nhid 12 via 198.18.30.254 dev eth0 proto bgp metric 20
 198.18.123.0/24 via 198.18.30.254 dev eth0 linkdown
+198.18.124.0/24 nhid 7 via 198.18.30.254 dev eth0 proto static
 10.0.0.0/8 via 10.1.1.1 dev eth1
 """
 
@@ -45,6 +47,7 @@ def test_interface_of_the_nodes_address_and_the_routes_it_loses() -> None:
         (
             "default via 198.18.30.254 dev eth0 proto static",
             "198.18.123.0/24 via 198.18.30.254 dev eth0",
+            "198.18.124.0/24 via 198.18.30.254 dev eth0 proto static",
         ),
     )
     veth = "7: eth0@if8    inet 198.18.30.61/24 scope global eth0"

@@ -43,9 +43,11 @@ def drill(capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, dict[st
 
 
 def routes(node: str) -> list[str]:
+    """The node's routes but BGP's (those come back with the session, in their own time)."""
     return sorted(
         str(r.get("dst")) + " " + str(r.get("gateway", ""))
         for r in ip_json(ns_name(node), ["-4", "route", "show"])
+        if r.get("protocol") != "bgp"
     )
 
 

@@ -34,7 +34,8 @@ def state() -> tuple[bool, bool]:
 
 
 @pytest.fixture
-def namespace() -> Iterator[None]:
+def namespace(twin_session: None) -> Iterator[None]:
+    """Under the twin lock: the twin's own `lab down` removes every bgplab-* namespace."""
     subprocess.run(["ip", "netns", "del", NS], capture_output=True, check=False)
     subprocess.run(["ip", "netns", "add", NS], check=True)
     try:
