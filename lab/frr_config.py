@@ -73,6 +73,16 @@ def network_commands(node: K8sNode, prefix: IPv4Network, *, withdraw: bool) -> l
     ]
 
 
-def timers_commands(node: K8sNode, timers: Timers | None) -> list[str]:
-    line = f"timers bgp {timers.keepalive} {timers.holdtime}" if timers else "no timers bgp"
-    return ["configure terminal", f"router bgp {node.asn}", line]
+def neighbor_timers_line(router: IPv4Address, timers: Timers) -> str:
+    """The session's timers, per neighbor as MetalLB's FRR template writes them
+    (metallb-v0.16.1 frr-templates/neighborsession.tmpl)."""
+    return f" neighbor {router} timers {timers.keepalive} {timers.holdtime}"
+
+
+def timers_commands(node: K8sNode, router: IPv4Address, timers: Timers | None) -> list[str]:
+    """The session's timers (None: FRR's defaults). Per neighbor, so they replace what the
+    emulated MetalLB asked for (a neighbor's timers win over `timers bgp`)."""
+    line = (
+        neighbor_timers_line(router, timers).strip() if timers else f"no neighbor {router} timers"
+    )
+    return ["configure terminal", f"router bgp {node.asn}", "no timers bgp", line]

@@ -19,6 +19,7 @@ from bgplb.model import Site
 from lab import frr
 from lab.frr_config import (
     Timers,
+    neighbor_timers_line,
     network_commands,
     peer_lines,
     router_peer_address,
@@ -51,10 +52,18 @@ class Speaker:
     def router_address(self) -> IPv4Address:
         return router_peer_address(self.site, self.node)
 
-    def peer(self, timers: Timers | None = None) -> None:
-        """Peer with the router (ASN and addresses from the site); idempotent."""
+    def peer(self, timers: Timers | None = None, asked: Timers | None = None) -> None:
+        """Peer with the router (ASN and addresses from the site); idempotent. `asked`: the
+        session's own timers, as MetalLB configures them (`neighbor X timers KA HOLD`, set
+        with the neighbor, so the first OPEN carries them); `timers`: set afterwards, with a
+        session reset (set_timers)."""
         body = [" no bgp ebgp-requires-policy", *peer_lines(self.site, self.node)]
+        if asked is not None:
+            body.append(neighbor_timers_line(self.router_address, asked))
         self._configure(vtysh_router_bgp(self.node, body))
+        if asked is not None and self._neighbor().get("bgpState") == "Established":
+            # a session up before (the twin peers at boot) still runs on the old timers
+            frr.vtysh(self.inst, f"clear bgp ipv4 unicast {self.router_address}")
         if timers is not None:
             self.set_timers(timers)
 
@@ -64,7 +73,7 @@ class Speaker:
     def set_timers(self, timers: Timers | None, wait: float = 15.0) -> None:
         """`timers bgp KEEPALIVE HOLD` (None: FRR's defaults, 60/180). The session is reset so
         the hold time applies at once; returns when it is Established again with it."""
-        self._configure(timers_commands(self.node, timers))
+        self._configure(timers_commands(self.node, self.router_address, timers))
         before = self._neighbor().get("connectionsEstablished", 0)
         frr.vtysh(self.inst, f"clear bgp ipv4 unicast {self.router_address}")
         hold_ms = (timers.holdtime if timers else DEFAULT_HOLDTIME) * 1000

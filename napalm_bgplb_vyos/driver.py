@@ -45,7 +45,12 @@ from napalm_bgplb_vyos.config_text import (
 from napalm_bgplb_vyos.connection import connect_vyos
 from napalm_bgplb_vyos.driver_errors import VyosCommandError, VyosCommitError, VyosMergeError
 from napalm_bgplb_vyos.json_docs import split_json_documents
-from napalm_bgplb_vyos.parse_bgp_neighbors import parse_bgp_neighbors, parse_bgp_neighbors_detail
+from napalm_bgplb_vyos.parse_bgp_liveness import PeerLiveness, parse_bgp_liveness
+from napalm_bgplb_vyos.parse_bgp_neighbors import (
+    NEIGHBORS_CMD,
+    parse_bgp_neighbors,
+    parse_bgp_neighbors_detail,
+)
 from napalm_bgplb_vyos.parse_version import (
     VyosVersion,
     build_facts,
@@ -182,6 +187,12 @@ class BgplbVyosDriver(VyOSDriver):  # type: ignore[misc]
     ) -> dict[str, dict[int, list[PeerDetailsDict]]]:
         summary, neighbors = self._vtysh(BGP_NEIGHBORS_COMMANDS)
         return parse_bgp_neighbors_detail(summary, neighbors, neighbor_address)
+
+    def get_bgp_peer_liveness(self) -> dict[str, dict[str, PeerLiveness]]:
+        """Extra getter: per peer, FRR's state, time since the last message read, negotiated
+        hold and keepalive, BFD status (napalm_bgplb_vyos/parse_bgp_liveness.py)."""
+        (neighbors,) = self._vtysh([NEIGHBORS_CMD])
+        return parse_bgp_liveness(neighbors)
 
     def get_route_to(
         self, destination: str = "", protocol: str = "", longer: bool = False

@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Sequence
 
 from rich.console import Console
 
+from bgplb.audit.checks_failover import DEFAULT_BLACKHOLE_THRESHOLD_S
 from bgplb.audit.observations import Observations
 from bgplb.audit.outcome import evaluate
 from bgplb.audit.parse_router import DEFAULT_FLOWS, FLOWS_PER_HOP_FOR_CERTAINTY
@@ -72,7 +73,25 @@ def parser() -> Parser:
         metavar="N",
         help="HTTP requests per client and LB IP when probing (default 30)",
     )
+    p.add_argument(
+        "--blackhole-threshold",
+        type=_seconds,
+        default=DEFAULT_BLACKHOLE_THRESHOLD_S,
+        metavar="S",
+        help="warn when a hard node death would blackhole flows longer than S seconds "
+        f"(negotiated hold time, unless BFD is up; default {DEFAULT_BLACKHOLE_THRESHOLD_S:g})",
+    )
     return p
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < 86400:
+        raise argparse.ArgumentTypeError("must be more than 0 and less than a day")
+    return value
 
 
 def nornir_gather(
@@ -97,7 +116,7 @@ def main(argv: Sequence[str] | None = None, gather: Gather = nornir_gather) -> i
         observations = gather(site, hosts, options, err)
     except InputError as exc:
         fail_input(exc, err, args.json)
-    outcome = evaluate(site, observations)
+    outcome = evaluate(site, observations, args.blackhole_threshold)
     if args.json:
         emit_json(json_document(outcome), secret_values(site))
     else:

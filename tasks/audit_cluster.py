@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from nornir.core.task import Result, Task
@@ -29,6 +30,7 @@ CRD_VERSIONS: dict[str, tuple[str, ...]] = {
     "bgppeers": ("v1beta2", "v1beta1"),
 }
 TIMEOUT_S = 10
+LEASE_NAMESPACE = "kube-node-lease"
 
 
 class CoreApi(Protocol):
@@ -36,6 +38,10 @@ class CoreApi(Protocol):
     def list_namespaced_pod(self, namespace: str, **kw: Any) -> Any: ...
     def read_namespaced_config_map(self, name: str, namespace: str, **kw: Any) -> Any: ...
     def list_service_for_all_namespaces(self, **kw: Any) -> Any: ...
+
+
+class CoordinationApi(Protocol):
+    def list_namespaced_lease(self, namespace: str, **kw: Any) -> Any: ...
 
 
 class DiscoveryApi(Protocol):
@@ -62,7 +68,11 @@ def _status(exc: Exception) -> int | None:
 
 
 def gather_cluster(
-    core: CoreApi, discovery: DiscoveryApi, custom: CustomApi, site: Site
+    core: CoreApi,
+    discovery: DiscoveryApi,
+    custom: CustomApi,
+    site: Site,
+    coordination: CoordinationApi | None = None,
 ) -> ClusterObservation:
     t = {"_request_timeout": TIMEOUT_S}
     pods = to_json(core.list_namespaced_pod(NAMESPACE, label_selector="app=metallb", **t))
@@ -75,6 +85,9 @@ def gather_cluster(
         "services": to_json(core.list_service_for_all_namespaces(**t)),
         "endpointslices": to_json(discovery.list_endpoint_slice_for_all_namespaces(**t)),
     }
+    if coordination is not None:  # the nodes' heartbeats: Lease age beside Ready
+        raw["now"] = datetime.now(UTC).isoformat()
+        raw["leases"] = to_json(coordination.list_namespaced_lease(LEASE_NAMESPACE, **t))
     if raw["dialect"] == "configmap":
         try:
             raw["configmap"] = to_json(core.read_namespaced_config_map("config", NAMESPACE, **t))
@@ -124,8 +137,8 @@ def kubeconfig_for_audit(site: Site, resolve: Callable[[str], bool] = resolves) 
 
 def kube_apis(
     site: Site, resolve: Callable[[str], bool] = resolves
-) -> tuple[CoreApi, DiscoveryApi, CustomApi]:
-    """The three API clients, from the kubeconfig the site model names."""
+) -> tuple[CoreApi, DiscoveryApi, CustomApi, CoordinationApi]:
+    """The four API clients, from the kubeconfig the site model names."""
     from kubernetes import client
     from kubernetes import config as kubeconfig
 
@@ -133,15 +146,18 @@ def kube_apis(
     loader: Any = kubeconfig.load_kube_config_from_dict
     loader(kubeconfig_for_audit(site, resolve), client_configuration=cfg, persist_config=False)
     api = client.ApiClient(cfg)
-    apis: tuple[Any, Any, Any] = (
+    apis: tuple[Any, Any, Any, Any] = (
         client.CoreV1Api(api),
         client.DiscoveryV1Api(api),
         client.CustomObjectsApi(api),
+        client.CoordinationV1Api(api),
     )
     return apis
 
 
 def audit_cluster(task: Task, site: Site) -> Result:
     """Nornir task (run on a control-plane host): the cluster as MetalLB sees it."""
-    core, discovery, custom = kube_apis(site)
-    return Result(host=task.host, result=gather_cluster(core, discovery, custom, site))
+    core, discovery, custom, coordination = kube_apis(site)
+    return Result(
+        host=task.host, result=gather_cluster(core, discovery, custom, site, coordination)
+    )

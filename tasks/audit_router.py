@@ -2,8 +2,10 @@
 
 Calls are constant whatever the number of LB IPs and peers: get_bgp_neighbors and
 get_bgp_neighbors_detail once each (FRR's raw state, `Established (Policy)`, is in the
-detail's connection_state), get_route_to(pool, protocol="bgp", longer=True) once per pool
-network, then one cli() call carrying the configuration and every `ip route get` flow.
+detail's connection_state), the driver's extra get_bgp_peer_liveness once (time since each
+peer's last message, negotiated hold/keepalive, BFD), get_route_to(pool, protocol="bgp",
+longer=True) once per pool network, then one cli() call carrying the configuration and every
+`ip route get` flow.
 The bgplb_vyos driver sends one cli() call as one bash list line (`A; echo M; B; ...`), so
 the configuration and all N flows cost one SSH round trip together, whatever N is.
 """
@@ -34,6 +36,8 @@ class RouterDevice(Protocol):
 
     def get_bgp_neighbors_detail(self, neighbor_address: str = "") -> dict[str, Any]: ...
 
+    def get_bgp_peer_liveness(self) -> dict[str, Any]: ...
+
     def get_route_to(
         self, destination: str = "", protocol: str = "", longer: bool = False
     ) -> dict[str, Any]: ...
@@ -50,6 +54,7 @@ def gather_router(
 ) -> RouterObservation:
     neighbors = device.get_bgp_neighbors()
     detail = device.get_bgp_neighbors_detail()
+    liveness = device.get_bgp_peer_liveness()
     routes_by_pool = {
         net: device.get_route_to(destination=str(net), protocol="bgp", longer=True)
         for net in pool_networks(site)
@@ -69,7 +74,7 @@ def gather_router(
         else ()
     )
     cli = device.cli([CONFIG_COMMAND, *(f.command for f in flows)])
-    return router_observation(host, neighbors, detail, routes_by_pool, cli, flows)
+    return router_observation(host, neighbors, detail, routes_by_pool, cli, flows, liveness)
 
 
 def audit_router(task: Task, site: Site, flows_per_destination: int) -> Result:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from ipaddress import IPv4Address
 
 from bgplb.audit.checks_drain import check_drained
+from bgplb.audit.checks_failover import DEFAULT_BLACKHOLE_THRESHOLD_S, check_liveness
 from bgplb.audit.checks_services import check_metallb, check_service_addresses, check_stale_routes
 from bgplb.audit.checks_traffic import check_hash_spread, check_probe
 from bgplb.audit.expect import (
@@ -346,7 +347,12 @@ def check_maximum_paths(
 CheckRun = Callable[[], list[Finding]]
 
 
-def run_checks(site: Site, obs: Observations, expected: tuple[Expectation, ...]) -> list[Finding]:
+def run_checks(
+    site: Site,
+    obs: Observations,
+    expected: tuple[Expectation, ...],
+    threshold_s: float = DEFAULT_BLACKHOLE_THRESHOLD_S,
+) -> list[Finding]:
     """Every check, in report order. A check that raises becomes an error finding."""
     router, cluster = obs.router, obs.cluster
     runs: list[tuple[str, CheckRun]] = [
@@ -359,7 +365,8 @@ def run_checks(site: Site, obs: Observations, expected: tuple[Expectation, ...])
         ("stale-route", lambda: check_stale_routes(site, router, cluster)),
         ("service-address", lambda: check_service_addresses(site, cluster)),
         ("hash-spread", lambda: check_hash_spread(site, router)),
-        ("probe", lambda: check_probe(obs, expected)),
+        ("probe", lambda: check_probe(site, obs, expected)),
+        ("liveness", lambda: check_liveness(site, router, cluster, threshold_s)),
     ]
     findings: list[Finding] = []
     for name, run in runs:
@@ -383,6 +390,7 @@ __all__ = [
     "check_drained",
     "check_fib",
     "check_hash_spread",
+    "check_liveness",
     "check_maximum_paths",
     "check_metallb",
     "check_probe",

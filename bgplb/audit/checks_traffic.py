@@ -5,10 +5,17 @@ from __future__ import annotations
 from collections import Counter
 from ipaddress import IPv4Address
 
+from bgplb.audit.checks_failover import node_evidence
 from bgplb.audit.expect import Expectation
 from bgplb.audit.findings import Finding, Severity, error, passed, warning
-from bgplb.audit.naming import hop, hops, share, unavailable
-from bgplb.audit.observations import GatherFailure, Observations, Route, RouterObservation
+from bgplb.audit.naming import hop, hops, node_names, share, unavailable
+from bgplb.audit.observations import (
+    ClusterObservation,
+    GatherFailure,
+    Observations,
+    Route,
+    RouterObservation,
+)
 from bgplb.audit.parse_router import FLOWS_PER_HOP_FOR_CERTAINTY
 from bgplb.model import Site
 
@@ -114,8 +121,103 @@ def _spread_of(
     return passed("hash-spread", obj, expected, spread)
 
 
-def check_probe(obs: Observations, expected: tuple[Expectation, ...]) -> list[Finding]:
-    """8. live probe: bounded HTTP requests from each client, success and share per node."""
+def _layer4(site: Site, router: RouterObservation | GatherFailure) -> bool:
+    """Layer-4 hashing is configured (on the router, or intended by the inventory)."""
+    if isinstance(router, RouterObservation):
+        return router.config.layer4_hashing
+    return site.router.bgp.layer4_hashing
+
+
+def dead_hop_cause(
+    address: IPv4Address,
+    node: str | None,
+    router: RouterObservation | GatherFailure,
+    cluster: ClusterObservation | GatherFailure,
+    service_local_without_endpoint: bool,
+) -> str:
+    """The likely cause of a next hop answering nothing, from the evidence gathered."""
+    evidence = node_evidence(cluster, node)
+    session = router.session(address) if isinstance(router, RouterObservation) else None
+    live = session.liveness if session else None
+    if live is not None and live.silent_s is not None:
+        left = live.hold_left_s
+        more = f"; the router keeps routing to it for up to {left:.0f} s more" if left else ""
+        return f"node silent: no BGP message for {live.silent_s:.0f} s{more}; {evidence}"
+    if isinstance(cluster, ClusterObservation) and node is not None:
+        seen = cluster.node(node)
+        if seen is not None and not seen.ready:
+            return f"node down; {evidence}"
+        speaker = next((p for p in cluster.speakers if p.node == node), None)
+        if speaker is not None and not speaker.ready:
+            return f"speaker down; {evidence}"
+    if service_local_without_endpoint:
+        return f"no ready endpoint on the node (externalTrafficPolicy Local); {evidence}"
+    tail = f"; {evidence}" if evidence else ""
+    return f"the node or its backend does not answer (link, firewall, kube-proxy?){tail}"
+
+
+def _local_without_endpoint(
+    cluster: ClusterObservation | GatherFailure, target: IPv4Address, node: str | None
+) -> bool:
+    if not isinstance(cluster, ClusterObservation) or node is None:
+        return False
+    return any(
+        target in svc.ingress_ips
+        and svc.external_traffic_policy == "Local"
+        and node not in svc.ready_endpoint_nodes
+        for svc in cluster.services
+    )
+
+
+def check_dead_hops(
+    obs: Observations,
+    names: dict[IPv4Address, str],
+) -> list[Finding]:
+    """A next hop the router uses for an LB address that answered none of the probe's
+    requests while others failed: the flows hashed to it are lost. Needs backends that name
+    themselves ({"node": ...}) and the router's FIB."""
+    router, cluster = obs.router, obs.cluster
+    if not isinstance(router, RouterObservation):
+        return []
+    answered: dict[IPv4Address, set[str]] = {}
+    failed: Counter[IPv4Address] = Counter()
+    named: set[IPv4Address] = set()
+    for probe in obs.probes:
+        if isinstance(probe, GatherFailure):
+            continue
+        for r in probe.results:
+            answered.setdefault(r.target, set()).update(r.by_node)
+            failed[r.target] += r.requests - r.successes
+            if r.by_node or r.successes == 0:
+                named.add(r.target)
+    out: list[Finding] = []
+    for target in sorted(t for t in failed if failed[t] and t in named):
+        route = router.route_to(target)
+        for address in sorted(route.fib if route else ()):
+            node = names.get(address)
+            if node is not None and node in answered[target]:
+                continue
+            out.append(
+                error(
+                    "probe",
+                    f"next hop {hop(address, names)} for {target}",
+                    "answers the requests hashed to it",
+                    f"answered none; {failed[target]} request(s) to {target} failed",
+                    dead_hop_cause(
+                        address,
+                        node,
+                        router,
+                        cluster,
+                        _local_without_endpoint(cluster, target, node),
+                    ),
+                )
+            )
+    return out
+
+
+def check_probe(site: Site, obs: Observations, expected: tuple[Expectation, ...]) -> list[Finding]:
+    """8. live probe: bounded HTTP requests from each client, success and share per node.
+    Any failed request is an error; a next hop answering none of them is named."""
     if not obs.probe_requested:
         return [
             Finding(
@@ -136,7 +238,9 @@ def check_probe(obs: Observations, expected: tuple[Expectation, ...]) -> list[Fi
                 "add hosts to the clients group or widen --limit",
             )
         ]
+    names = node_names(site, obs.cluster)
     announcers = {e.address: {a.node for a in e.announcers} for e in expected}
+    layer4 = _layer4(site, obs.router)
     out: list[Finding] = []
     for probe in obs.probes:
         if isinstance(probe, GatherFailure):
@@ -155,25 +259,15 @@ def check_probe(obs: Observations, expected: tuple[Expectation, ...]) -> list[Fi
             obj = f"{probe.client} -> {r.target}:{r.port}"
             ok = f"{r.successes}/{r.requests} answered"
             spread = share(dict(r.by_node))
-            if r.successes == 0:
+            if r.successes < r.requests:
+                detail = f"{ok}; {spread}" if r.by_node else ok
                 out.append(
                     error(
                         "probe",
                         obj,
                         f"{r.requests}/{r.requests} answered",
-                        ok,
-                        "; ".join(r.errors[:3]) or "nothing answered",
-                    )
-                )
-                continue
-            if r.successes < r.requests:  # the flows that hash to some path are lost
-                out.append(
-                    error(
-                        "probe",
-                        obj,
-                        f"{r.requests}/{r.requests} answered",
-                        f"{ok}; {spread}" if r.by_node else ok,
-                        "; ".join(r.errors[:3])
+                        detail,
+                        ("; ".join(r.errors[:3]) or "nothing answered")
                         + " (a node that drops what it receives, e.g. externalTrafficPolicy "
                         "Local without a local endpoint, or a dead backend)",
                     )
@@ -188,7 +282,10 @@ def check_probe(obs: Observations, expected: tuple[Expectation, ...]) -> list[Fi
                         obj,
                         f"requests on every announcer ({len(want)})",
                         f"{ok}; none reached {', '.join(missed)}; {spread}",
-                        "layer-3 hashing pins a client to one node; " + LAYER4_FIX,
+                        "layer-4 hashing is on: is the node's route in the FIB (see fib, "
+                        "announcers)?"
+                        if layer4
+                        else "layer-3 hashing pins a client to one node; " + LAYER4_FIX,
                     )
                 )
             else:
@@ -200,4 +297,4 @@ def check_probe(obs: Observations, expected: tuple[Expectation, ...]) -> list[Fi
                         f"{ok}; {spread}" if r.by_node else ok,
                     )
                 )
-    return out
+    return out + check_dead_hops(obs, names)

@@ -29,6 +29,34 @@ class GatherFailure:
 
 
 @dataclass(frozen=True)
+class PeerLiveness:
+    """How recently the router heard from a peer, and how long it would wait for it."""
+
+    last_read_s: float | None  # since the last message (keepalive included) FRR read
+    hold_s: float | None  # negotiated hold time (0: no keepalives, the session never expires)
+    keepalive_s: float | None  # negotiated keepalive interval
+    bfd_status: str | None  # FRR's BFD status for the peer ("Up", "Down", ...); None: no BFD
+
+    @property
+    def bfd_up(self) -> bool:
+        return self.bfd_status == "Up"
+
+    @property
+    def silent_s(self) -> float | None:
+        """Seconds the peer has been silent beyond two keepalive intervals (None: it is not)."""
+        if self.last_read_s is None or not self.keepalive_s:
+            return None
+        return self.last_read_s if self.last_read_s > 2 * self.keepalive_s else None
+
+    @property
+    def hold_left_s(self) -> float | None:
+        """How much longer the router keeps the session (and its routes) without a message."""
+        if self.last_read_s is None or not self.hold_s:
+            return None
+        return max(0.0, self.hold_s - self.last_read_s)
+
+
+@dataclass(frozen=True)
 class BgpSession:
     """One router BGP neighbor: NAPALM get_bgp_neighbors plus FRR's raw summary state."""
 
@@ -41,6 +69,7 @@ class BgpSession:
     received_prefixes: int | None
     state: str | None  # FRR "state": "Established", "Active", "Idle (Admin)", ...
     peer_state: str | None  # FRR "peerState": "OK", "Policy", "Admin", ...
+    liveness: PeerLiveness | None = None  # the driver's get_bgp_peer_liveness, when it has it
 
     @property
     def established(self) -> bool:
@@ -161,6 +190,7 @@ class NodeObservation:
     labels: Mapping[str, str]
     ready: bool
     unschedulable: bool = False  # cordoned (spec.unschedulable)
+    lease_age_s: float | None = None  # since its kube-node-lease Lease was renewed (None: unknown)
 
 
 _IMAGE_VERSION = re.compile(r":v?(\d+)\.(\d+)\.(\d+)(?:@.*)?$")

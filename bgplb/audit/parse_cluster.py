@@ -10,6 +10,7 @@ The input is one mapping of recorded API answers:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from ipaddress import AddressValueError, IPv4Address, IPv4Network, summarize_address_range
 from typing import Any, Literal, cast
 
@@ -49,7 +50,32 @@ def _condition_true(obj: Mapping[str, Any], kind: str) -> bool:
     return any(c.get("type") == kind and c.get("status") == "True" for c in conditions)
 
 
-def parse_nodes(doc: Any) -> tuple[NodeObservation, ...]:
+def _when(text: Any) -> datetime | None:
+    """An RFC 3339 time as the API writes it (`2026-12-06T04:00:00.123456Z`); None if not."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def lease_ages(leases: Any, now: Any) -> dict[str, float]:
+    """Node name -> seconds since its kube-node-lease Lease was renewed (`spec.renewTime`),
+    measured against `now` (the gather's time, RFC 3339). Empty when either is missing."""
+    at = _when(now)
+    if leases is None or at is None:
+        return {}
+    out: dict[str, float] = {}
+    for lease in _items(leases, "leases"):
+        renewed = _when((lease.get("spec") or {}).get("renewTime"))
+        if renewed is not None:
+            out[_meta(lease)["name"]] = max(0.0, (at - renewed).total_seconds())
+    return out
+
+
+def parse_nodes(doc: Any, ages: Mapping[str, float] | None = None) -> tuple[NodeObservation, ...]:
     out = []
     for node in _items(doc, "nodes"):
         addresses = (node.get("status") or {}).get("addresses") or []
@@ -61,6 +87,7 @@ def parse_nodes(doc: Any) -> tuple[NodeObservation, ...]:
                 labels=dict(_meta(node).get("labels") or {}),
                 ready=_condition_true(node, "Ready"),
                 unschedulable=bool((node.get("spec") or {}).get("unschedulable")),
+                lease_age_s=(ages or {}).get(_meta(node)["name"]),
             )
         )
     return tuple(sorted(out, key=lambda n: n.name))
@@ -272,7 +299,7 @@ def cluster_observation(raw: Mapping[str, Any]) -> ClusterObservation:
     except ParseError as exc:
         config_error = str(exc)
     return ClusterObservation(
-        nodes=parse_nodes(raw.get("nodes")),
+        nodes=parse_nodes(raw.get("nodes"), lease_ages(raw.get("leases"), raw.get("now"))),
         pods=parse_metallb_pods(raw.get("pods")),
         config=config,
         config_error=config_error,

@@ -18,6 +18,7 @@ from typing import Any
 from bgplb.audit.observations import (
     BgpSession,
     FlowAnswer,
+    PeerLiveness,
     Route,
     RoutePath,
     RouterConfig,
@@ -87,8 +88,39 @@ def states_from_detail(detail: Mapping[str, Any]) -> dict[IPv4Address, PeerState
     return out
 
 
+def _seconds(value: Any, what: str, peer: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ParseError("get_bgp_peer_liveness", f"{what} {value!r}", str(peer))
+    return value / 1000
+
+
+def liveness_from_driver(doc: Mapping[str, Any]) -> dict[IPv4Address, PeerLiveness]:
+    """peer -> PeerLiveness from the bgplb_vyos driver's get_bgp_peer_liveness
+    (`{"global": {peer: {last_read_ms, hold_ms, keepalive_ms, bfd_status, state}}}`)."""
+    vrf = doc.get("global", {})
+    if not isinstance(vrf, dict):
+        raise ParseError("get_bgp_peer_liveness", "global is not an object", str(doc))
+    out: dict[IPv4Address, PeerLiveness] = {}
+    for addr, peer in vrf.items():
+        try:
+            bfd = peer.get("bfd_status")
+            out[IPv4Address(addr)] = PeerLiveness(
+                last_read_s=_seconds(peer.get("last_read_ms"), "last_read_ms", peer),
+                hold_s=_seconds(peer.get("hold_ms"), "hold_ms", peer),
+                keepalive_s=_seconds(peer.get("keepalive_ms"), "keepalive_ms", peer),
+                bfd_status=str(bfd) if bfd is not None else None,
+            )
+        except (AttributeError, AddressValueError, ValueError) as exc:
+            raise ParseError("get_bgp_peer_liveness", f"peer {addr}: {exc!r}", str(peer)) from exc
+    return out
+
+
 def sessions_from_napalm(
-    neighbors: Mapping[str, Any], raw: Mapping[IPv4Address, PeerState]
+    neighbors: Mapping[str, Any],
+    raw: Mapping[IPv4Address, PeerState],
+    liveness: Mapping[IPv4Address, PeerLiveness] | None = None,
 ) -> tuple[BgpSession, ...]:
     """NAPALM get_bgp_neighbors (global VRF) with FRR's raw state per peer added."""
     vrf = neighbors.get("global", {})
@@ -114,6 +146,7 @@ def sessions_from_napalm(
                     else None,
                     state=frr.state if frr else None,
                     peer_state=frr.peer_state if frr else None,
+                    liveness=(liveness or {}).get(ip),
                 )
             )
         except (KeyError, TypeError, ValueError, AddressValueError) as exc:
@@ -230,6 +263,7 @@ def router_observation(
     routes_by_pool: Mapping[IPv4Network, Mapping[str, Any]],
     cli: Mapping[str, str],
     flows: Sequence[FlowSpec],
+    liveness: Mapping[str, Any] | None = None,
 ) -> RouterObservation:
     """Everything the router task gathered, read and cross-checked in one place."""
     if CONFIG_COMMAND not in cli:
@@ -238,7 +272,8 @@ def router_observation(
     for answer in routes_by_pool.values():
         for route in routes_from_napalm(answer):
             routes[route.prefix] = route
-    sessions = sessions_from_napalm(neighbors, states_from_detail(detail))
+    alive = liveness_from_driver(liveness) if liveness is not None else None
+    sessions = sessions_from_napalm(neighbors, states_from_detail(detail), alive)
     local = {s.local_as for s in sessions}
     return RouterObservation(
         host=host,

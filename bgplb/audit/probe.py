@@ -2,7 +2,10 @@
 
 Each request is its own `curl` process, so each is a new TCP connection with a new source port
 (what layer-4 ECMP hashing spreads). Every request is bounded (`-m`), and curl prints the
-`-w` marker even when it fails (`@@000`), so a dead address costs N x timeout, never a hang.
+`-w` marker even when it fails (`@@000`). The requests run concurrently, at most
+MAX_CONCURRENT_REQUESTS at a time, so a dead next hop costs about one timeout per batch, not
+one per request hashed to it (a dead node must not slow the audit). Each request's answer is
+printed by one `printf` of a small string, one write, so answers never interleave.
 Backends that name themselves give a share per node: the node the request came in through,
 `via` when the answer has it (a pod behind kube-proxy, as in the twin: `node` is then where the
 pod runs), else `node` (a server on the node itself).
@@ -28,11 +31,23 @@ class ProbeTarget:
     port: int
 
 
-def probe_command(target: ProbeTarget, requests: int, timeout_s: float = 2.0) -> str:
+MAX_CONCURRENT_REQUESTS = 32
+
+
+def probe_command(
+    target: ProbeTarget,
+    requests: int,
+    timeout_s: float = 2.0,
+    concurrent: int = MAX_CONCURRENT_REQUESTS,
+) -> str:
+    """A POSIX sh loop: N curl requests, `concurrent` at a time, each answer then its marker."""
     url = f"http://{target.address}:{target.port}/"
+    batch = max(1, int(concurrent))
     return (
         f"for i in $(seq 1 {int(requests)}); do "
-        f"curl -s -m {timeout_s:g} -w '\\n{MARKER}%{{http_code}}\\n' {url}; done"
+        f"(r=$(curl -s -m {timeout_s:g} -w '\\n{MARKER}%{{http_code}}' {url}); "
+        "printf '%s\\n' \"$r\") & "
+        f"[ $((i % {batch})) -eq 0 ] && wait; done; wait"
     )
 
 

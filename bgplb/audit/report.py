@@ -141,6 +141,10 @@ def _sessions(outcome: Outcome) -> list[dict[str, Any]]:
             "peer_state": s.peer_state,
             "established": s.established and not s.policy_blocked,
             "received_prefixes": s.received_prefixes,
+            "last_read_s": s.liveness.last_read_s if s.liveness else None,
+            "hold_s": s.liveness.hold_s if s.liveness else None,
+            "keepalive_s": s.liveness.keepalive_s if s.liveness else None,
+            "bfd": s.liveness.bfd_status if s.liveness else None,
         }
         for s in router.sessions
     ]

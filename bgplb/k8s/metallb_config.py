@@ -28,6 +28,7 @@ EXCLUDE_LB_LABEL = "node.kubernetes.io/exclude-from-external-load-balancers"
 HOSTNAME_LABEL = "kubernetes.io/hostname"
 ADVERTISEMENT_NAME = "bgplb"
 PASSWORD_SECRET = "bgplb-bgp-password"
+BFD_PROFILE = "bgplb"
 MEMBERLIST_SECRET = "memberlist"
 
 Doc = dict[str, Any]
@@ -106,6 +107,8 @@ def _configmap_config(site: Site, env: Mapping[str, str]) -> Doc:
         }
         if password:
             peer["password"] = password
+        if site.metallb.timers is not None:
+            peer["hold-time"] = f"{site.metallb.timers.hold_time}s"
         nodes = _peer_nodes(site, names, plan, per_peer=len(groups) > 1)
         if nodes == []:
             continue
@@ -182,6 +185,20 @@ def render_crds(site: Site, env: Mapping[str, str]) -> list[Doc]:
                 "stringData": {"password": password},
             }
         )
+    if site.metallb.bfd is not None:
+        bfd = site.metallb.bfd
+        docs.append(
+            {
+                "apiVersion": "metallb.io/v1beta1",
+                "kind": "BFDProfile",
+                "metadata": _meta(BFD_PROFILE),
+                "spec": {
+                    "receiveInterval": bfd.receive_interval_ms,
+                    "transmitInterval": bfd.transmit_interval_ms,
+                    "detectMultiplier": bfd.detect_multiplier,
+                },
+            }
+        )
     groups = _asn_groups(site)
     for asn, names in groups.items():
         spec: Doc = {
@@ -191,6 +208,13 @@ def render_crds(site: Site, env: Mapping[str, str]) -> list[Doc]:
         }
         if password:
             spec["passwordSecret"] = {"name": PASSWORD_SECRET, "namespace": NAMESPACE}
+        timers = site.metallb.timers
+        if timers is not None:
+            spec["holdTime"] = f"{timers.hold_time}s"
+            if timers.keepalive_time is not None:
+                spec["keepaliveTime"] = f"{timers.keepalive_time}s"
+        if site.metallb.bfd is not None:
+            spec["bfdProfile"] = BFD_PROFILE
         if len(groups) > 1:
             spec["nodeSelectors"] = [_hostname_expression(names, camel=True)]
         name = site.router.name if len(groups) == 1 else f"{site.router.name}-{asn}"

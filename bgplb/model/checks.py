@@ -243,6 +243,22 @@ def check_metallb(site: Site, where: Where) -> list[Problem]:
                 "environment variable that holds its key",
             )
         )
+    if m.bfd is not None and m.implementation != "frr":
+        out.append(
+            where.site(
+                "metallb.bfd",
+                f"BFD needs MetalLB's FRR mode (0.13+, the metallb-frr.yaml manifest); MetalLB "
+                f"{m.version} in native mode has no BFD",
+            )
+        )
+    if m.timers and m.timers.keepalive_time is not None and m.dialect == "configmap":
+        out.append(
+            where.site(
+                "metallb.timers.keepalive_time",
+                f"MetalLB {m.version}'s ConfigMap takes only hold-time (the keepalive is a "
+                "third of it); keepaliveTime is from the CRDs (0.13)",
+            )
+        )
     names = [p.name for p in m.pools]
     for i, name in enumerate(names):
         if name in names[:i]:

@@ -46,13 +46,23 @@ class MaximumPaths(Strict):
 
 
 class BgpTimers(Strict):
+    """BGP keepalive and hold time, seconds. Hold 0 turns keepalives off (RFC 4271 4.2: a
+    hold time is 0 or at least 3 s); a keepalive at most a third of the hold time
+    (RFC 4271 10, as MetalLB's parseTimers and FRR's defaults keep it)."""
+
     keepalive: Int = Field(ge=1, le=65535)
-    holdtime: Int = Field(ge=3, le=65535)
+    holdtime: Int = Field(ge=0, le=65535)
 
     @model_validator(mode="after")
-    def _hold_above_keepalive(self) -> BgpTimers:
-        if self.holdtime < self.keepalive:
-            raise ValueError("holdtime must not be below keepalive")
+    def _rfc4271(self) -> BgpTimers:
+        if 0 < self.holdtime < 3:
+            raise ValueError(
+                f"holdtime {self.holdtime}: must be 0 (keepalives off) or at least 3 s"
+            )
+        if self.holdtime and self.keepalive * 3 > self.holdtime:
+            raise ValueError(
+                f"keepalive {self.keepalive} is more than a third of holdtime {self.holdtime}"
+            )
         return self
 
 
@@ -62,6 +72,7 @@ class PeerGroupSpec(Strict):
     update_source: IPv4Address | None = None
     soft_reconfiguration_inbound: Bool = False
     password_env: EnvName | None = None
+    timers: BgpTimers | None = None  # rendered on each neighbor of the group
 
 
 class NeighborSpec(Strict):
@@ -72,6 +83,7 @@ class NeighborSpec(Strict):
     soft_reconfiguration_inbound: Bool = False
     password_env: EnvName | None = None
     description: str | None = None
+    timers: BgpTimers | None = None  # overrides its peer group's
 
 
 class RouterBgpSpec(Strict):
@@ -181,19 +193,50 @@ class PoolSpec(Strict):
 
 
 MetallbDialect = Literal["configmap", "crds"]
+SpeakerMode = Literal["native", "frr"]  # MetalLB's BGP implementation (FRR mode from 0.13)
+
+
+class MetallbTimers(Strict):
+    """What MetalLB's speakers ask the router for: ConfigMap `hold-time` (0.9: hold only),
+    BGPPeer `holdTime`/`keepaliveTime` (CRDs). Unset: native mode asks for 90 s, FRR mode for
+    FRR's 180 s (../shared/upstream/README.md)."""
+
+    hold_time: Int = Field(ge=0, le=65535)
+    keepalive_time: Int | None = Field(default=None, ge=1, le=65535)
+
+    @model_validator(mode="after")
+    def _rfc4271(self) -> MetallbTimers:
+        if 0 < self.hold_time < 3:  # config.go parseHoldTime / parseTimers
+            raise ValueError(f"hold_time {self.hold_time}: must be 0 or at least 3 s")
+        if self.hold_time and self.keepalive_time and self.keepalive_time * 3 > self.hold_time:
+            raise ValueError(
+                f"keepalive_time {self.keepalive_time} is more than a third of "
+                f"hold_time {self.hold_time}"
+            )
+        return self
+
+
+class BfdSpec(Strict):
+    """A BFD profile (MetalLB BFDProfile, VyOS `protocols bfd peer`), milliseconds."""
+
+    receive_interval_ms: Int = Field(default=300, ge=10, le=60000)
+    transmit_interval_ms: Int = Field(default=300, ge=10, le=60000)
+    detect_multiplier: Int = Field(default=3, ge=2, le=255)
 
 
 class MetallbSpec(Strict):
     version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
     mode: Literal["bgp"]
     # the BGP speaker: MetalLB's own ("native") or FRR ("frr", metallb-frr.yaml, from 0.13)
-    implementation: Literal["native", "frr"] = "native"
+    implementation: SpeakerMode = "native"
     config_dialect: MetallbDialect | None = None
     control_plane_announces: Bool = False
     manifests: list[Manifest] = Field(min_length=1)
     memberlist_secret_env: EnvName | None = None
     password_env: EnvName | None = None
     pools: list[PoolSpec] = Field(min_length=1)
+    timers: MetallbTimers | None = None
+    bfd: BfdSpec | None = None  # FRR mode only
 
     @property
     def version_tuple(self) -> tuple[int, int, int]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from bgplb.errors import InputError
 from bgplb.model import Site
-from bgplb.model.specs import NeighborSpec, PeerGroupSpec
+from bgplb.model.specs import BgpTimers, NeighborSpec, PeerGroupSpec
 from bgplb.secrets import env_secret
 from bgplb.vyos.dialects import BgpSyntax, VyosDialect
 from bgplb.vyos.paths import (
@@ -113,6 +113,21 @@ def _peer_leaves(
     return leaves
 
 
+def _timers(base: Path, timers: BgpTimers | None, dialect: VyosDialect, what: str) -> list[Leaf]:
+    """`timers keepalive` and `timers holdtime` under `base` (VyOS 1.3 wants both together)."""
+    if timers is None:
+        return []
+    if 0 < timers.holdtime < dialect.holdtime_min:
+        raise InputError(
+            f"{what} timers.holdtime: {timers.holdtime}; VyOS {dialect.name} takes 0 or "
+            f"{dialect.holdtime_min}..65535"
+        )
+    return [
+        ((*base, "timers", "holdtime"), str(timers.holdtime)),
+        ((*base, "timers", "keepalive"), str(timers.keepalive)),
+    ]
+
+
 def desired_leaves(site: Site, env: Mapping[str, str]) -> list[Leaf]:
     """Every leaf the toolkit owns on the router, sorted as VyOS shows them."""
     router = site.router
@@ -135,9 +150,8 @@ def desired_leaves(site: Site, env: Mapping[str, str]) -> list[Leaf]:
     leaves += [((*top, *IPV4_UNICAST, "network", str(net)), None) for net in bgp.networks]
     if bgp.router_id:
         leaves.append(((*top, "parameters", "router-id"), str(bgp.router_id)))
-    if bgp.timers:
-        leaves.append(((*top, "timers", "keepalive"), str(bgp.timers.keepalive)))
-        leaves.append(((*top, "timers", "holdtime"), str(bgp.timers.holdtime)))
+    leaves += _timers(top, bgp.timers, dialect, f"router {router.name} bgp")
+    group_timers = {g.name: g.timers for g in bgp.peer_groups}
     for group in bgp.peer_groups:
         base = (*top, "peer-group", group.name)
         leaves += _peer_leaves(base, group, dialect, env, f"peer group {group.name}")
@@ -154,6 +168,9 @@ def desired_leaves(site: Site, env: Mapping[str, str]) -> list[Leaf]:
                 ((*base, "description"), _description(spec.description or label, what, dialect))
             )
         leaves += _peer_leaves(base, spec, dialect, env, f"neighbor {spec.address}")
+        # VyOS peer groups have no timers (1.3 node.def, vyos-1x peer-group XML): per neighbor
+        timers = spec.timers or (group_timers.get(spec.peer_group) if spec.peer_group else None)
+        leaves += _timers(base, timers, dialect, f"neighbor {spec.address}")
     if bgp.layer4_hashing:
         leaves.append((LAYER4_HASHING, None))
     return sorted(leaves, key=lambda leaf: leaf[0])

@@ -59,6 +59,8 @@ class VyosDialect:
     # value limits of the grammar (1.3: vyatta-cfg-quagga node.def; later: vyos-1x XML)
     maximum_paths_max: int = 256  # afi-maximum-paths.xml.i `--range 1-256`
     description_max: int | None = 255  # generic-description.xml.i `.{0,255}`
+    # smallest non-zero hold time (timers-holdtime.xml.i `--range 0-65535`; FRR takes 3..)
+    holdtime_min: int = 3
     # 1.3's password node.def checks the length in a shell as '$VAR(@)': a `'` breaks it
     password_forbidden: str = ""
 
@@ -76,6 +78,7 @@ V13 = VyosDialect(
     release_train="equuleus",
     maximum_paths_max=255,  # maximum-paths/ebgp/node.def: "Must be between (1-255)"
     description_max=None,  # neighbor/node.tag/description/node.def: type txt, no check
+    holdtime_min=4,  # timers/holdtime/node.def: "must be 0 or between 4 and 65535"
     password_forbidden="'",
 )
 ROLLING_TAG_ASN = VyosDialect(

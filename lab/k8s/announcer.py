@@ -14,12 +14,20 @@ from pathlib import Path
 from typing import Protocol
 
 from bgplb.model import Site
+from lab.frr_config import Timers
 
 log = logging.getLogger("lab.k8s.metallb")
 
 
 class Announcer(Protocol):
-    def peer(self, node: str, peer_address: IPv4Address, peer_asn: int, my_asn: int) -> None: ...
+    def peer(
+        self,
+        node: str,
+        peer_address: IPv4Address,
+        peer_asn: int,
+        my_asn: int,
+        timers: tuple[int, int] | None = None,  # (keepalive, hold) asked; None: FRR's
+    ) -> None: ...
 
     def unpeer(self, node: str, peer_address: IPv4Address) -> None: ...
 
@@ -40,7 +48,11 @@ class RecordingAnnouncer:
             data = json.loads(self.path.read_text())
         except (OSError, ValueError):
             data = {}
-        return {"peers": data.get("peers", []), "announced": data.get("announced", [])}
+        return {
+            "peers": data.get("peers", []),
+            "announced": data.get("announced", []),
+            "timers": data.get("timers", []),  # [node, peer, keepalive, hold] (none: FRR's)
+        }
 
     def _edit(self, key: str, item: list[object], add: bool, match: int | None = None) -> None:
         with self._lock:
@@ -54,11 +66,20 @@ class RecordingAnnouncer:
             tmp.write_text(json.dumps(data, indent=1))
             tmp.replace(self.path)
 
-    def peer(self, node: str, peer_address: IPv4Address, peer_asn: int, my_asn: int) -> None:
+    def peer(
+        self,
+        node: str,
+        peer_address: IPv4Address,
+        peer_asn: int,
+        my_asn: int,
+        timers: tuple[int, int] | None = None,
+    ) -> None:
         self._edit("peers", [node, str(peer_address), peer_asn, my_asn], True, 2)
+        self._edit("timers", [node, str(peer_address), *(timers or ())], True, 2)
 
     def unpeer(self, node: str, peer_address: IPv4Address) -> None:
         self._edit("peers", [node, str(peer_address)], False)
+        self._edit("timers", [node, str(peer_address)], False)
 
     def announce(self, node: str, address: IPv4Address) -> None:
         self._edit("announced", [node, str(address)], True)
@@ -86,7 +107,14 @@ class LabAnnouncer:
 
         return Speaker(self.site, node)
 
-    def peer(self, node: str, peer_address: IPv4Address, peer_asn: int, my_asn: int) -> None:
+    def peer(
+        self,
+        node: str,
+        peer_address: IPv4Address,
+        peer_asn: int,
+        my_asn: int,
+        timers: tuple[int, int] | None = None,
+    ) -> None:
         sp = self._speaker(node)
         if (peer_address, peer_asn, my_asn) != (
             sp.router_address,
@@ -105,7 +133,7 @@ class LabAnnouncer:
                 sp.node.asn,
             )
             return
-        sp.peer()
+        sp.peer(asked=Timers(*timers) if timers else None)
 
     def unpeer(self, node: str, peer_address: IPv4Address) -> None:
         sp = self._speaker(node)

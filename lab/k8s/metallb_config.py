@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
@@ -60,6 +61,8 @@ class Peer:
     asn: int
     my_asn: int
     node_selectors: tuple[Matcher, ...] = ()
+    hold_s: int | None = None  # ConfigMap `hold-time`, BGPPeer `holdTime`
+    keepalive_s: int | None = None  # BGPPeer `keepaliveTime`
 
     def selects(self, labels: Mapping[str, str]) -> bool:
         return not self.node_selectors or any(m(labels) for m in self.node_selectors)
@@ -137,12 +140,48 @@ def from_configmap(store: Store) -> MetallbConfig:
                 asn=int(p["peer-asn"]),
                 my_asn=int(p["my-asn"]),
                 node_selectors=tuple(_kebab_selector(s) for s in p.get("node-selectors") or []),
+                hold_s=go_duration_s(p.get("hold-time")),
             )
             for i, p in enumerate(data.get("peers") or [])
         ]
     except (KeyError, TypeError, ValueError, yaml.YAMLError, AttributeError) as exc:
         return MetallbConfig(errors=(f"could not parse config: {exc}",))
     return MetallbConfig(pools=tuple(pools), peers=tuple(peers))
+
+
+_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def go_duration_s(value: Any) -> int | None:
+    """A Go duration as MetalLB writes timers ("90s", "1m30s"), whole seconds; None when unset.
+    Anything else raises ValueError (the speaker refuses such a config)."""
+    if value is None or value == "":
+        return None
+    m = _DURATION.match(str(value).strip())
+    if not m or not any(m.groups()):
+        raise ValueError(f"invalid duration {value!r}")
+    h, mi, s = (int(g) if g else 0 for g in m.groups())
+    return h * 3600 + mi * 60 + s
+
+
+NATIVE_DEFAULT_HOLD_S = 90  # internal/bgp/native/native.go: 90 s when HoldTime is nil
+
+
+def asked_timers(peer: Peer, frr_mode: bool) -> tuple[int, int] | None:
+    """(keepalive, hold) a MetalLB speaker asks for, None: FRR's defaults (60/180).
+
+    config.go parseTimers: only hold -> keepalive hold/3; only keepalive -> hold 3 x keepalive.
+    FRR mode renders `neighbor X timers KA HOLD` only when both are known
+    (frr-templates/neighborsession.tmpl), else nothing; native mode asks for a 90 s hold when
+    none is set (native.go) and sends keepalives every hold/3."""
+    hold, keepalive = peer.hold_s, peer.keepalive_s
+    if hold is None and keepalive is None:
+        return None if frr_mode else (NATIVE_DEFAULT_HOLD_S // 3, NATIVE_DEFAULT_HOLD_S)
+    if hold is None:
+        hold = 3 * (keepalive or 0)
+    if keepalive is None:
+        keepalive = hold // 3
+    return (keepalive, hold)
 
 
 def _selectors(items: Any) -> tuple[Matcher, ...]:
@@ -177,6 +216,8 @@ def from_crds(store: Store) -> MetallbConfig:
                     asn=int(spec["peerASN"]),
                     my_asn=int(spec["myASN"]),
                     node_selectors=_selectors(spec.get("nodeSelectors")),
+                    hold_s=go_duration_s(spec.get("holdTime")),
+                    keepalive_s=go_duration_s(spec.get("keepaliveTime")),
                 )
             )
         except (KeyError, ValueError) as exc:

@@ -65,6 +65,10 @@ class FakeDevice:
         self.calls.append("get_bgp_neighbors_detail")
         return dict(self.doc["get_bgp_neighbors_detail"])
 
+    def get_bgp_peer_liveness(self) -> dict[str, Any]:
+        self.calls.append("get_bgp_peer_liveness")
+        return dict(self.doc["get_bgp_peer_liveness"])
+
     def get_route_to(
         self, destination: str = "", protocol: str = "", longer: bool = False
     ) -> dict[str, Any]:
@@ -109,6 +113,17 @@ class FakeDiscovery:
 
     def list_endpoint_slice_for_all_namespaces(self, **kw: Any) -> Any:
         return self.doc["endpointslices"]
+
+
+class FakeCoordination:
+    """Leases of kube-node-lease from cluster.json `leases` (none recorded: an empty list)."""
+
+    def __init__(self, doc: dict[str, Any]) -> None:
+        self.doc = doc
+
+    def list_namespaced_lease(self, namespace: str, **kw: Any) -> Any:
+        assert namespace == "kube-node-lease"
+        return self.doc.get("leases", {"items": []})
 
 
 class FakeCustom:

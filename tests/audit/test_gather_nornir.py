@@ -68,7 +68,12 @@ def wire(monkeypatch: pytest.MonkeyPatch, router_doc: dict[str, Any], kube_fails
         if kube_fails:
             raise RuntimeError("kubeconfig: no such file")
         doc = replay.read("healthy", "cluster.json")
-        return replay.FakeCore(doc), replay.FakeDiscovery(doc), replay.FakeCustom(doc)
+        return (
+            replay.FakeCore(doc),
+            replay.FakeDiscovery(doc),
+            replay.FakeCustom(doc),
+            replay.FakeCoordination(doc),
+        )
 
     monkeypatch.setattr(tasks.audit_gather, "_nornir", nornir)
     monkeypatch.setattr(tasks.audit_cluster, "kube_apis", apis)

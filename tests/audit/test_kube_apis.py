@@ -52,7 +52,7 @@ def site_with(tmp_path: Path, doc: dict[str, Any] | None, override: str | None =
 
 
 def host_and_name(site: Site, resolves: bool) -> tuple[str, str | None]:
-    core, _, _ = kube_apis(site, resolve=lambda _: resolves)
+    core, _, _, _ = kube_apis(site, resolve=lambda _: resolves)
     cfg = core.api_client.configuration  # type: ignore[attr-defined]
     return str(cfg.host), cfg.tls_server_name
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import time
 from ipaddress import IPv4Address
+from pathlib import Path
 
 from bgplb.audit.probe import ProbeTarget, parse_probe, probe_command
 
@@ -12,9 +16,47 @@ T = ProbeTarget(IPv4Address("198.18.100.10"), 80)
 def test_command_is_bounded_and_one_connection_per_request() -> None:
     cmd = probe_command(T, 5, 1.5)
     assert cmd == (
-        "for i in $(seq 1 5); do curl -s -m 1.5 -w '\\n@@%{http_code}\\n' "
-        "http://198.18.100.10:80/; done"
+        "for i in $(seq 1 5); do (r=$(curl -s -m 1.5 -w '\\n@@%{http_code}' "
+        "http://198.18.100.10:80/); printf '%s\\n' \"$r\") & "
+        "[ $((i % 32)) -eq 0 ] && wait; done; wait"
     )
+
+
+FAKE_CURL = """#!/bin/sh
+# the probe's curl, faked: every request takes 1 s (the -m bound of a dead next hop);
+# odd PIDs answer as a node, even ones time out
+touch "$STATE/r.$$"
+sleep 1
+if [ $(( $$ % 2 )) -eq 0 ]; then printf '\\n@@000'; exit 28; fi
+printf '{"node": "worker01"}\\n@@200'
+"""
+
+
+def test_dead_hop_costs_one_timeout_per_batch_not_one_per_request(tmp_path: Path) -> None:
+    """The real command in sh with a curl that takes 1 s per request: 12 requests in batches
+    of 6 take about 2 s (one after the other: 12 s), and every answer is read back whole."""
+    bin_dir, state = tmp_path / "bin", tmp_path / "state"
+    bin_dir.mkdir()
+    state.mkdir()
+    curl = bin_dir / "curl"
+    curl.write_text(FAKE_CURL)
+    curl.chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "STATE": str(state)}
+    start = time.monotonic()
+    out = subprocess.run(
+        ["sh", "-c", probe_command(T, 12, 1, concurrent=6)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
+    elapsed = time.monotonic() - start
+    result = parse_probe(T, 12, out)
+    assert len(list(state.glob("r.*"))) == 12
+    assert result.successes + sum(int(e.rsplit("x", 1)[1]) for e in result.errors) == 12
+    assert sum(result.by_node.values()) == result.successes
+    assert elapsed < 3.5, f"{elapsed:.1f} s: the requests did not run concurrently"
 
 
 def test_answers_failures_and_missing_results() -> None:
@@ -55,7 +97,10 @@ def test_requests_lost_on_some_paths_fail_the_probe() -> None:
         (ProbeObservation("c01", (result,)),),
         probe_requested=True,
     )
-    (finding,) = check_probe(obs, ())
+    from bgplb.model import load_site
+
+    site = load_site("inventory/lab")
+    (finding,) = [f for f in check_probe(site, obs, ()) if f.object.startswith("c01 ->")]
     assert finding.severity is Severity.ERROR
     assert finding.object == "c01 -> 198.18.100.10:80"
     assert finding.actual.startswith("3/4 answered")

@@ -27,11 +27,13 @@ def test_healthy_report() -> None:
     out = text("healthy")
     lines = out.splitlines()
     assert lines[-1].startswith("audit passed: ")
-    assert "0 error(s), 0 warning(s), 0 skipped" in lines[-1]
+    # the recorded sessions negotiated FRR's default 180 s hold, no BFD: the failover exposure
+    assert "0 error(s), 3 warning(s), 0 skipped" in lines[-1]
+    assert out.count("up to 180 s (hold 180 s / keepalive 60 s, no BFD)") == 3
     assert "198.18.100.10 default/my-service (pool default)" in out
     for node in ("master01 (198.18.30.50)", "worker01 (198.18.30.60)", "worker02 (198.18.30.61)"):
         assert any(f"✔ {node}" in line and "/30 flows" in line for line in lines), node
-    assert "Findings" not in out  # passes are hidden without -v
+    assert "✔" not in out.split("Findings")[1]  # passes are hidden without -v
 
 
 def test_left_out_nodes_are_named_with_their_reason() -> None:
@@ -74,6 +76,10 @@ def test_json_document_shape() -> None:
         "peer_state": "OK",
         "established": False,
         "received_prefixes": 0,
+        "last_read_s": 9.0,
+        "hold_s": 180.0,
+        "keepalive_s": 60.0,
+        "bfd": None,
     }
     (svc,) = doc["services"]
     (addr,) = svc["addresses"]

@@ -51,12 +51,13 @@ def test_router_round_trips_are_constant(name: str) -> None:
     device = replay.FakeDevice(doc)
     site = replay.site_for(name)
     gather_router(device, site, "vyos", doc["flows_per_destination"])
-    assert device.calls[:3] == [
+    assert device.calls[:4] == [
         "get_bgp_neighbors",
         "get_bgp_neighbors_detail",
+        "get_bgp_peer_liveness",
         "get_route_to 198.18.100.0/24 bgp longer=True",
     ]
-    assert len(device.calls) == 4 and device.calls[3].startswith("cli x")
+    assert len(device.calls) == 5 and device.calls[4].startswith("cli x")
 
 
 def test_healthy_is_the_write_up_three_way_ecmp() -> None:

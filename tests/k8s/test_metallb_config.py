@@ -48,6 +48,21 @@ def _password(f: Files) -> None:
     site_data(f)["metallb"]["password_env"] = "TEST_METALLB_PASSWORD"
 
 
+def _hold_time(f: Files) -> None:
+    site_data(f)["metallb"]["timers"] = {"hold_time": 9}
+
+
+def _frr_bfd(f: Files) -> None:
+    metallb("0.16.1", False)(f)
+    m = site_data(f)["metallb"]
+    m["manifests"] = [
+        "https://raw.githubusercontent.com/metallb/metallb/v0.16.1/config/manifests/metallb-frr.yaml"
+    ]
+    m["implementation"] = "frr"
+    m["timers"] = {"hold_time": 9, "keepalive_time": 3}
+    m["bfd"] = {}  # MetalLB's defaults: 300 ms x 3
+
+
 @pytest.mark.parametrize(
     ("golden", "mutation"),
     [
@@ -55,6 +70,8 @@ def _password(f: Files) -> None:
         ("metallb-0.14.9-crds-password.yaml", _password),
         ("metallb-0.13.12-crds-workers-only.yaml", metallb("0.13.12", False)),
         ("metallb-0.9.6-configmap-workers-only.yaml", metallb("0.9.6", False)),
+        ("metallb-0.9.6-configmap-hold-time.yaml", _hold_time),
+        ("metallb-0.16.1-crds-frr-timers-bfd.yaml", _frr_bfd),
     ],
 )
 def test_golden(golden: str, mutation: Callable[[Files], None], make_site: MakeSite) -> None:
@@ -201,3 +218,22 @@ def test_one_peer_per_node_asn(make_site: MakeSite) -> None:
         (64502, ["worker02"]),
     ]
     assert announcing(site, render_metallb_config(site, {})) == {"worker01", "worker02"}
+
+
+def test_bfd_and_timers_in_the_crds(make_site: MakeSite) -> None:
+    docs = render_metallb_config(make_site(_frr_bfd), ENV)
+    (profile,) = [d for d in docs if d["kind"] == "BFDProfile"]
+    assert profile["spec"] == {
+        "receiveInterval": 300,
+        "transmitInterval": 300,
+        "detectMultiplier": 3,
+    }
+    (peer,) = [d for d in docs if d["kind"] == "BGPPeer"]
+    assert peer["spec"]["holdTime"] == "9s" and peer["spec"]["keepaliveTime"] == "3s"
+    assert peer["spec"]["bfdProfile"] == profile["metadata"]["name"]
+
+
+def test_hold_time_in_the_configmap(make_site: MakeSite) -> None:
+    (cm,) = render_metallb_config(make_site(_hold_time), ENV)
+    peers = yaml.safe_load(cm["data"]["config"])["peers"]
+    assert {p["hold-time"] for p in peers} == {"9s"}

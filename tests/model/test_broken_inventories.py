@@ -225,6 +225,52 @@ CASES = [
         "not an address of the router",
         "host vyos",
     ),
+    Case(
+        "hold-time-2s",
+        lambda f: _set(
+            router(f)["bgp"]["peer_groups"][0], "timers", {"keepalive": 1, "holdtime": 2}
+        ),
+        "hosts.yaml",
+        "data.bgp.peer_groups[0].timers",
+        "holdtime 2: must be 0 (keepalives off) or at least 3 s",
+        "host vyos",
+    ),
+    Case(
+        "keepalive-above-a-third-of-hold",
+        lambda f: _set(router(f)["bgp"]["neighbors"][0], "timers", {"keepalive": 4, "holdtime": 9}),
+        "hosts.yaml",
+        "data.bgp.neighbors[0].timers",
+        "keepalive 4 is more than a third of holdtime 9",
+        "host vyos",
+    ),
+    Case(
+        "bfd-on-metallb-0.9.6",
+        lambda f: _set(site(f)["metallb"], "bfd", {}),
+        "defaults.yaml",
+        "data.site.metallb.bfd",
+        "BFD needs MetalLB's FRR mode (0.13+, the metallb-frr.yaml manifest); MetalLB 0.9.6",
+    ),
+    Case(
+        "metallb-hold-time-2s",
+        lambda f: _set(site(f)["metallb"], "timers", {"hold_time": 2}),
+        "defaults.yaml",
+        "data.site.metallb.timers",
+        "hold_time 2: must be 0 or at least 3 s",
+    ),
+    Case(
+        "metallb-keepalive-in-the-0.9-configmap",
+        lambda f: _set(site(f)["metallb"], "timers", {"hold_time": 9, "keepalive_time": 3}),
+        "defaults.yaml",
+        "data.site.metallb.timers.keepalive_time",
+        "ConfigMap takes only hold-time",
+    ),
+    Case(
+        "bfd-interval-out-of-range",
+        lambda f: _set(site(f)["metallb"], "bfd", {"receive_interval_ms": 5}),
+        "defaults.yaml",
+        "data.site.metallb.bfd.receive_interval_ms",
+        "greater than or equal to 10",
+    ),
 ]
 
 

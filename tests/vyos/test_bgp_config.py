@@ -39,6 +39,9 @@ def _lts(f: Files) -> None:
     router(f)["bgp"]["router_id"] = "192.168.30.254"
     router(f)["bgp"]["timers"] = {"keepalive": 3, "holdtime": 9}
     router(f)["bgp"]["peer_groups"][0]["password_env"] = "TEST_BGP_PASSWORD"
+    # per-session timers: the group's on every member, one neighbor's own overriding them
+    router(f)["bgp"]["peer_groups"][0]["timers"] = {"keepalive": 4, "holdtime": 12}
+    router(f)["bgp"]["neighbors"][2]["timers"] = {"keepalive": 10, "holdtime": 30}
 
 
 def _at(version: str) -> Any:
@@ -250,3 +253,43 @@ def test_tag_asn_plan_deletes_a_stale_managed_neighbor(tmp_path: Path) -> None:
     assert plan.deletes == ["delete protocols bgp 64501 neighbor 192.168.30.99"]
     assert plan.removed_neighbors == ["192.168.30.99"]
     assert plan_router_bgp(site, "\n".join(render_commands(site, env)), env).deletes == []
+
+
+def test_timers_removed_from_the_inventory_are_deleted_changed_ones_overwritten() -> None:
+    extra = [
+        "set protocols bgp neighbor 192.168.30.50 timers holdtime '9'",
+        "set protocols bgp neighbor 192.168.30.50 timers keepalive '3'",
+    ]
+    plan = plan_router_bgp(load_site("inventory"), _running(extra), {})
+    assert plan.deletes == [
+        "delete protocols bgp neighbor 192.168.30.50 timers holdtime 9",
+        "delete protocols bgp neighbor 192.168.30.50 timers keepalive 3",
+    ]
+
+
+def test_timers_converge_a_rerun_changes_nothing(tmp_path: Path) -> None:
+    site = load_site(mutated(tmp_path / "inv", _at("1.3.8")))
+    env = {"TEST_BGP_PASSWORD": "pw-from-env"}
+    rendered = "\n".join(render_commands(site, env)) + "\n"
+    plan = plan_router_bgp(site, rendered, env)
+    assert plan.deletes == []
+    assert "set protocols bgp 64501 neighbor 192.168.30.61 timers holdtime '30'" in plan.sets
+
+
+def test_hold_3_is_refused_on_1_3_whose_grammar_takes_0_or_4(tmp_path: Path) -> None:
+    def hold3(f: Files) -> None:
+        _at("1.3.8")(f)
+        router(f)["bgp"]["neighbors"][0]["timers"] = {"keepalive": 1, "holdtime": 3}
+
+    site = load_site(mutated(tmp_path / "inv", hold3))
+    with pytest.raises(InputError, match=r"neighbor 192.168.30.50 timers.holdtime: 3; VyOS 1.3"):
+        render_commands(site, {"TEST_BGP_PASSWORD": "x"})
+
+    def hold3_lts(f: Files) -> None:
+        hold3(f)
+        router(f)["vyos_version"] = "1.4.3"
+
+    lts = load_site(mutated(tmp_path / "lts", hold3_lts))
+    assert "set protocols bgp neighbor 192.168.30.50 timers holdtime '3'" in render_commands(
+        lts, {"TEST_BGP_PASSWORD": "x"}
+    )

@@ -3,6 +3,8 @@ ServiceAccounts, CRDs becoming Established, nodes registered by their kubelets."
 
 from __future__ import annotations
 
+import datetime as dt
+
 from lab.k8s.controllers.addons import addons, mirror_pods
 from lab.k8s.controllers.base import (
     ENDPOINTS,
@@ -11,6 +13,7 @@ from lab.k8s.controllers.base import (
     World,
     condition,
     create,
+    replace_field,
     set_status,
 )
 from lab.k8s.kubelets import Kubelet, read_kubelets
@@ -207,8 +210,44 @@ def nodes(world: World) -> None:
             continue
         ready: bool | str = True if k.running else "Unknown"
         set_status(world, NODES, node, _node_status(k, version, ready))
+        if k.running:
+            renew_lease(world, k.name)
         if k.control_plane and k.running:
             mirror_pods(world, k)
+
+
+LEASES = ("coordination.k8s.io", "leases")
+LEASE_NAMESPACE = "kube-node-lease"
+LEASE_RENEW_S = 10  # the kubelet renews its 40 s Lease every 10 s
+LEASE_DURATION_S = 40
+
+
+def _micro_time(when: dt.datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def renew_lease(world: World, name: str) -> None:
+    """The kubelet's heartbeat: its Lease in kube-node-lease, renewed every 10 s while it runs
+    (a stopped kubelet's Lease ages, as on a real cluster)."""
+    now = dt.datetime.now(dt.UTC)
+    lease = world.store.get(LEASES, LEASE_NAMESPACE, name)
+    if lease is None:
+        spec = {
+            "holderIdentity": name,
+            "leaseDurationSeconds": LEASE_DURATION_S,
+            "renewTime": _micro_time(now),
+        }
+        body = {"metadata": {"name": name, "namespace": LEASE_NAMESPACE}, "spec": spec}
+        create(world, "coordination.k8s.io", "Lease", body, "kubelet")
+        return
+    renewed = str((lease.get("spec") or {}).get("renewTime") or "")
+    try:
+        age = (now - dt.datetime.fromisoformat(renewed.replace("Z", "+00:00"))).total_seconds()
+    except ValueError:
+        age = LEASE_RENEW_S
+    if age >= LEASE_RENEW_S:
+        spec = {**(lease.get("spec") or {}), "renewTime": _micro_time(now)}
+        replace_field(world, LEASES, lease, "spec", spec)
 
 
 def node_ready(node: JsonObj) -> bool:

@@ -39,7 +39,7 @@ from lab.k8s.controllers.base import (
     replace_field,
 )
 from lab.k8s.controllers.workloads import pod_ready
-from lab.k8s.metallb_config import NAMESPACE, MetallbConfig, read_config
+from lab.k8s.metallb_config import NAMESPACE, MetallbConfig, asked_timers, read_config
 from lab.k8s.store import JsonObj, meta
 
 log = logging.getLogger("lab.k8s.metallb")
@@ -252,6 +252,21 @@ def _ready_endpoint_nodes(world: World, svc: JsonObj) -> set[str]:
     }
 
 
+def frr_mode_of(ds: JsonObj) -> bool:
+    """MetalLB's FRR mode: the speaker DaemonSet runs an `frr` container (metallb-frr.yaml)."""
+    containers = ds["spec"]["template"]["spec"].get("containers") or []
+    return any(c.get("name") == "frr" for c in containers)
+
+
+def _timers(cfg: MetallbConfig, key: PeerKey, frr_mode: bool) -> tuple[int, int] | None:
+    """The timers the speaker asks for on this session (metallb_config.asked_timers)."""
+    peer = next(
+        (p for p in cfg.peers if (str(p.address), p.asn, p.my_asn) == (key[1], key[2], key[3])),
+        None,
+    )
+    return asked_timers(peer, frr_mode) if peer is not None else None
+
+
 def desired(
     world: World, ds: JsonObj, version: Version, cfg: MetallbConfig
 ) -> tuple[set[PeerKey], set[Announcement]]:
@@ -303,8 +318,9 @@ def run_speakers(
         for key in sorted(state.peers - want_peers):
             a.unpeer(key[0], IPv4Address(key[1]))
             state.peers.discard(key)
+        frr_mode = ds is not None and frr_mode_of(ds)
         for key in sorted(want_peers - state.peers):
-            a.peer(key[0], IPv4Address(key[1]), key[2], key[3])
+            a.peer(key[0], IPv4Address(key[1]), key[2], key[3], timers=_timers(cfg, key, frr_mode))
             state.peers.add(key)
         for node, ip in sorted(want - state.announced):
             a.announce(node, IPv4Address(ip))

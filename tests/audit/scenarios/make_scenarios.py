@@ -27,6 +27,7 @@ DRIVER_CAPTURES = REPO / "tests" / "fixtures" / "driver" / "captures" / "peers3"
 sys.path.insert(0, str(REPO))
 
 from bgplb.audit.parse_router import FlowSpec, plan_flows  # noqa: E402
+from napalm_bgplb_vyos.parse_bgp_liveness import parse_bgp_liveness  # noqa: E402
 from napalm_bgplb_vyos.parse_bgp_neighbors import (  # noqa: E402
     parse_bgp_neighbors,
     parse_bgp_neighbors_detail,
@@ -244,6 +245,7 @@ def router_json(
         "flows_per_destination": FLOWS_PER_DESTINATION,
         "get_bgp_neighbors": napalm,
         "get_bgp_neighbors_detail": detail,
+        "get_bgp_peer_liveness": parse_bgp_liveness(neighbors),
         "get_route_to": {POOL: route_to},
         "cli": cli,
     }

@@ -54,6 +54,19 @@ def test_nodes_join_and_turn_ready(cluster: Cluster) -> None:
     assert master.spec.taints[0].key == "node-role.kubernetes.io/master"
 
 
+def test_running_kubelets_renew_their_leases(cluster: Cluster) -> None:
+    """kube-node-lease holds one Lease per running kubelet, renewed (the audit's Lease age)."""
+    coordination = client.CoordinationV1Api(cluster.api)
+
+    def holders() -> set[str]:
+        leases = coordination.list_namespaced_lease("kube-node-lease").items
+        return {lease.spec.holder_identity for lease in leases if lease.spec.renew_time}
+
+    assert wait_until(lambda: holders() == {"master01", "worker01", "worker02"})
+    lease = coordination.read_namespaced_lease("worker01", "kube-node-lease")
+    assert lease.spec.lease_duration_seconds == 40
+
+
 def test_unknown_resource_is_a_404_status(cluster: Cluster) -> None:
     with pytest.raises(ApiException) as err:
         cluster.dyn.request("GET", "/apis/example.com/v1/namespaces/default/widgets")

@@ -1,0 +1,108 @@
+"""Benchmark: failover on the twin, per mode, beside the targets of issue 13.
+
+One node (worker02) at a time, brought up under the machine-wide twin lock and torn down:
+- default timers: what the emulated MetalLB 0.9.6 (native mode) asks for, a 90 s hold; the
+  honest figure is about the hold time (target: reported, no bound);
+- hold 9 s / keepalive 3 s (the node's session timers): target at most 10 s;
+- BFD 300 ms x 3: target at most 1.5 s (not measured: the router's BFD is not rendered yet and
+  the twin runs no bfdd; printed as such);
+- speaker stopped cleanly (bgpd SIGTERM: a NOTIFICATION closes the session): target <= 1 s.
+
+The hard failures go through `python -m runbooks.failover`'s own drill (tasks/failover_drill,
+`--cut-via lab_netns`: the node's link cut inside its namespace, the session left open). The
+clean stop uses the same client sampling and router polling around `Speaker.stop_bgpd`.
+Prints figures; asserts nothing. Run as root: .venv/bin/python bench/failover.py
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from bgplb.failover.report import NodeDrill  # noqa: E402
+from bgplb.model import Site, load_site  # noqa: E402
+from bgplb.nornir_init import init_nornir  # noqa: E402
+from lab.frr_config import Timers  # noqa: E402
+from lab.operator import operator_session  # noqa: E402
+from runbooks.failover import target_of  # noqa: E402
+from tasks.failover import router_next_hops  # noqa: E402
+from tasks.failover_drill import DrillOptions, collect_loss, drill_node, start_clients  # noqa: E402
+from tests.audit.twin.twin import AuditTwin, audit_twin, node_addresses  # noqa: E402
+from tests.conftest import twin_lock  # noqa: E402
+
+INVENTORY = REPO / "inventory" / "lab"
+NODE = "worker02"
+Row = tuple[str, str, float | None, float | None, str]  # mode, target, withdraw, loss, note
+
+
+def hard(twin: AuditTwin, timers: Timers | None, label: str, target: str) -> Row:
+    sp = twin.speaker(NODE)
+    if timers is not None:
+        sp.set_timers(timers)
+        twin.wait_ecmp(node_addresses(twin.site))
+    options = DrillOptions(via="lab_netns", max_cut_s=150.0, restore_timeout_s=180.0)
+    result: NodeDrill = drill_node(twin.site, NODE, target_of(twin.site), options)
+    twin.restore()
+    note = result.mode + ("" if result.ok else f"; {result.error}")
+    return label, target, result.withdraw_s, result.worst_loss_s, note
+
+
+def clean_stop(twin: AuditTwin) -> Row:
+    site: Site = twin.site
+    lb_ip, port = target_of(site)
+    address = site.node(NODE).address
+    nr_router = init_nornir(site, {site.router.name})
+    device = nr_router.inventory.hosts[site.router.name].get_connection("napalm", nr_router.config)
+    nr_clients = init_nornir(site, {c.name for c in site.clients})
+    sampler = start_clients(nr_clients, site, (lb_ip, port), 8.0)
+    time.sleep(1.0)
+    twin.speaker(NODE).stop_bgpd()
+    t0 = time.monotonic()
+    withdraw = None
+    while time.monotonic() - t0 < 5.0:
+        if address not in router_next_hops(device, lb_ip):
+            withdraw = time.monotonic() - t0
+            break
+        time.sleep(0.05)
+    loss, error = collect_loss(sampler)
+    for nr in (nr_router, nr_clients):
+        nr.close_connections()
+    twin.restore()
+    windows = [w.window_s for w in loss.values() if w.window_s is not None]
+    return "speaker stopped cleanly", "<= 1 s", withdraw, max(windows) if windows else None, error
+
+
+def main() -> int:
+    site = load_site(INVENTORY)
+    rows: list[Row] = []
+    with twin_lock(), operator_session(site), audit_twin(site) as twin:
+        rows.append(hard(twin, None, "default timers (MetalLB 0.9.6 native)", "about the hold"))
+        rows.append(hard(twin, Timers(3, 9), "hold 9 s / keepalive 3 s", "<= 10 s"))
+        rows.append(
+            ("BFD 300 ms x 3", "<= 1.5 s", None, None, "not measured: no router BFD, no bfdd")
+        )
+        rows.append(clean_stop(twin))
+    table = Table(title=f"failover on the twin ({NODE}): router withdraw and client loss window")
+    for col in ("mode", "target", "router withdraw", "loss window (worst client)", "note"):
+        table.add_column(col)
+    for mode, target, withdraw, loss, note in rows:
+        table.add_row(
+            mode,
+            target,
+            f"{withdraw:.2f} s" if withdraw is not None else "-",
+            f"{loss:.2f} s" if loss is not None else "no loss" if withdraw is not None else "-",
+            note,
+        )
+    Console().print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The failover drill's pure parts (bgplb.failover.drill)."""
