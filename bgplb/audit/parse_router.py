@@ -128,23 +128,30 @@ def routes_from_napalm(route_to: Mapping[str, Any]) -> tuple[Route, ...]:
     route is selected and installed.
     """
     routes = []
+    # Every LB IP announced by the same nodes repeats the same paths: one RoutePath (and one
+    # IPv4Address) per distinct path, so 5,000 IPs over 200 nodes cost 200 objects, not 10^6.
+    paths_seen: dict[tuple[Any, ...], RoutePath] = {}
     for prefix, entries in route_to.items():
         try:
             net = IPv4Network(prefix)
-            paths = tuple(
-                RoutePath(
-                    next_hop=IPv4Address(e["next_hop"]),
-                    protocol=str(e.get("protocol", "")).lower(),
-                    active=_bgp_selected(e),
-                    fib=bool(e["selected_next_hop"]) and bool(e["current_active"]),
-                    remote_as=_remote_as(e),
+            paths = []
+            for e in entries:
+                if not e.get("next_hop"):
+                    continue
+                key = (
+                    e["next_hop"],
+                    str(e.get("protocol", "")).lower(),
+                    _bgp_selected(e),
+                    bool(e["selected_next_hop"]) and bool(e["current_active"]),
+                    _remote_as(e),
                 )
-                for e in entries
-                if e.get("next_hop")
-            )
+                path = paths_seen.get(key)
+                if path is None:
+                    path = paths_seen[key] = RoutePath(IPv4Address(key[0]), *key[1:])
+                paths.append(path)
         except (KeyError, TypeError, ValueError, AddressValueError) as exc:
             raise ParseError("get_route_to", f"prefix {prefix}: {exc!r}", str(entries)) from exc
-        routes.append(Route(prefix=net, paths=paths))
+        routes.append(Route(prefix=net, paths=tuple(paths)))
     return tuple(sorted(routes, key=lambda r: r.prefix))
 
 
