@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -44,6 +45,7 @@ import yaml  # noqa: E402
 from kubernetes import client as k8s  # noqa: E402
 from kubernetes import config as k8s_config  # noqa: E402
 
+from bgplb.audit.outcome import evaluate  # noqa: E402
 from bgplb.model import Site, load_site  # noqa: E402
 from lab import frr  # noqa: E402
 from lab.observe import bgp_kernel_routes  # noqa: E402
@@ -52,6 +54,7 @@ from lab.poll import wait_for  # noqa: E402
 from lab.speaker import Speaker  # noqa: E402
 from napalm_bgplb_vyos.driver import BgplbVyosDriver  # noqa: E402
 from runbooks.audit import main as audit_main  # noqa: E402
+from tasks.audit_gather import AuditGather, GatherOptions  # noqa: E402
 from tests.audit.twin.twin import AuditTwin, audit_twin, router_ns  # noqa: E402
 from tests.conftest import twin_lock  # noqa: E402
 
@@ -60,11 +63,14 @@ RUNS = 3
 SMALL = (3, 10, 3.0)  # nodes, LB IPs, target seconds (in process)
 LARGE = (24, 200, 3.0)
 PROCESS_TARGET_S = 2.0  # python -m runbooks.audit --no-probe, 3 nodes (issue 17)
+WATCH_TARGET_S = 1.0  # one --watch round (gather, checks) over open connections, 3 nodes
 BASELINE = {  # before issue 17, on the same 2-core machine
     "small in process": "1.3 s",
     "small process": "4.6-5.7 s",
     "large in process": "7.8 s",
     "large process": "not measured",
+    "small watch": "no --watch before issue 17",
+    "large watch": "no --watch before issue 17",
 }
 FIRST_EXTRA_WORKER = IPv4Address("198.18.30.62")
 
@@ -134,14 +140,19 @@ def audit_in_process(inventory: Path, extra: list[str]) -> AuditRun:
     return AuditRun(seconds, code, trips.count, json.loads(out.getvalue()))
 
 
-def audit_process(inventory: Path, extra: list[str]) -> tuple[float, int]:
+def audit_process(
+    inventory: Path, extra: list[str], python: list[str] | None = None
+) -> tuple[float, int]:
     start = time.monotonic()
+    argv = [sys.executable, *(python or []), "-m", "runbooks.audit"]
     done = subprocess.run(
-        [sys.executable, "-m", "runbooks.audit", "--inventory", str(inventory), "--json", *extra],
+        [*argv, "--inventory", str(inventory), "--json", *extra],
         cwd=REPO,
         capture_output=True,
         check=False,
     )
+    if python:
+        Path(f"{python[-1]}.stderr").write_bytes(done.stderr)
     return time.monotonic() - start, done.returncode
 
 
@@ -292,6 +303,7 @@ class Figures:
     runs: list[AuditRun]
     process_s: list[float]
     process_code: list[int]
+    watch_s: list[float]
     probe_run: AuditRun | None
 
 
@@ -302,8 +314,30 @@ def measure(inventory: Path, label: str, size: tuple[int, int, float], setup: fl
     processes = [audit_process(inventory, ["--no-probe"]) for _ in range(RUNS)]
     process_s = [s for s, _ in processes]
     process_code = sorted({c for _, c in processes})
+    if os.environ.get("BGPLB_BENCH_PROFILE"):  # where a process's time goes: cProfile dump
+        out = Path(os.environ["BGPLB_BENCH_PROFILE"])
+        audit_process(
+            inventory, ["--no-probe"], ["-X", "importtime", "-m", "cProfile", "-o", str(out)]
+        )
+    watch_s = watch_rounds(inventory)
     probe_run = audit_in_process(inventory, []) if ips <= 10 else None
-    return Figures(label, nodes, ips, target, setup, runs, process_s, process_code, probe_run)
+    return Figures(
+        label, nodes, ips, target, setup, runs, process_s, process_code, watch_s, probe_run
+    )
+
+
+def watch_rounds(inventory: Path) -> list[float]:
+    """What `--watch` repeats: gather over the open connections and evaluate, after a first
+    round that opened them."""
+    site = load_site(inventory)
+    seconds = []
+    with AuditGather(site, site.host_names, GatherOptions(probe=False)) as rounds:
+        evaluate(site, rounds())
+        for _ in range(RUNS):
+            start = time.monotonic()
+            evaluate(site, rounds())
+            seconds.append(time.monotonic() - start)
+    return seconds
 
 
 def small() -> Figures:
@@ -356,6 +390,13 @@ def report(f: Figures) -> None:
         f"  python -m runbooks.audit --no-probe (process): median {pmed:.2f} s over "
         f"{len(f.process_s)} runs (min {min(f.process_s):.2f}, max {max(f.process_s):.2f}; "
         f"{pverdict}; baseline {BASELINE[f.label + ' process']}); exit {f.process_code}"
+    )
+    wmed = statistics.median(f.watch_s)
+    wverdict = "within" if wmed <= WATCH_TARGET_S else "MISSES"
+    print(
+        f"  --watch round (gather over open connections + checks): median {wmed:.2f} s over "
+        f"{len(f.watch_s)} rounds (target {WATCH_TARGET_S:.0f} s: {wverdict}; "
+        f"baseline {BASELINE[f.label + ' watch']})"
     )
     if f.probe_run is not None:
         p = f.probe_run

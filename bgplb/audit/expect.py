@@ -12,7 +12,7 @@ MetalLB's rules, in the order a node is tested for one LB IP:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from ipaddress import IPv4Address
 from typing import Literal
@@ -56,9 +56,13 @@ class Expectation:
     pool: str | None
     announcers: tuple[Announcer, ...]
     left_out: tuple[LeftOut, ...]
+    # the announcers' addresses, when the caller has them already (shared by many LB IPs)
+    hops: frozenset[IPv4Address] | None = field(default=None, compare=False, repr=False)
 
     @cached_property
     def next_hops(self) -> frozenset[IPv4Address]:
+        if self.hops is not None:
+            return self.hops
         return frozenset(a.address for a in self.announcers)
 
 
@@ -113,6 +117,7 @@ class _Index:
         self.nodes = cluster.nodes
         self._verdicts: dict[str, tuple[tuple[str, LeftOutKind] | None, ...]] = {}
         self._results: dict[tuple[str | None, frozenset[str] | None], _Split] = {}
+        self._hops: dict[int, frozenset[IPv4Address]] = {}
         self._policy: dict[str, LeftOut] = {}
 
     def verdicts(self, pool: MetallbPool) -> tuple[tuple[str, LeftOutKind] | None, ...]:
@@ -151,6 +156,14 @@ class _Index:
             elif why is not None:
                 left.append(LeftOut(node.name, *why))
         return tuple(announcers), tuple(left)
+
+    def hops(self, announcers: tuple[Announcer, ...]) -> frozenset[IPv4Address]:
+        """The next hops of a shared announcers tuple, made once (the tuple lives in
+        self._results for the whole evaluation, so its id stays its own)."""
+        key = id(announcers)
+        if key not in self._hops:
+            self._hops[key] = frozenset(a.address for a in announcers)
+        return self._hops[key]
 
     def _policy_left_out(self, node: str) -> LeftOut:
         if node not in self._policy:
@@ -212,6 +225,7 @@ def expectation_for(
         pool=pool.name if pool else None,
         announcers=announcers,
         left_out=left,
+        hops=index.hops(announcers),
     )
 
 
