@@ -72,22 +72,45 @@ class RoutePath:
 
 
 @dataclass(frozen=True)
+class NextHopSets:
+    """The next-hop sets of one list of paths (many LB routes share one: parse_router)."""
+
+    received: frozenset[IPv4Address]
+    multipath: frozenset[IPv4Address]
+    fib: frozenset[IPv4Address]
+
+    @classmethod
+    def of(cls, paths: tuple[RoutePath, ...]) -> NextHopSets:
+        return cls(
+            frozenset(p.next_hop for p in paths),
+            frozenset(p.next_hop for p in paths if p.active),
+            frozenset(p.next_hop for p in paths if p.fib),
+        )
+
+
+@dataclass(frozen=True)
 class Route:
     prefix: IPv4Network
     paths: tuple[RoutePath, ...]
+    # the paths' next-hop sets, when the parser shares them between routes alike
+    shared: NextHopSets | None = field(default=None, compare=False, repr=False)
 
     @cached_property
+    def _sets(self) -> NextHopSets:
+        return self.shared if self.shared is not None else NextHopSets.of(self.paths)
+
+    @property
     def received(self) -> frozenset[IPv4Address]:
         """Every next hop BGP has a path through, selected or not."""
-        return frozenset(p.next_hop for p in self.paths)
+        return self._sets.received
 
-    @cached_property
+    @property
     def multipath(self) -> frozenset[IPv4Address]:
-        return frozenset(p.next_hop for p in self.paths if p.active)
+        return self._sets.multipath
 
-    @cached_property
+    @property
     def fib(self) -> frozenset[IPv4Address]:
-        return frozenset(p.next_hop for p in self.paths if p.fib)
+        return self._sets.fib
 
     @property
     def host_address(self) -> IPv4Address | None:

@@ -18,6 +18,7 @@ from typing import Any
 from bgplb.audit.observations import (
     BgpSession,
     FlowAnswer,
+    NextHopSets,
     Route,
     RoutePath,
     RouterConfig,
@@ -131,6 +132,7 @@ def routes_from_napalm(route_to: Mapping[str, Any]) -> tuple[Route, ...]:
     # Every LB IP announced by the same nodes repeats the same paths: one RoutePath (and one
     # IPv4Address) per distinct path, so 5,000 IPs over 200 nodes cost 200 objects, not 10^6.
     paths_seen: dict[tuple[Any, ...], RoutePath] = {}
+    lists_seen: dict[tuple[int, ...], tuple[tuple[RoutePath, ...], NextHopSets]] = {}
     for prefix, entries in route_to.items():
         try:
             net = IPv4Network(prefix)
@@ -151,7 +153,12 @@ def routes_from_napalm(route_to: Mapping[str, Any]) -> tuple[Route, ...]:
                 paths.append(path)
         except (KeyError, TypeError, ValueError, AddressValueError) as exc:
             raise ParseError("get_route_to", f"prefix {prefix}: {exc!r}", str(entries)) from exc
-        routes.append(Route(prefix=net, paths=tuple(paths)))
+        ids = tuple(map(id, paths))  # the paths are shared objects: their ids name them
+        if ids not in lists_seen:
+            shared_paths = tuple(paths)
+            lists_seen[ids] = (shared_paths, NextHopSets.of(shared_paths))
+        shared_paths, sets = lists_seen[ids]
+        routes.append(Route(prefix=net, paths=shared_paths, shared=sets))
     return tuple(sorted(routes, key=lambda r: r.prefix))
 
 
