@@ -55,6 +55,9 @@ def deploy(workdir: Path) -> DeployRun:
         doc = json.loads(done.stdout)
     except ValueError:
         return DeployRun(seconds, done.returncode, False, -1, [done.stderr.strip()[-300:]])
+    if "results" not in doc:  # bad input: nothing ran
+        problems = [str(p.get("message", p)) for p in doc.get("problems", [])]
+        return DeployRun(seconds, done.returncode, False, -1, problems or [str(doc)[:300]])
     failed = [
         f"{r['phase']} on {r['host']}: {r['detail']}"
         for r in doc["results"]
