@@ -15,6 +15,7 @@ Prints figures; asserts nothing. Run as root: .venv/bin/python bench/deploy.py
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -49,7 +50,9 @@ class DeployRun:
 def deploy(workdir: Path) -> DeployRun:
     argv = [sys.executable, "-m", "runbooks.deploy", "--inventory", str(INVENTORY), "--json"]
     start = time.monotonic()
-    done = subprocess.run(argv, cwd=workdir, capture_output=True, text=True, check=False)
+    # this checkout's code, whatever the venv's editable install points at (cwd is workdir)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(argv, cwd=workdir, env=env, capture_output=True, text=True, check=False)
     seconds = time.monotonic() - start
     try:
         doc = json.loads(done.stdout)
