@@ -1,18 +1,33 @@
 """Nornir built from a validated site: secrets injected from the environment, host keys from
-the user's OpenSSH known_hosts, hosts limited. One path for every site, the twin included."""
+the user's OpenSSH known_hosts, hosts limited. One path for every site, the twin included.
+
+Built as InitNornir builds it (config file, inventory and runner plugins, logging), except
+that only the connection plugins a run can use are registered: `netmiko`, `napalm` and every
+connection the selected hosts' inventory names (a host's shell), each loaded from its
+`nornir.plugins.connections` entry point. InitNornir imports every installed plugin. The
+NAPALM driver is imported here, in the main thread, with napalm's other vendor drivers left
+unimported (napalm_bgplb_vyos/lazy_napalm.py).
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Collection
+from importlib import metadata
 from typing import Any
 
-from nornir import InitNornir
 from nornir.core import Nornir
+from nornir.core.configuration import Config
 from nornir.core.inventory import ConnectionOptions, Host
+from nornir.core.plugins.connections import ConnectionPluginRegister
+from nornir.core.state import GlobalState
+from nornir.init_nornir import load_inventory, load_runner
 
+import napalm_bgplb_vyos  # noqa: F401  (napalm made lazy before nornir_napalm imports it)
 from bgplb.cli import NORNIR_CONFIG
+from bgplb.errors import InputError
 from bgplb.model import Site
+from bgplb.model.connections import BUILTIN, ENTRY_POINT_GROUP
 from bgplb.model.site import Login
 from bgplb.secrets import env_secret
 
@@ -48,6 +63,22 @@ def _apply_login(host: Host, login: Login) -> None:
     host.connection_options["napalm"] = napalm
 
 
+def connections_for(site: Site, hosts: Collection[str]) -> set[str]:
+    """The connection plugins a run over `hosts` can open: netmiko, napalm, the hosts' shells."""
+    return set(BUILTIN) | {site.logins[h].shell for h in hosts if h in site.logins}
+
+
+def register_connections(names: Collection[str]) -> None:
+    """Register each named connection plugin from its entry point, importing only those."""
+    missing = set(names) - set(ConnectionPluginRegister.available)
+    for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if entry_point.name in missing:
+            ConnectionPluginRegister.register(entry_point.name, entry_point.load())
+            missing.discard(entry_point.name)
+    if missing:
+        raise InputError(f"unknown Nornir connection plugin(s): {', '.join(sorted(missing))}")
+
+
 def init_nornir(site: Site, hosts: Collection[str], num_workers: int | None = None) -> Nornir:
     """Nornir over the site's inventory directory, filtered to `hosts`.
 
@@ -63,7 +94,15 @@ def init_nornir(site: Site, hosts: Collection[str], num_workers: int | None = No
     kwargs: dict[str, Any] = {"inventory": {"plugin": "SimpleInventory", "options": options}}
     if num_workers:
         kwargs["runner"] = {"plugin": "threaded", "options": {"num_workers": num_workers}}
-    nr = InitNornir(config_file=str(NORNIR_CONFIG), **kwargs)
+    register_connections(connections_for(site, hosts))
+    config = Config.from_file(str(NORNIR_CONFIG), **kwargs)
+    config.logging.configure()
+    nr = Nornir(
+        inventory=load_inventory(config),
+        runner=load_runner(config),
+        config=config,
+        data=GlobalState(dry_run=False),
+    )
     nr = nr.filter(filter_func=lambda h: h.name in hosts)
     for name, host in nr.inventory.hosts.items():
         login = site.logins.get(name)

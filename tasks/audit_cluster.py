@@ -155,9 +155,30 @@ def kube_apis(
     return apis
 
 
-def audit_cluster(task: Task, site: Site) -> Result:
+class KubeClients:
+    """The API clients of one audit, made on first use and kept for its later rounds
+    (`--watch`: one TLS session to the API server, not one per round)."""
+
+    def __init__(self) -> None:
+        self.apis: tuple[CoreApi, DiscoveryApi, CustomApi, CoordinationApi] | None = None
+
+    def get(self, site: Site) -> tuple[CoreApi, DiscoveryApi, CustomApi, CoordinationApi]:
+        if self.apis is None:
+            self.apis = kube_apis(site)
+        return self.apis
+
+    def close(self) -> None:
+        if self.apis is not None:
+            api_client = getattr(self.apis[0], "api_client", None)
+            close = getattr(api_client, "close", None)
+            if callable(close):
+                close()
+        self.apis = None
+
+
+def audit_cluster(task: Task, site: Site, kube: KubeClients | None = None) -> Result:
     """Nornir task (run on a control-plane host): the cluster as MetalLB sees it."""
-    core, discovery, custom, coordination = kube_apis(site)
+    core, discovery, custom, coordination = (kube or KubeClients()).get(site)
     return Result(
         host=task.host, result=gather_cluster(core, discovery, custom, site, coordination)
     )

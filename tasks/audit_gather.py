@@ -27,7 +27,7 @@ from bgplb.audit.parse_router import DEFAULT_FLOWS
 from bgplb.audit.probe import ProbeTarget
 from bgplb.model import Site
 from bgplb.nornir_init import init_nornir
-from tasks.audit_cluster import audit_cluster
+from tasks.audit_cluster import KubeClients, audit_cluster
 from tasks.audit_probe import audit_probe
 from tasks.audit_router import audit_router
 
@@ -44,12 +44,18 @@ def cluster_host(site: Site, hosts: Collection[str]) -> str | None:
     return next((n.name for n in site.nodes if n.role == "control_plane" and n.name in hosts), None)
 
 
-def audit_source(task: Task, site: Site, options: GatherOptions, cluster_on: str | None) -> Result:
+def audit_source(
+    task: Task,
+    site: Site,
+    options: GatherOptions,
+    cluster_on: str | None,
+    kube: KubeClients | None = None,
+) -> Result:
     """Phase-1 dispatcher: the router gathers the router, one control-plane host the cluster."""
     if task.host.name == site.router.name:
         return audit_router(task, site, options.flows)
     if task.host.name == cluster_on:
-        return audit_cluster(task, site)
+        return audit_cluster(task, site, kube)
     return Result(host=task.host, result=None)
 
 
@@ -91,46 +97,84 @@ def _router_on(site: Site, hosts: Collection[str]) -> str | None:
     return site.router.name if site.router.name in hosts else None
 
 
+class AuditGather:
+    """The audit's gather over Nornir, its connections kept open from one round to the next
+    (`--watch`) until close(): the router's SSH session, the client shells, the Kubernetes
+    API clients and their connection pool. Each call is one round: Observations."""
+
+    def __init__(
+        self,
+        site: Site,
+        hosts: Collection[str],
+        options: GatherOptions,
+        processors: list[Any] | None = None,
+    ) -> None:
+        self.site, self.options, self.processors = site, options, processors
+        self.router_on = _router_on(site, hosts)
+        self.cluster_on = cluster_host(site, hosts)
+        self.clients = sorted(c.name for c in site.clients if c.name in hosts)
+        self.kube = KubeClients()
+        self._phase1: Nornir | None = None
+        self._probe: Nornir | None = None
+
+    def __enter__(self) -> AuditGather:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for nr in (self._phase1, self._probe):
+            if nr is not None:
+                nr.close_connections()
+        self._phase1 = self._probe = None
+        self.kube.close()
+
+    def __call__(self) -> Observations:
+        """Everything the checks need; raises only InputError (missing secret: exit 2)."""
+        site, options = self.site, self.options
+        phase1 = {h for h in (self.router_on, self.cluster_on) if h}
+        router: RouterObservation | GatherFailure
+        cluster: ClusterObservation | GatherFailure
+        if phase1:
+            if self._phase1 is None:
+                self._phase1 = _nornir(site, phase1, self.processors)
+            result = self._phase1.run(
+                task=audit_source,
+                site=site,
+                options=options,
+                cluster_on=self.cluster_on,
+                kube=self.kube,
+            )
+            router = _pick(result, "router", self.router_on, RouterObservation)
+            cluster = _pick(result, "cluster", self.cluster_on, ClusterObservation)
+        else:
+            router = _pick(AggregatedResult("none"), "router", None, RouterObservation)
+            cluster = _pick(AggregatedResult("none"), "cluster", None, ClusterObservation)
+        probes: tuple[ProbeObservation | GatherFailure, ...] = ()
+        if options.probe and self.clients:
+            if self._probe is None:
+                self._probe = _nornir(site, set(self.clients), self.processors)
+            result = self._probe.run(
+                task=audit_probe,
+                site=site,
+                targets=probe_targets(site, cluster),
+                requests=options.requests,
+                timeout_s=options.timeout_s,
+            )
+            probes = tuple(_pick(result, "probe", c, ProbeObservation) for c in self.clients)
+        return Observations(router, cluster, probes, probe_requested=options.probe)
+
+
 def gather_with_nornir(
     site: Site,
     hosts: Collection[str],
     options: GatherOptions,
     processors: list[Any] | None = None,
 ) -> Observations:
-    """Everything the checks need; raises only InputError (missing secret: exit 2)."""
-    router_on = _router_on(site, hosts)
-    cluster_on = cluster_host(site, hosts)
-    phase1 = {h for h in (router_on, cluster_on) if h}
-    router: RouterObservation | GatherFailure
-    cluster: ClusterObservation | GatherFailure
-    if phase1:
-        nr = _nornir(site, phase1, processors)
-        try:
-            result = nr.run(task=audit_source, site=site, options=options, cluster_on=cluster_on)
-        finally:
-            nr.close_connections()
-        router = _pick(result, "router", router_on, RouterObservation)
-        cluster = _pick(result, "cluster", cluster_on, ClusterObservation)
-    else:
-        router = _pick(AggregatedResult("none"), "router", None, RouterObservation)
-        cluster = _pick(AggregatedResult("none"), "cluster", None, ClusterObservation)
-    probes: tuple[ProbeObservation | GatherFailure, ...] = ()
-    clients = sorted(c.name for c in site.clients if c.name in hosts)
-    if options.probe and clients:
-        targets = probe_targets(site, cluster)
-        nr = _nornir(site, set(clients), processors)
-        try:
-            result = nr.run(
-                task=audit_probe,
-                site=site,
-                targets=targets,
-                requests=options.requests,
-                timeout_s=options.timeout_s,
-            )
-        finally:
-            nr.close_connections()
-        probes = tuple(_pick(result, "probe", c, ProbeObservation) for c in clients)
-    return Observations(router, cluster, probes, probe_requested=options.probe)
+    """One round of the audit's gather, every connection closed afterwards."""
+    with AuditGather(site, hosts, options, processors) as gather:
+        return gather()
 
 
 def _nornir(site: Site, hosts: set[str], processors: list[Any] | None) -> Nornir:

@@ -65,3 +65,67 @@ def test_the_router_password_is_masked_once_read(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv(env, "router-pw-9f3a")
     init_nornir(site, {site.router.name})
     assert redact_data({"said": "login with router-pw-9f3a"}) == {"said": "login with ********"}
+
+
+REGISTERED = """
+import json, os, sys
+from pathlib import Path
+from nornir.core.plugins.connections import ConnectionPluginRegister
+from bgplb.model import load_site
+from bgplb.nornir_init import init_nornir
+site = load_site(Path("inventory/lab"))
+os.environ[site.router.login.credentials.password_env] = "pw-for-a-test"
+nr = init_nornir(site, set(sys.argv[1:]))
+print(json.dumps({
+    # nornir's registers share one dict: the connection plugins are the known ones among it
+    "registered": sorted(
+        n for n in ConnectionPluginRegister.available if n in ("napalm", "netmiko", "lab_netns")
+    ),
+    "lab": "lab.netns_connection" in sys.modules,
+    "vendors": [m for m in ("napalm.eos", "napalm.junos") if m in sys.modules],
+    "hosts": sorted(nr.inventory.hosts),
+}))
+"""
+
+
+def registered(*hosts: str) -> dict[str, object]:
+    """init_nornir in a fresh interpreter (this one has every plugin imported already)."""
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", REGISTERED, *hosts],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    doc: dict[str, object] = json.loads(done.stdout)
+    return doc
+
+
+def test_only_the_connection_plugins_a_run_can_use_are_imported() -> None:
+    """The router and a node: netmiko and napalm; the twin's client plugin is not imported,
+    nor napalm's other vendor drivers (InitNornir would import every installed plugin)."""
+    got = registered("vyos", "master01")
+    assert got == {
+        "registered": ["napalm", "netmiko"],
+        "lab": False,
+        "vendors": [],
+        "hosts": ["master01", "vyos"],
+    }
+
+
+def test_a_hosts_shell_plugin_is_registered_when_the_host_is_selected() -> None:
+    got = registered("vyos", "c01")
+    assert got["registered"] == ["lab_netns", "napalm", "netmiko"]
+    assert got["lab"] is True
+
+
+def test_an_unknown_connection_plugin_is_an_input_error() -> None:
+    from bgplb.nornir_init import register_connections
+
+    with pytest.raises(InputError, match=r"unknown Nornir connection plugin.*no-such-plugin"):
+        register_connections({"netmiko", "no-such-plugin"})

@@ -21,7 +21,7 @@ from bgplb.audit.expect import (
     router_peers,
 )
 from bgplb.audit.findings import Finding, Severity, error, passed, warning
-from bgplb.audit.naming import hop, hops, node_names, unavailable
+from bgplb.audit.naming import hop, hops_memo, node_names, unavailable
 from bgplb.audit.observations import (
     ClusterObservation,
     GatherFailure,
@@ -188,6 +188,7 @@ def check_announcers(
             )
         ]
     names = node_names(site, cluster)
+    named = hops_memo(names)
     intended = intended_announcers(site)
     out: list[Finding] = []
     for e in expected:
@@ -204,20 +205,20 @@ def check_announcers(
                     "announcers",
                     obj,
                     "no announcer (MetalLB announces from no node)",
-                    f"router multipath: {hops(actual, names)}",
+                    f"router multipath: {named(actual)}",
                     f"nobody should: {why}",
                 )
             )
             continue
         if actual == want:
-            out.append(passed("announcers", obj, hops(want, names)))
+            out.append(passed("announcers", obj, named(want)))
         else:
             out.append(
                 error(
                     "announcers",
                     obj,
-                    hops(want, names),
-                    f"router multipath: {hops(actual, names)}",
+                    named(want),
+                    f"router multipath: {named(actual)}",
                     _announcer_hint(want, actual, router, names, e),
                 )
             )
@@ -268,20 +269,21 @@ def check_fib(site: Site, router: RouterObservation | GatherFailure) -> list[Fin
     if isinstance(router, GatherFailure):
         return [unavailable("fib", f"router {site.router.name}", router, "router routes")]
     names = {n.address: n.name for n in site.nodes}
+    named = hops_memo(names)
     out = []
     for route in router.routes:
         if route.host_address is None or not route.multipath:
             continue
         obj = str(route.host_address)
         if route.fib == route.multipath:
-            out.append(passed("fib", obj, f"in the FIB via {hops(route.multipath, names)}"))
+            out.append(passed("fib", obj, f"in the FIB via {named(route.multipath)}"))
         else:
             out.append(
                 error(
                     "fib",
                     obj,
-                    f"in the FIB via {hops(route.multipath, names)}",
-                    f"FIB: {hops(route.fib, names)}",
+                    f"in the FIB via {named(route.multipath)}",
+                    f"FIB: {named(route.fib)}",
                     "BGP selected next hops the kernel does not use: check zebra and "
                     "`ip route show` on the router (nexthop limits, r/q flags)",
                 )

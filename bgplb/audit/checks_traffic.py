@@ -74,8 +74,7 @@ def _spread_of(
 ) -> Finding:
     """One next-hop set: the flows asked for any of its addresses, judged together (the
     kernel hashes every route over the same set alike)."""
-    members = set(group)
-    flows = [f for f in router.flows if f.destination in members]
+    flows = [f for a in group for f in router.flows_to(a)]
     obj = _group_name(group, {f.destination for f in flows})
     if not flows:
         return Finding(

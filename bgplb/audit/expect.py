@@ -15,7 +15,8 @@ and cordoned is drained on purpose (`runbooks.drain`): left out as "drained", no
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from ipaddress import IPv4Address
 from typing import Literal
 
@@ -24,6 +25,7 @@ from bgplb.audit.observations import (
     ClusterObservation,
     MetallbConfig,
     MetallbPeer,
+    MetallbPod,
     MetallbPool,
     NodeObservation,
     ServiceObservation,
@@ -63,9 +65,13 @@ class Expectation:
     pool: str | None
     announcers: tuple[Announcer, ...]
     left_out: tuple[LeftOut, ...]
+    # the announcers' addresses, when the caller has them already (shared by many LB IPs)
+    hops: frozenset[IPv4Address] | None = field(default=None, compare=False, repr=False)
 
-    @property
+    @cached_property
     def next_hops(self) -> frozenset[IPv4Address]:
+        if self.hops is not None:
+            return self.hops
         return frozenset(a.address for a in self.announcers)
 
 
@@ -104,96 +110,160 @@ def _adverts_for(config: MetallbConfig, pool: MetallbPool) -> tuple[BgpAdvertise
     return tuple(a for a in config.advertisements if covers(a))
 
 
+class _Index:
+    """What every LB IP's expectation reads, looked up once per evaluation (linear time)."""
+
+    def __init__(self, site: Site, cluster: ClusterObservation, config: MetallbConfig) -> None:
+        self.sem = effective_semantics(site, cluster)
+        self.peers = router_peers(site, config)
+        self.config = config
+        self.speaker: dict[str, MetallbPod] = {}
+        for p in cluster.speakers:
+            if p.ready and p.node is not None:
+                self.speaker.setdefault(p.node, p)
+        inventory = {n.name: n.address for n in site.nodes}
+        self.address = {n.name: inventory.get(n.name, n.address) for n in cluster.nodes}
+        self.nodes = cluster.nodes
+        self._verdicts: dict[str, tuple[tuple[str, LeftOutKind] | None, ...]] = {}
+        self._results: dict[tuple[str | None, frozenset[str] | None], _Split] = {}
+        self._hops: dict[int, frozenset[IPv4Address]] = {}
+        self._policy: dict[str, LeftOut] = {}
+
+    def verdicts(self, pool: MetallbPool) -> tuple[tuple[str, LeftOutKind] | None, ...]:
+        """Per node (cluster order): None when MetalLB's rules 1-4 let it announce the pool."""
+        if pool.name not in self._verdicts:
+            adverts = _adverts_for(self.config, pool)
+            self._verdicts[pool.name] = tuple(
+                _why_not(self, adverts, pool, node) for node in self.nodes
+            )
+        return self._verdicts[pool.name]
+
+    def split(self, svc: ServiceObservation, pool: MetallbPool | None) -> _Split:
+        """(announcers, left out) for a Service's IP in `pool`; shared by every IP alike."""
+        local = svc.external_traffic_policy == "Local"
+        key = (pool.name if pool else None, svc.ready_endpoint_nodes if local else None)
+        if key not in self._results:
+            self._results[key] = self._split(pool, svc.ready_endpoint_nodes if local else None)
+        return self._results[key]
+
+    def _split(self, pool: MetallbPool | None, endpoints: frozenset[str] | None) -> _Split:
+        announcers: list[Announcer] = []
+        left: list[LeftOut] = []
+        if pool is None:
+            reason = "the address is outside every MetalLB pool"
+            return (), tuple(LeftOut(node.name, reason, "config") for node in self.nodes)
+        for node, verdict in zip(self.nodes, self.verdicts(pool), strict=True):
+            if verdict is None and endpoints is not None and node.name not in endpoints:
+                left.append(self._policy_left_out(node.name))
+                continue
+            addr = self.address[node.name]
+            why = verdict
+            if why is None and addr is None:
+                why = ("the node has no InternalIP and is not in the inventory", "runtime")
+            if why is None and addr is not None:
+                announcers.append(Announcer(node.name, addr))
+            elif why is not None:
+                left.append(LeftOut(node.name, *why))
+        return tuple(announcers), tuple(left)
+
+    def hops(self, announcers: tuple[Announcer, ...]) -> frozenset[IPv4Address]:
+        """The next hops of a shared announcers tuple, made once (the tuple lives in
+        self._results for the whole evaluation, so its id stays its own)."""
+        key = id(announcers)
+        if key not in self._hops:
+            self._hops[key] = frozenset(a.address for a in announcers)
+        return self._hops[key]
+
+    def _policy_left_out(self, node: str) -> LeftOut:
+        if node not in self._policy:
+            reason = "externalTrafficPolicy Local and no ready endpoint on the node"
+            self._policy[node] = LeftOut(node, reason, "policy")
+        return self._policy[node]
+
+
+_Split = tuple[tuple[Announcer, ...], tuple[LeftOut, ...]]
+
+
 def _why_not(
-    site: Site,
-    cluster: ClusterObservation,
-    sem: MetallbSemantics,
-    svc: ServiceObservation,
+    index: _Index,
+    adverts: tuple[BgpAdvertisement, ...],
     pool: MetallbPool,
     node: NodeObservation,
 ) -> tuple[str, LeftOutKind] | None:
-    """None when the node announces the service's IP, else (reason, kind)."""
-    config = cluster.config
-    assert config is not None
-    speaker = next((p for p in cluster.speakers if p.node == node.name and p.ready), None)
+    """None when MetalLB's rules 1-4 let the node announce the pool, else (reason, kind);
+    rule 5 (externalTrafficPolicy Local) is the Service's, applied by _Index.split. A node
+    excluded and cordoned is "drained"; a cordoned node is left out where MetalLB withdraws
+    from cordoned nodes (0.14.9 only)."""
+    sem = index.sem
+    speaker = index.speaker.get(node.name)
     if speaker is None:
         return "no ready MetalLB speaker on the node", "runtime"
-    why = _excluded(site, config, sem, pool, node, speaker.ignores_exclude_label)
+    why = _excluded(index, adverts, pool, node, speaker.ignores_exclude_label)
     if why is not None:
         if node.unschedulable and (DRAIN_LABEL in node.labels or EXCLUDE_LABEL in node.labels):
             return f"drained: cordoned, and {why}", "drained"
         return why, "config"
     if node.unschedulable and sem.withdraws_cordoned:
         return f"cordoned (MetalLB {sem.label} withdraws from cordoned nodes)", "config"
-    if svc.external_traffic_policy == "Local" and node.name not in svc.ready_endpoint_nodes:
-        return "externalTrafficPolicy Local and no ready endpoint on the node", "policy"
     return None
 
 
 def _excluded(
-    site: Site,
-    config: MetallbConfig,
-    sem: MetallbSemantics,
+    index: _Index,
+    adverts: tuple[BgpAdvertisement, ...],
     pool: MetallbPool,
     node: NodeObservation,
     ignores_exclude_label: bool,
 ) -> str | None:
     """Why MetalLB's labels and configuration leave the node out (rules 2-4), or None."""
+    sem = index.sem
     excluded = sem.honours_exclude_label and EXCLUDE_LABEL in node.labels
     if excluded and not (sem.has_ignore_exclude_flag and ignores_exclude_label):
         return f"labelled {EXCLUDE_LABEL} (MetalLB {sem.label} >= 0.14.2 honours it)"
-    peers = tuple(
-        p for p in router_peers(site, config) if any_selector_matches(p.node_selectors, node.labels)
-    )
+    peers = tuple(p for p in index.peers if any_selector_matches(p.node_selectors, node.labels))
     if not peers:
         return "no MetalLB peer for the router selects the node"
     names = {p.name for p in peers}
-    adverts = tuple(
-        a
-        for a in _adverts_for(config, pool)
-        if any_selector_matches(a.node_selectors, node.labels)
+    if not any(
+        any_selector_matches(a.node_selectors, node.labels)
         and (not a.peers or names & set(a.peers))
-    )
-    if not adverts:
+        for a in adverts
+    ):
         return f"no BGP advertisement of pool {pool.name} selects the node"
     return None
 
 
 def expectation_for(
-    site: Site, cluster: ClusterObservation, svc: ServiceObservation, address: IPv4Address
+    site: Site,
+    cluster: ClusterObservation,
+    svc: ServiceObservation,
+    address: IPv4Address,
+    index: _Index | None = None,
 ) -> Expectation:
     config = cluster.config
     if config is None:
         raise ValueError("expectation_for needs the MetalLB config")
-    sem = effective_semantics(site, cluster)
+    index = index or _Index(site, cluster, config)
     pool = config.pool_of(address)
-    announcers: list[Announcer] = []
-    left: list[LeftOut] = []
-    for node in cluster.nodes:
-        if pool is None:
-            left.append(LeftOut(node.name, "the address is outside every MetalLB pool", "config"))
-            continue
-        why = _why_not(site, cluster, sem, svc, pool, node)
-        addr = node_address(site, node)
-        if why is None and addr is None:
-            why = ("the node has no InternalIP and is not in the inventory", "runtime")
-        if why is None and addr is not None:
-            announcers.append(Announcer(node.name, addr))
-        elif why is not None:
-            left.append(LeftOut(node.name, *why))
+    announcers, left = index.split(svc, pool)
     return Expectation(
         address=address,
         service=svc.key,
         pool=pool.name if pool else None,
-        announcers=tuple(announcers),
-        left_out=tuple(left),
+        announcers=announcers,
+        left_out=left,
+        hops=index.hops(announcers),
     )
 
 
 def expectations(site: Site, cluster: ClusterObservation) -> tuple[Expectation, ...]:
-    """One Expectation per LB IP a Service holds (needs the MetalLB config)."""
+    """One Expectation per LB IP a Service holds (needs the MetalLB config); the per-node
+    verdicts are worked out once per pool and shared by every IP they apply to."""
+    if cluster.config is None:
+        raise ValueError("expectations need the MetalLB config")
+    index = _Index(site, cluster, cluster.config)
     return tuple(
-        expectation_for(site, cluster, svc, ip)
+        expectation_for(site, cluster, svc, ip, index)
         for svc in cluster.services
         for ip in svc.ingress_ips
     )
@@ -205,16 +275,17 @@ def drained_nodes(site: Site, cluster: ClusterObservation) -> tuple[str, ...]:
     config = cluster.config
     if config is None:
         return ()
-    sem = effective_semantics(site, cluster)
+    index = _Index(site, cluster, config)
+    bgp_pools = [p for p in config.pools if p.protocol != "layer2"]
     out = []
     for node in cluster.nodes:
         if not node.unschedulable or not ({DRAIN_LABEL, EXCLUDE_LABEL} & set(node.labels)):
             continue
         speaker = next((p for p in cluster.speakers if p.node == node.name), None)
         ignores = speaker is not None and speaker.ignores_exclude_label
-        bgp_pools = [p for p in config.pools if p.protocol != "layer2"]
         if bgp_pools and all(
-            _excluded(site, config, sem, pool, node, ignores) is not None for pool in bgp_pools
+            _excluded(index, _adverts_for(config, pool), pool, node, ignores) is not None
+            for pool in bgp_pools
         ):
             out.append(node.name)
     return tuple(out)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from ipaddress import IPv4Address
 
 from bgplb.audit.findings import Finding, Severity
@@ -28,6 +28,18 @@ def hop(address: IPv4Address, names: Mapping[IPv4Address, str]) -> str:
 def hops(addresses: Iterable[IPv4Address], names: Mapping[IPv4Address, str]) -> str:
     listed = sorted(addresses)
     return ", ".join(hop(a, names) for a in listed) if listed else "none"
+
+
+def hops_memo(names: Mapping[IPv4Address, str]) -> Callable[[frozenset[IPv4Address]], str]:
+    """hops() for one report: every LB IP over the same next-hop set shares one text."""
+    memo: dict[frozenset[IPv4Address], str] = {}
+
+    def text(addresses: frozenset[IPv4Address]) -> str:
+        if addresses not in memo:
+            memo[addresses] = hops(addresses, names)
+        return memo[addresses]
+
+    return text
 
 
 def share(counts: Mapping[str, int]) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from ipaddress import IPv4Address, IPv4Network
 from typing import Literal
 
@@ -100,22 +101,51 @@ class RoutePath:
 
 
 @dataclass(frozen=True)
+class NextHopSets:
+    """The next-hop sets of one list of paths (many LB routes share one: parse_router)."""
+
+    received: frozenset[IPv4Address]
+    multipath: frozenset[IPv4Address]
+    fib: frozenset[IPv4Address]
+    paths: tuple[RoutePath, ...] = field(compare=False, repr=False)  # what they were made of
+
+    @classmethod
+    def of(cls, paths: tuple[RoutePath, ...]) -> NextHopSets:
+        return cls(
+            frozenset(p.next_hop for p in paths),
+            frozenset(p.next_hop for p in paths if p.active),
+            frozenset(p.next_hop for p in paths if p.fib),
+            paths,
+        )
+
+
+@dataclass(frozen=True)
 class Route:
     prefix: IPv4Network
     paths: tuple[RoutePath, ...]
+    # the paths' next-hop sets, when the parser shares them between routes alike
+    shared: NextHopSets | None = field(default=None, compare=False, repr=False)
+
+    @cached_property
+    def _sets(self) -> NextHopSets:
+        # shared sets hold only for the very paths they were made of (dataclasses.replace
+        # with other paths copies `shared` too)
+        if self.shared is not None and self.shared.paths is self.paths:
+            return self.shared
+        return NextHopSets.of(self.paths)
 
     @property
     def received(self) -> frozenset[IPv4Address]:
         """Every next hop BGP has a path through, selected or not."""
-        return frozenset(p.next_hop for p in self.paths)
+        return self._sets.received
 
     @property
     def multipath(self) -> frozenset[IPv4Address]:
-        return frozenset(p.next_hop for p in self.paths if p.active)
+        return self._sets.multipath
 
     @property
     def fib(self) -> frozenset[IPv4Address]:
-        return frozenset(p.next_hop for p in self.paths if p.fib)
+        return self._sets.fib
 
     @property
     def host_address(self) -> IPv4Address | None:
@@ -157,10 +187,36 @@ class RouterObservation:
     flows: tuple[FlowAnswer, ...]
 
     def route_to(self, address: IPv4Address) -> Route | None:
-        return next((r for r in self.routes if r.host_address == address), None)
+        return self._routes_by_address.get(address)
 
     def session(self, peer: IPv4Address) -> BgpSession | None:
-        return next((s for s in self.sessions if s.peer == peer), None)
+        return self._sessions_by_peer.get(peer)
+
+    def flows_to(self, destination: IPv4Address) -> tuple[FlowAnswer, ...]:
+        return self._flows_by_destination.get(destination, ())
+
+    # indexes built once on first use: lookups per LB IP stay O(1) (bench/audit_eval.py)
+    @cached_property
+    def _routes_by_address(self) -> dict[IPv4Address, Route]:
+        out: dict[IPv4Address, Route] = {}
+        for r in self.routes:
+            if r.host_address is not None:
+                out.setdefault(r.host_address, r)
+        return out
+
+    @cached_property
+    def _sessions_by_peer(self) -> dict[IPv4Address, BgpSession]:
+        out: dict[IPv4Address, BgpSession] = {}
+        for s in self.sessions:
+            out.setdefault(s.peer, s)
+        return out
+
+    @cached_property
+    def _flows_by_destination(self) -> dict[IPv4Address, tuple[FlowAnswer, ...]]:
+        out: dict[IPv4Address, list[FlowAnswer]] = {}
+        for f in self.flows:
+            out.setdefault(f.destination, []).append(f)
+        return {k: tuple(v) for k, v in out.items()}
 
 
 # ---------------------------------------------------------------- cluster
@@ -282,18 +338,25 @@ class ClusterObservation:
     config_error: str | None
     services: tuple[ServiceObservation, ...]
 
-    @property
+    @cached_property
     def speakers(self) -> tuple[MetallbPod, ...]:
         return tuple(p for p in self.pods if p.component == "speaker")
 
-    @property
+    @cached_property
     def controllers(self) -> tuple[MetallbPod, ...]:
         return tuple(p for p in self.pods if p.component == "controller")
 
     def node(self, name: str) -> NodeObservation | None:
-        return next((n for n in self.nodes if n.name == name), None)
+        return self._nodes_by_name.get(name)
 
-    @property
+    @cached_property
+    def _nodes_by_name(self) -> dict[str, NodeObservation]:
+        out: dict[str, NodeObservation] = {}
+        for n in self.nodes:
+            out.setdefault(n.name, n)
+        return out
+
+    @cached_property
     def metallb_version(self) -> tuple[int, int, int] | None:
         """The version the speakers run (their image tag), when they all agree."""
         versions = {p.version for p in self.speakers if p.version}

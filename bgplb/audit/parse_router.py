@@ -18,6 +18,7 @@ from typing import Any
 from bgplb.audit.observations import (
     BgpSession,
     FlowAnswer,
+    NextHopSets,
     PeerLiveness,
     Route,
     RoutePath,
@@ -161,23 +162,36 @@ def routes_from_napalm(route_to: Mapping[str, Any]) -> tuple[Route, ...]:
     route is selected and installed.
     """
     routes = []
+    # Every LB IP announced by the same nodes repeats the same paths: one RoutePath (and one
+    # IPv4Address) per distinct path, so 5,000 IPs over 200 nodes cost 200 objects, not 10^6.
+    paths_seen: dict[tuple[Any, ...], RoutePath] = {}
+    lists_seen: dict[tuple[int, ...], tuple[tuple[RoutePath, ...], NextHopSets]] = {}
     for prefix, entries in route_to.items():
         try:
             net = IPv4Network(prefix)
-            paths = tuple(
-                RoutePath(
-                    next_hop=IPv4Address(e["next_hop"]),
-                    protocol=str(e.get("protocol", "")).lower(),
-                    active=_bgp_selected(e),
-                    fib=bool(e["selected_next_hop"]) and bool(e["current_active"]),
-                    remote_as=_remote_as(e),
+            paths = []
+            for e in entries:
+                if not e.get("next_hop"):
+                    continue
+                key = (
+                    e["next_hop"],
+                    str(e.get("protocol", "")).lower(),
+                    _bgp_selected(e),
+                    bool(e["selected_next_hop"]) and bool(e["current_active"]),
+                    _remote_as(e),
                 )
-                for e in entries
-                if e.get("next_hop")
-            )
+                path = paths_seen.get(key)
+                if path is None:
+                    path = paths_seen[key] = RoutePath(IPv4Address(key[0]), *key[1:])
+                paths.append(path)
         except (KeyError, TypeError, ValueError, AddressValueError) as exc:
             raise ParseError("get_route_to", f"prefix {prefix}: {exc!r}", str(entries)) from exc
-        routes.append(Route(prefix=net, paths=paths))
+        ids = tuple(map(id, paths))  # the paths are shared objects: their ids name them
+        if ids not in lists_seen:
+            shared_paths = tuple(paths)
+            lists_seen[ids] = (shared_paths, NextHopSets.of(shared_paths))
+        shared_paths, sets = lists_seen[ids]
+        routes.append(Route(prefix=net, paths=shared_paths, shared=sets))
     return tuple(sorted(routes, key=lambda r: r.prefix))
 
 

@@ -56,7 +56,7 @@ def render(outcome: Outcome, console: Console, verbose: int = 0) -> None:
 
 
 def _flow_counts(router: RouterObservation, ip: IPv4Address) -> Counter[IPv4Address]:
-    return Counter(f.next_hop for f in router.flows if f.destination == ip and f.next_hop)
+    return Counter(f.next_hop for f in router.flows_to(ip) if f.next_hop)
 
 
 def _hop_line(
@@ -87,6 +87,40 @@ def _hop_line(
     return mark
 
 
+# Past this many LB IPs routed alike and as expected, they share one branch (a 5,000-address
+# site would otherwise print a line per address and next hop); passes stay listed with -v.
+GROUP_AT = 20
+# Past this many nodes left out for one reason, they share one line (counted, a few named).
+LEFT_OUT_LISTED = 3
+
+
+def _left_out_lines(e: Expectation | None, shown: set[str | None]) -> list[str]:
+    by_reason: dict[str, list[str]] = {}
+    for x in e.left_out if e else ():
+        if x.node not in shown:
+            by_reason.setdefault(x.reason, []).append(x.node)
+    lines = []
+    for reason, nodes in by_reason.items():
+        if len(nodes) <= LEFT_OUT_LISTED:
+            lines += [f"[dim]· {escape(n)} not an announcer: {escape(reason)}[/]" for n in nodes]
+        else:
+            few = ", ".join(nodes[:LEFT_OUT_LISTED])
+            lines.append(
+                f"[dim]· {len(nodes)} nodes not announcers ({escape(few)}, ...): "
+                f"{escape(reason)}[/]"
+            )
+    return lines
+
+
+def _as_expected(e: Expectation | None, route: Route | None) -> bool:
+    return (
+        e is not None
+        and route is not None
+        and bool(e.next_hops)
+        and e.next_hops == route.multipath == route.fib == route.received
+    )
+
+
 def render_tree(outcome: Outcome) -> Tree:
     obs = outcome.observations
     router, cluster = obs.router, obs.cluster
@@ -101,26 +135,72 @@ def render_tree(outcome: Outcome) -> Tree:
         if isinstance(router, RouterObservation)
         else {}
     )
-    for ip in sorted(set(by_ip) | set(routed)):
+    ips = sorted(set(by_ip) | set(routed))
+    alike: dict[tuple[object, ...], list[IPv4Address]] = {}
+    for ip in ips:
         e, route = by_ip.get(ip), routed.get(ip)
-        title = f"[bold]{ip}[/]"
-        title += f" {escape(e.service)} (pool {e.pool or 'none'})" if e else " [red]stale[/]"
-        branch = tree.add(title)
-        hops_ = set(e.next_hops if e else ()) | set(route.received if route else ())
-        flows = _flow_counts(router, ip) if isinstance(router, RouterObservation) else Counter()
-        for a in sorted(hops_):
-            branch.add(_hop_line(a, e, route, flows, names))
-        shown = {names.get(a) for a in hops_}
-        for x in e.left_out if e else ():
-            if x.node not in shown:
-                branch.add(f"[dim]· {escape(x.node)} not an announcer: {escape(x.reason)}[/]")
-        if not hops_:
-            branch.add("[yellow]no next hop expected or routed[/]")
+        if e is not None and _as_expected(e, route):
+            alike.setdefault((e.pool, e.next_hops, e.left_out), []).append(ip)
+    grouped = {ip for group in alike.values() if len(group) > GROUP_AT for ip in group}
+    for group in alike.values():
+        if len(group) > GROUP_AT:
+            _add_group(tree, group, by_ip, routed, router, names)
+    for ip in ips:
+        if ip not in grouped:
+            _add_address(tree, ip, by_ip.get(ip), routed.get(ip), router, names)
     if isinstance(cluster, ClusterObservation):
         for svc in cluster.services:
             if not svc.ingress_ips:
                 tree.add(f"[red]{escape(svc.key)}: no address (pending)[/]")
     return tree
+
+
+def _add_address(
+    tree: Tree,
+    ip: IPv4Address,
+    e: Expectation | None,
+    route: Route | None,
+    router: RouterObservation | GatherFailure,
+    names: dict[IPv4Address, str],
+) -> None:
+    title = f"[bold]{ip}[/]"
+    title += f" {escape(e.service)} (pool {e.pool or 'none'})" if e else " [red]stale[/]"
+    branch = tree.add(title)
+    hops_ = set(e.next_hops if e else ()) | set(route.received if route else ())
+    flows = _flow_counts(router, ip) if isinstance(router, RouterObservation) else Counter()
+    for a in sorted(hops_):
+        branch.add(_hop_line(a, e, route, flows, names))
+    for line in _left_out_lines(e, {names.get(a) for a in hops_}):
+        branch.add(line)
+    if not hops_:
+        branch.add("[yellow]no next hop expected or routed[/]")
+
+
+def _add_group(
+    tree: Tree,
+    group: list[IPv4Address],
+    by_ip: dict[IPv4Address, Expectation],
+    routed: dict[IPv4Address, Route],
+    router: RouterObservation | GatherFailure,
+    names: dict[IPv4Address, str],
+) -> None:
+    """Many LB IPs routed alike, every one as expected: one branch, flows summed."""
+    first = by_ip[group[0]]
+    services = sorted({by_ip[ip].service for ip in group})
+    shown = ", ".join(services[:LEFT_OUT_LISTED]) + (", ..." if len(services) > 3 else "")
+    branch = tree.add(
+        f"[bold]{group[0]} .. {group[-1]}[/] {len(group)} addresses, each as expected "
+        f"({len(services)} services: {escape(shown)}; pool {first.pool or 'none'})"
+    )
+    flows: Counter[IPv4Address] = Counter()
+    if isinstance(router, RouterObservation):
+        for ip in group:
+            flows.update(_flow_counts(router, ip))
+    route = routed[group[0]]
+    for a in sorted(first.next_hops):
+        branch.add(_hop_line(a, first, route, flows, names))
+    for line in _left_out_lines(first, {names.get(a) for a in first.next_hops}):
+        branch.add(line)
 
 
 # ---------------------------------------------------------------- JSON

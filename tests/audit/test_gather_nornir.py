@@ -112,3 +112,34 @@ def test_limit_skips_sources(monkeypatch: pytest.MonkeyPatch) -> None:
     assert isinstance(obs.router, RouterObservation)
     assert isinstance(obs.cluster, GatherFailure) and obs.cluster.skipped
     assert obs.probes == () and obs.probe_requested
+
+
+def test_rounds_reuse_one_nornir_and_one_set_of_api_clients(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """--watch: the second round opens nothing new; close() closes what the rounds used."""
+    site = replay.site_for("healthy")
+    wire(monkeypatch, replay.read("healthy", "router.json"), kube_fails=False)
+    made = {"nornir": 0, "apis": 0}
+    nornir, apis = tasks.audit_gather._nornir, tasks.audit_cluster.kube_apis
+
+    def counted_nornir(*a: Any) -> Nornir:
+        made["nornir"] += 1
+        return nornir(*a)
+
+    def counted_apis(s: Site) -> tuple[Any, Any, Any]:
+        made["apis"] += 1
+        return apis(s)
+
+    monkeypatch.setattr(tasks.audit_gather, "_nornir", counted_nornir)
+    monkeypatch.setattr(tasks.audit_cluster, "kube_apis", counted_apis)
+    with tasks.audit_gather.AuditGather(
+        site, set(site.host_names), GatherOptions(flows=30, requests=4)
+    ) as rounds:
+        first, second = rounds(), rounds()
+        assert isinstance(second.router, RouterObservation)
+        assert isinstance(second.cluster, ClusterObservation)
+        assert first.router == second.router
+        assert made == {"nornir": 2, "apis": 1}, "phase 1 and the probe, once each"
+        assert rounds.kube.apis is not None
+    assert rounds.kube.apis is None
