@@ -46,6 +46,7 @@ class Packages:
 
     sources: tuple[AptSource, ...]
     names: tuple[str, ...]
+    pinned: tuple[str, ...]  # the names whose installed version must match version_pattern
     version_pattern: str  # regex of the installed version dpkg reports
     pin: str | None  # exact apt version to install, or None for the newest in the source
     legacy_note: str | None
@@ -90,7 +91,7 @@ def kubernetes_packages(version: str, minor: str) -> Packages:
             " using the legacy apt.kubernetes.io source, which upstream removed in 2024"
         )
     names = ("kubelet", "kubeadm", "kubectl")
-    return Packages((source,), names, _exact(pin), pin, note)
+    return Packages((source,), names, names, _exact(pin), pin, note)
 
 
 def crio_packages(minor: str, rel: UbuntuRelease) -> Packages:
@@ -105,7 +106,7 @@ def crio_packages(minor: str, rel: UbuntuRelease) -> Packages:
             keyring,
             dearmor=True,
         )
-        return Packages((source,), ("cri-o",), _minor_re(minor), None, None)
+        return Packages((source,), ("cri-o",), ("cri-o",), _minor_re(minor), None, None)
     stable = f"{OPENSUSE}/devel:/kubic:/libcontainers:/stable/{rel.kubic_os}/"
     crio = f"{OPENSUSE}/devel:/kubic:/libcontainers:/stable:/cri-o:/{minor}/{rel.kubic_os}/"
     ring_stable = f"{KEYRINGS}/libcontainers-archive-keyring.gpg"
@@ -132,7 +133,7 @@ def crio_packages(minor: str, rel: UbuntuRelease) -> Packages:
         f"CRI-O {minor} predates its isv:/cri-o repositories (v{CRIO_ISV_FIRST[0]}."
         f"{CRIO_ISV_FIRST[1]}+): using the legacy openSUSE kubic source for {rel.kubic_os}"
     )
-    return Packages(sources, ("cri-o", "cri-o-runc"), _minor_re(minor), None, note)
+    return Packages(sources, ("cri-o", "cri-o-runc"), ("cri-o",), _minor_re(minor), None, note)
 
 
 def _exact(version: str) -> str:

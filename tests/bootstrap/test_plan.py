@@ -43,9 +43,9 @@ def test_current_version_per_release(os_name: str, keyrings_step: bool) -> None:
     assert plan.notes == ()
     by_name = {s.name: s for s in plan.steps}
     assert ("apt-keyrings" in by_name) is keyrings_step
-    k8s_src = by_name["apt-source-kubernetes"].apply[1]
+    k8s_src = by_name["apt-source-kubernetes"].apply[-1]
     assert "https://pkgs.k8s.io/core:/stable:/v1.30/deb/ /" in k8s_src
-    crio_src = by_name["apt-source-cri-o"].apply[1]
+    crio_src = by_name["apt-source-cri-o"].apply[-1]
     assert "isv:/cri-o:/stable:/v1.30/deb/" in crio_src
     assert (
         by_name["kubernetes-packages"]
@@ -61,7 +61,7 @@ def test_legacy_crio_names_the_release() -> None:
     site = _site("1.21.1", "ubuntu-22.04")
     plan = plan_bootstrap(site, site.nodes[0], allow_legacy=True)
     src = next(s for s in plan.steps if s.name == "apt-source-cri-o")
-    assert "xUbuntu_22.04" in src.apply[1]
+    assert "xUbuntu_22.04" in src.apply[-1]
 
 
 def test_expect_matches_output_and_status() -> None:
