@@ -5,7 +5,7 @@
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
-APT_PACKAGES := frr frr-pythontools openssh-server iproute2 procps iputils-ping
+APT_PACKAGES := frr frr-pythontools openssh-server iproute2 procps iputils-ping debootstrap
 PY_DIRS := $(wildcard bgplb tasks runbooks lab napalm_bgplb_vyos conformance)
 
 
