@@ -27,6 +27,7 @@ from pathlib import Path
 
 from bgplb.errors import LabError
 from lab import netns
+from lab.apt_repo import hosts_lines
 from lab.node_standins import STANDIN_STATE, STANDINS, standin_files
 from lab.rootfs import LOGIN_USER
 
@@ -40,6 +41,8 @@ class NodeSpec:
     address: str
     host_key: Path  # OpenSSH private key; its .pub next to it
     authorized_key: str  # one authorized_keys line for the login user
+    repo_address: str | None = None  # the twin's package server (lab/apt_repo.py), if any
+    repo_ca: bytes = b""  # the twin CA's certificate (PEM) the node trusts for it
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,8 @@ def prepare(rootfs: Path, dirs: NodeDirs, spec: NodeSpec) -> None:
             f"127.0.0.1 localhost\n127.0.1.1 {spec.name}\n\n"
             "::1 ip6-localhost ip6-loopback\nff02::1 ip6-allnodes\nff02::2 ip6-allrouters\n"
         )
+        if spec.repo_address is not None:
+            hosts += hosts_lines(spec.repo_address)
         _put(up, "/etc/hosts", hosts, 0o644)
         _put(up, "/etc/hostname", spec.name + "\n", 0o644)
         _put(up, f"{STANDIN_STATE}/swaps", "/swap.img\n", 0o644)
@@ -103,6 +108,10 @@ def prepare(rootfs: Path, dirs: NodeDirs, spec: NodeSpec) -> None:
     os.chown(up / home.lstrip("/") / ".ssh", LOGIN_UID, LOGIN_UID)
     (up / home.lstrip("/") / ".ssh").chmod(0o700)
     os.chown(up / home.lstrip("/"), LOGIN_UID, LOGIN_UID)
+    if spec.repo_ca:
+        bundle = (rootfs / "etc/ssl/certs/ca-certificates.crt").read_bytes() + spec.repo_ca
+        _put(up, "/etc/ssl/certs/ca-certificates.crt", bundle, 0o644)
+        _put(up, "/usr/local/share/ca-certificates/bgplab-twin.crt", spec.repo_ca, 0o644)
     for path, (content, mode) in standin_files(rootfs).items():
         _put(up, path, content, mode)
 
