@@ -12,7 +12,8 @@ Sources that upstream no longer serves are "legacy": a plan uses them only when 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 from bgplb.bootstrap.releases import UbuntuRelease
 from bgplb.errors import InputError
@@ -34,10 +35,29 @@ class AptSource:
     keyring: str
     dearmor: bool  # the key is ASCII-armoured (Release.key) and must go through gpg --dearmor
 
+    def via(self, mirror: str | None) -> AptSource:
+        """This source fetched from a site mirror laid out as <mirror>/<host>/<path>."""
+        if mirror is None:
+            return self
+        return replace(
+            self,
+            line=_URL.sub(lambda m: mirrored(m.group(0), mirror), self.line),
+            key_url=mirrored(self.key_url, mirror),
+        )
+
     def key_command(self) -> str:
         if self.dearmor:
             return f"curl -fsSL {self.key_url} | sudo -n gpg --dearmor --yes -o {self.keyring}"
         return f"sudo -n curl -fsSLo {self.keyring} {self.key_url}"
+
+
+_URL = re.compile(r"https?://[^\s\]]+")
+
+
+def mirrored(url: str, mirror: str) -> str:
+    """`https://HOST/PATH` as the mirror serves it: `<mirror>/HOST/PATH`."""
+    rest = re.sub(r"^https?://", "", url)
+    return mirror.rstrip("/") + "/" + rest
 
 
 @dataclass(frozen=True)
@@ -50,6 +70,9 @@ class Packages:
     version_pattern: str  # regex of the installed version dpkg reports
     pin: str | None  # exact apt version to install, or None for the newest in the source
     legacy_note: str | None
+
+    def via(self, mirror: str | None) -> Packages:
+        return replace(self, sources=tuple(s.via(mirror) for s in self.sources))
 
 
 class LegacyReposRefused(InputError):

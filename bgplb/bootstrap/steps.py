@@ -228,8 +228,8 @@ def plan_bootstrap(site: Site, node: K8sNode, allow_legacy: bool | None = None) 
         allow_legacy = site.kubernetes.package_repos == "legacy"
     rel = release(node.os)
     k8s = site.kubernetes
-    kube = kubernetes_packages(k8s.version, k8s.minor)
-    crio = crio_packages(k8s.minor, rel)
+    kube = kubernetes_packages(k8s.version, k8s.minor).via(k8s.package_mirror)
+    crio = crio_packages(k8s.minor, rel).via(k8s.package_mirror)
     notes = [n for n in (crio.legacy_note, kube.legacy_note) if n]
     if notes and not allow_legacy:
         refuse_legacy(k8s.minor, notes)

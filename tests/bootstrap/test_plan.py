@@ -3,10 +3,12 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from pydantic import ValidationError
 
 from bgplb.bootstrap import LegacyReposRefused, plan_bootstrap
 from bgplb.bootstrap.steps import Expect
 from bgplb.model import Site, load_site
+from bgplb.model.specs import KubernetesSpec
 from tests.conftest import REPO
 
 
@@ -68,3 +70,33 @@ def test_expect_matches_output_and_status() -> None:
     assert Expect("0", rc=1).met("0\n", 1)
     assert not Expect("0", rc=1).met("0\n", 0)
     assert not Expect("enabled").met("enabled\nextra", 0)
+
+
+def test_package_mirror_points_every_source_and_key_at_the_mirror() -> None:
+    site = _site("1.30.2", "ubuntu-22.04")
+    k8s = site.kubernetes.model_copy(update={"package_mirror": "https://mirror.example.net/apt"})
+    plan = plan_bootstrap(dataclasses.replace(site, kubernetes=k8s), site.nodes[0])
+    by_name = {s.name: s for s in plan.steps}
+    src = by_name["apt-source-kubernetes"]
+    assert "https://mirror.example.net/apt/pkgs.k8s.io/core:/stable:/v1.30/deb/ /" in src.apply[-1]
+    assert src.apply[1].startswith(
+        "curl -fsSL https://mirror.example.net/apt/pkgs.k8s.io/core:/stable:/v1.30/deb/Release.key"
+    )
+    assert (
+        "mirror.example.net/apt/download.opensuse.org/repositories/isv:/cri-o:"
+        in (by_name["apt-source-cri-o"].apply[-1])
+    )
+    everything = " ".join(c for s in plan.steps for c in (s.check, *s.apply))
+    assert "https://pkgs.k8s.io" not in everything
+    assert "https://download.opensuse.org" not in everything
+    assert "signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg" in src.apply[-1]
+
+
+@pytest.mark.parametrize(
+    "bad", ["ftp://mirror.example.net/", "https://mirror.example.net/$(reboot)", "mirror.example"]
+)
+def test_package_mirror_must_be_a_plain_http_url(bad: str) -> None:
+    with pytest.raises(ValidationError, match="package_mirror"):
+        KubernetesSpec.model_validate(
+            {**_site("1.30.2").kubernetes.model_dump(), "package_mirror": bad}
+        )
