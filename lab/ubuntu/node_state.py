@@ -151,9 +151,10 @@ class NodeState:
             modules=list(data["modules"]),
             sysctls=dict(data["sysctls"]),
             services={k: Service(**v) for k, v in data["services"].items()},
-            builtin_modules=list(data["builtin_modules"]),
-            proc_modules=bool(data["proc_modules"]),
-            user_path=str(data["user_path"]),
+            # absent from a node saved before variants existed: the cloud image's
+            builtin_modules=list(data.get("builtin_modules", [])),
+            proc_modules=bool(data.get("proc_modules", True)),
+            user_path=str(data.get("user_path", UBUNTU_PATH)),
         )
 
 

@@ -4,10 +4,11 @@ modules."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from lab.ubuntu.cluster import LocalCluster
-from lab.ubuntu.node_state import CLOUD_IMAGE, DEBIAN_PATH, NodeStore, Variant
+from lab.ubuntu.node_state import CLOUD_IMAGE, DEBIAN_PATH, UBUNTU_PATH, NodeStore, Variant
 from lab.ubuntu.shell import UbuntuShell
 
 CAPTURES = Path(__file__).parent / "captures"
@@ -75,3 +76,14 @@ def test_login_path_without_sbin(tmp_path: Path) -> None:
 
 def test_ubuntu_login_path_has_sbin(tmp_path: Path) -> None:
     assert _shell(tmp_path).handle("sysctl -n vm.swappiness").output == "60\n"
+
+
+def test_node_saved_before_variants_loads_as_cloud_image(tmp_path: Path) -> None:
+    sh = _shell(tmp_path)
+    sh.handle("true")  # saves the node
+    data = json.loads(sh.store.path.read_text())
+    for key in ("builtin_modules", "proc_modules", "user_path"):
+        del data[key]
+    sh.store.path.write_text(json.dumps(data))
+    state = sh.store.load()
+    assert (state.builtin_modules, state.proc_modules, state.user_path) == ([], True, UBUNTU_PATH)
