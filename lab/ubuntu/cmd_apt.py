@@ -253,11 +253,12 @@ def dpkg_query(ctx: Ctx, argv: list[str]) -> Proc:
     fmt = (
         short.removeprefix("=") if short is not None else p.value("--showformat")
     ) or "${binary:Package}\\t${Version}\\n"
-    out, err = "", ""
-    for name in p.args:
-        pkg = ctx.state.packages.get(name)
-        if pkg is None:
-            err += f"dpkg-query: no packages found matching {name}\n"
-            continue
-        out += _format(fmt, name, pkg)
+    # dpkg walks its database in package-name order: the output is sorted, not as asked
+    err = "".join(
+        f"dpkg-query: no packages found matching {n}\n"
+        for n in p.args
+        if n not in ctx.state.packages
+    )
+    found = sorted({n for n in p.args if n in ctx.state.packages})
+    out = "".join(_format(fmt, n, ctx.state.packages[n]) for n in found)
     return Proc(out, err, 1 if err else 0)

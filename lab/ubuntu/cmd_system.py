@@ -6,7 +6,7 @@ import re
 
 from lab.ubuntu.context import Ctx, Proc
 from lab.ubuntu.getopt import OptionError, getopt
-from lab.ubuntu.node_state import Service
+from lab.ubuntu.node_state import BRIDGE_SYSCTLS, Service
 
 MODULE_SIZES = {
     "overlay": 118784,
@@ -23,10 +23,11 @@ MODULE_SIZES = {
     "virtio_net": 57344,
 }
 MODULE_DEPS = {"br_netfilter": ("bridge",), "bridge": ("stp", "llc"), "stp": ("llc",)}
-BRIDGE_SYSCTLS = (
-    "net.bridge.bridge-nf-call-arptables",
-    "net.bridge.bridge-nf-call-ip6tables",
-    "net.bridge.bridge-nf-call-iptables",
+# kmod 30's lsmod on a kernel without /proc/modules (captured on Debian 12, exit status 1)
+LSMOD_NO_PROC_MODULES = (
+    "libkmod: ERROR ../libkmod/libkmod-module.c:1725 kmod_module_new_from_loaded: could not open"
+    " /proc/modules: No such file or directory\n"
+    "Error: could not get list of modules: No such file or directory\n"
 )
 # Units shipped by packages: unit -> (package, enabled and started by the package's install)
 # (Ubuntu's containerd package enables and starts containerd.service, as Debian packages do)
@@ -121,7 +122,11 @@ def modprobe(ctx: Ctx, argv: list[str]) -> Proc:
     params = [] if p.has("-a", "--all") else p.args[1:]
     for name in names:
         module = name.replace("-", "_")
-        if module not in MODULE_SIZES:
+        if module in ctx.state.builtin_modules:
+            if p.has("-r", "--remove"):
+                return Proc(stderr=f"modprobe: FATAL: Module {module} is builtin.\n", rc=1)
+            continue
+        if module not in MODULE_SIZES or not ctx.state.proc_modules:
             return Proc(
                 stderr=f"modprobe: FATAL: Module {name} not found in directory /lib/modules/{kernel}\n",  # noqa: E501
                 rc=1,
@@ -155,6 +160,8 @@ def modprobe(ctx: Ctx, argv: list[str]) -> Proc:
 def lsmod(ctx: Ctx, argv: list[str]) -> Proc:
     if len(argv) > 1:
         return Proc(stderr="Usage: lsmod\n", rc=1)
+    if not ctx.state.proc_modules:
+        return Proc(stderr=LSMOD_NO_PROC_MODULES, rc=1)
     users = {
         m: [u for u, deps in MODULE_DEPS.items() if m in deps and u in ctx.state.modules]
         for m in ctx.state.modules

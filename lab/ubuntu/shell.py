@@ -7,6 +7,7 @@ survives sessions and server restarts.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -14,7 +15,7 @@ from lab.ubuntu import cmd_apt, cmd_kubeadm, cmd_net, cmd_system, cmd_text
 from lab.ubuntu.context import Ctx, Proc, absolute, write_file
 from lab.ubuntu.getopt import OptionError, getopt
 from lab.ubuntu.kubeadm_cluster import Cluster
-from lab.ubuntu.node_state import NodeStore
+from lab.ubuntu.node_state import SECURE_PATH, NodeStore
 from lab.ubuntu.syntax import AndOr, Command, ShellSyntaxError, expand, parse
 
 Tool = Callable[[Ctx, list[str]], Proc]
@@ -50,6 +51,17 @@ TOOLS: dict[str, Tool] = {
 # Commands that exist only once their package is installed.
 PROVIDED_BY = {"curl": "curl", "gpg": "gpg", "kubeadm": "kubeadm"}
 BUILTINS = {"echo", "printf", "test", "[", "true", "false"}
+# Where each tool's package puts it (merged /usr: /sbin is /usr/sbin, /bin is /usr/bin).
+SBIN_TOOLS = {"swapon", "swapoff", "sysctl", "modprobe"}
+SBIN_AND_BIN_TOOLS = {"lsmod"}  # kmod ships /bin/lsmod and /sbin/lsmod
+
+
+def tool_dirs(name: str) -> tuple[str, ...]:
+    if name in SBIN_TOOLS:
+        return ("/sbin", "/usr/sbin")
+    if name in SBIN_AND_BIN_TOOLS:
+        return ("/sbin", "/usr/sbin", "/bin", "/usr/bin")
+    return ("/bin", "/usr/bin")
 
 
 @dataclass(frozen=True)
@@ -190,15 +202,24 @@ class UbuntuShell:
 
     def _exec(self, ctx: Ctx, argv: list[str], prefix: str) -> Proc:
         name = argv[0]
-        tool = TOOLS.get(name)
-        pkg = PROVIDED_BY.get(name)
-        if tool is None or (pkg is not None and not ctx.state.installed(pkg)):
+        base = posixpath.basename(name)
+        tool = TOOLS.get(base)
+        pkg = PROVIDED_BY.get(base)
+        exists = tool is not None and (pkg is None or ctx.state.installed(pkg))
+        if "/" in name:
+            found = exists and posixpath.dirname(name) in tool_dirs(base)
+        elif base in BUILTINS and not prefix:
+            found = True
+        else:
+            search = (SECURE_PATH if prefix else ctx.state.user_path).split(":")
+            found = exists and any(d in tool_dirs(base) for d in search)
+        if tool is None or not found:
             if prefix:
                 return Proc(stderr=f"sudo: {name}: command not found\n", rc=1)
+            if "/" in name:
+                return Proc(stderr=f"-bash: {name}: No such file or directory\n", rc=127)
             return Proc(stderr=f"{name}: command not found\n", rc=127)
-        if prefix and name in BUILTINS - {"echo", "printf", "test", "[", "true", "false"}:
-            return Proc(stderr=f"sudo: {name}: command not found\n", rc=1)
-        return tool(ctx, argv)
+        return tool(ctx, [base, *argv[1:]])
 
     def _sudo(self, ctx: Ctx, argv: list[str]) -> Proc:
         try:

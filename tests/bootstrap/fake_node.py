@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from nornir.core import Nornir
 
 from lab.ubuntu.kubeadm_cluster import LocalCluster
-from lab.ubuntu.node_state import NodeStore
+from lab.ubuntu.node_state import CLOUD_IMAGE, NodeStore, Variant
 from lab.ubuntu.sftp import NodeFileError, NodeFiles
 from lab.ubuntu.shell import UbuntuShell
 
@@ -75,12 +75,15 @@ class FakeNetmiko:
         return SFTPClient(NodeFiles(self.shell.store, self.shell.user))
 
 
-def attach_emulated_nodes(nr: Nornir, state_dir: Path) -> dict[str, FakeNetmiko]:
+def attach_emulated_nodes(
+    nr: Nornir, state_dir: Path, variant: Variant = CLOUD_IMAGE
+) -> dict[str, FakeNetmiko]:
     """Every host of `nr` gets a fake netmiko connection to its own emulated node."""
     cluster = LocalCluster(state_dir / "cluster.json")
     conns = {}
     for name, host in nr.inventory.hosts.items():
-        store = NodeStore(state_dir / f"{name}.json", name, str(host.get("os", "ubuntu-20.04")))
+        os_name = str(host.get("os", "ubuntu-20.04"))
+        store = NodeStore(state_dir / f"{name}.json", name, os_name, variant)
         conn = FakeNetmiko(UbuntuShell(store, cluster, str(host.hostname)))
         host.connections["netmiko"] = SimpleNamespace(connection=conn, close=lambda: None)
         conns[name] = conn

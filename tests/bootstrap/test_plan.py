@@ -3,10 +3,12 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from pydantic import ValidationError
 
 from bgplb.bootstrap import LegacyReposRefused, plan_bootstrap
 from bgplb.bootstrap.steps import Expect
 from bgplb.model import Site, load_site
+from bgplb.model.specs import KubernetesSpec
 from tests.conftest import REPO
 
 
@@ -43,9 +45,9 @@ def test_current_version_per_release(os_name: str, keyrings_step: bool) -> None:
     assert plan.notes == ()
     by_name = {s.name: s for s in plan.steps}
     assert ("apt-keyrings" in by_name) is keyrings_step
-    k8s_src = by_name["apt-source-kubernetes"].apply[1]
+    k8s_src = by_name["apt-source-kubernetes"].apply[-1]
     assert "https://pkgs.k8s.io/core:/stable:/v1.30/deb/ /" in k8s_src
-    crio_src = by_name["apt-source-cri-o"].apply[1]
+    crio_src = by_name["apt-source-cri-o"].apply[-1]
     assert "isv:/cri-o:/stable:/v1.30/deb/" in crio_src
     assert (
         by_name["kubernetes-packages"]
@@ -61,7 +63,7 @@ def test_legacy_crio_names_the_release() -> None:
     site = _site("1.21.1", "ubuntu-22.04")
     plan = plan_bootstrap(site, site.nodes[0], allow_legacy=True)
     src = next(s for s in plan.steps if s.name == "apt-source-cri-o")
-    assert "xUbuntu_22.04" in src.apply[1]
+    assert "xUbuntu_22.04" in src.apply[-1]
 
 
 def test_expect_matches_output_and_status() -> None:
@@ -88,7 +90,7 @@ def test_containerd_on_noble_from_the_ubuntu_archive_with_systemd_cgroups() -> N
     assert by_name["containerd-packages"].apply[-1] == "sudo -n apt-get install -y containerd"
     config = by_name["containerd-config"]
     assert config.check == "cat /etc/containerd/config.toml"
-    assert config.apply[0] == "sudo -n mkdir -p /etc/containerd"
+    assert config.apply[0] == "sudo -n mkdir -p -m 755 /etc/containerd"
     assert "SystemdCgroup = true" in config.apply[1]
     assert config.apply[-1] == "sudo -n systemctl restart containerd"
     done = "version = 2\n" + (
@@ -97,7 +99,7 @@ def test_containerd_on_noble_from_the_ubuntu_archive_with_systemd_cgroups() -> N
     )
     assert config.expect.met(done, 0)
     assert not config.expect.met(done.replace("true", "false"), 0)
-    k8s_src = by_name["apt-source-kubernetes"].apply[1]
+    k8s_src = by_name["apt-source-kubernetes"].apply[-1]
     assert "https://pkgs.k8s.io/core:/stable:/v1.33/deb/ /" in k8s_src
 
 
@@ -107,3 +109,33 @@ def test_containerd_with_legacy_kubernetes_needs_no_kubic() -> None:
     names = [s.name for s in plan.steps]
     assert "apt-source-libcontainers" not in names and "apt-source-cri-o" not in names
     assert [n for n in plan.notes if "apt.kubernetes.io" in n] == list(plan.notes)
+
+
+def test_package_mirror_points_every_source_and_key_at_the_mirror() -> None:
+    site = _site("1.30.2", "ubuntu-22.04")
+    k8s = site.kubernetes.model_copy(update={"package_mirror": "https://mirror.example.net/apt"})
+    plan = plan_bootstrap(dataclasses.replace(site, kubernetes=k8s), site.nodes[0])
+    by_name = {s.name: s for s in plan.steps}
+    src = by_name["apt-source-kubernetes"]
+    assert "https://mirror.example.net/apt/pkgs.k8s.io/core:/stable:/v1.30/deb/ /" in src.apply[-1]
+    assert src.apply[1].startswith(
+        "curl -fsSL https://mirror.example.net/apt/pkgs.k8s.io/core:/stable:/v1.30/deb/Release.key"
+    )
+    assert (
+        "mirror.example.net/apt/download.opensuse.org/repositories/isv:/cri-o:"
+        in (by_name["apt-source-cri-o"].apply[-1])
+    )
+    everything = " ".join(c for s in plan.steps for c in (s.check, *s.apply))
+    assert "https://pkgs.k8s.io" not in everything
+    assert "https://download.opensuse.org" not in everything
+    assert "signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg" in src.apply[-1]
+
+
+@pytest.mark.parametrize(
+    "bad", ["ftp://mirror.example.net/", "https://mirror.example.net/$(reboot)", "mirror.example"]
+)
+def test_package_mirror_must_be_a_plain_http_url(bad: str) -> None:
+    with pytest.raises(ValidationError, match="package_mirror"):
+        KubernetesSpec.model_validate(
+            {**_site("1.30.2").kubernetes.model_dump(), "package_mirror": bad}
+        )
