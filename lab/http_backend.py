@@ -66,6 +66,9 @@ def health_answer(check: dict[str, Any]) -> tuple[int, dict[str, Any]]:
 class ReusePortServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # the backends stand for nginx, whose listen backlog is 511 (socketserver's default, 5,
+    # drops the SYNs of a concurrent probe and turns them into timeouts)
+    request_queue_size = 511
 
     def server_bind(self) -> None:
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
