@@ -275,7 +275,8 @@ def test_the_readme_journey(twin: KubectlTwin, tmp_path: Path) -> None:
     venv_bin = Path(sys.executable).parent  # `python` is the suite's (a venv's python)
     env = {
         "PATH": f"{bin_dir}:{venv_bin}:{os.environ.get('PATH', '/usr/bin:/bin')}",
-        "HOME": str(twin.home),
+        # the session's HOME: `lab up` put the twin's host keys in its ~/.ssh/known_hosts
+        "HOME": os.environ["HOME"],
         "PYTHONPATH": str(REPO),
     }
     done = subprocess.run(
