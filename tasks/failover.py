@@ -8,12 +8,13 @@ the node's shell from its inventory): any Nornir connection with netmiko's `send
 
 from __future__ import annotations
 
+import time
 from ipaddress import IPv4Address
 from typing import Any
 
 from nornir.core.task import Result, Task
 
-from bgplb.errors import DeviceError
+from bgplb.errors import DeviceError, ParseError
 from bgplb.failover.drill import (
     NodeLink,
     cut_command,
@@ -65,9 +66,23 @@ def client_samples(
     return Result(host=task.host, result=parse_samples(text))
 
 
+READ_ATTEMPTS = 3  # reads of one converging route (zebra and bgpd asked one after the other)
+
+
 def router_next_hops(device: Any, address: IPv4Address) -> set[IPv4Address]:
-    """The next hops the router's FIB uses for address/32 (NAPALM get_route_to)."""
-    routes = device.get_route_to(destination=f"{address}/32", protocol="bgp")
+    """The next hops the router's FIB uses for address/32 (NAPALM get_route_to).
+
+    While a path is being withdrawn, zebra and bgpd (read one after the other) can disagree
+    for a moment; the driver calls that a ParseError. The read is tried again, at most
+    READ_ATTEMPTS times, 0.2 s apart; a disagreement that lasts is still the ParseError."""
+    for attempt in range(READ_ATTEMPTS):
+        try:
+            routes = device.get_route_to(destination=f"{address}/32", protocol="bgp")
+            break
+        except ParseError:
+            if attempt == READ_ATTEMPTS - 1:
+                raise
+            time.sleep(0.2)
     return {
         IPv4Address(e["next_hop"])
         for entries in routes.values()
