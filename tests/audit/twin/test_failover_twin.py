@@ -92,9 +92,9 @@ def test_dead_node_fails_the_audit_from_router_data_alone(
     site = dead_node.site
     address = site.node(DEAD).address
     wait_silent(dead_node, address)
-    start = time.monotonic()
     code, doc = audit(capsys, "--no-probe")
     assert code == 1, shown(doc)
     assert [f["object"] for f in errors(doc)] == [f"peer {label(site, DEAD)}"], shown(doc)
     assert errors(doc)[0]["check"] == "liveness"
-    assert time.monotonic() - start < 15.0  # still within the hold time: found before it
+    # found before the hold time ran out: the router still routes to the dead node
+    assert address in ecmp_hops(site, dead_node.lb_ip)
