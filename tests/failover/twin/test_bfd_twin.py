@@ -9,15 +9,19 @@ measures those)."""
 
 from __future__ import annotations
 
+import json
 from ipaddress import IPv4Address
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from bgplb.model import Site, load_site
 from lab import frr
 from lab.instances import router_instance
 from lab.poll import wait_for
 from lab.speaker import Speaker, frr_bfd_peers
+from runbooks.failover import main as failover_main
 from tests.deploy.twin.conftest import (
     REPO,
     copy_inventory,
@@ -54,7 +58,7 @@ def router_neighbor(site: Site, address: IPv4Address) -> dict[str, Any]:
 
 
 def test_bfd_deploys_converges_and_drops_a_cut_node_before_the_hold_time(
-    twin_session: None, tmp_path: Path
+    twin_session: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     del twin_session
     inventory = copy_inventory(tmp_path / "inv", frr_mode_bfd)
@@ -96,3 +100,15 @@ def test_bfd_deploys_converges_and_drops_a_cut_node_before_the_hold_time(
         assert wait_for(
             lambda: router_bfd(site) == dict.fromkeys(nodes, "up"), timeout=30, interval=0.5
         )
+
+        # the drill in BFD mode: it reads BFD up from the router, cuts, measures, restores
+        capsys.readouterr()
+        args = ["--inventory", str(inventory), "--limit", NODE, "--yes", "--json"]
+        code = failover_main([*args, "--cut-via", "lab_netns", "--restore-timeout", "120"])
+        doc = json.loads(capsys.readouterr().out)
+        (drilled,) = doc["nodes"]
+        assert code == 0, drilled
+        assert drilled["mode"].startswith("BFD up"), drilled
+        assert drilled["withdraw_s"] is not None and drilled["restored"] is True, drilled
+        assert wait_for(lambda: ecmp_next_hops(site) == {n.address for n in site.nodes}, 60, 0.5)
+        assert wait_for(lambda: router_bfd(site) == dict.fromkeys(nodes, "up"), 30, 0.5)
