@@ -60,7 +60,10 @@ def hard(twin: AuditTwin, timers: Timers | None, label: str, target: str) -> Row
     if timers is not None:
         sp.set_timers(timers)
         twin.wait_ecmp(node_addresses(twin.site))
-    options = DrillOptions(via="lab_netns", max_cut_s=150.0, restore_timeout_s=180.0)
+    # margin 30 s: the cut and the sampling last the detection bound + 60 s, long enough for the
+    # node monitor's grace period (40 s) to take the dead node's pods out of kube-proxy's rules,
+    # so the loss window's end is seen, not cut short by the end of sampling
+    options = DrillOptions(via="lab_netns", max_cut_s=150.0, restore_timeout_s=180.0, margin_s=30.0)
     result: NodeDrill = drill_node(twin.site, NODE, target_of(twin.site), options)
     twin.restore()
     note = result.mode + ("" if result.ok else f"; {result.error}")
