@@ -77,6 +77,10 @@ def test_bfd_deploys_converges_and_drops_a_cut_node_before_the_hold_time(
         assert wait_for(
             lambda: router_bfd(site) == dict.fromkeys(nodes, "up"), timeout=30, interval=0.5
         )
+        # the audit shows BFD up per peer (the driver's liveness: FRR's peerBfdInfo)
+        audit = deploy(inventory, "--json", "--no-probe", cwd=tmp_path, runbook="runbooks.audit")
+        assert audit.code == 0, audit.describe()
+        assert {s["peer"]: s["bfd"] for s in audit.doc["sessions"]} == dict.fromkeys(nodes, "Up")
         node = site.node(NODE)
         sp = Speaker(site, NODE)
         assert sp.bfd_status() == "up"
