@@ -86,3 +86,62 @@ def timers_commands(node: K8sNode, router: IPv4Address, timers: Timers | None) -
         neighbor_timers_line(router, timers).strip() if timers else f"no neighbor {router} timers"
     )
     return ["configure terminal", f"router bgp {node.asn}", "no timers bgp", line]
+
+
+@dataclass(frozen=True)
+class BfdProfile:
+    """A BFD profile as MetalLB's FRR mode holds it (metallb-v0.16.1 internal/config/config.go
+    `BFDProfile`: unset intervals stay unset, so FRR's own 300/300/3 apply)."""
+
+    name: str
+    receive_interval: int | None = None
+    transmit_interval: int | None = None
+    detect_multiplier: int | None = None
+    echo_interval: int | None = None
+    echo_mode: bool = False
+    passive_mode: bool = False
+    minimum_ttl: int | None = None
+
+
+def bfd_profile_lines(p: BfdProfile) -> list[str]:
+    """`bfd` > `profile NAME` as metallb-v0.16.1 frr-templates/frr.tmpl and bfdprofile.tmpl
+    render it (only the fields that are set, in the template's order)."""
+    lines = [f"profile {p.name}"]
+    if p.receive_interval:
+        lines.append(f"receive-interval {p.receive_interval}")
+    if p.transmit_interval:
+        lines.append(f"transmit-interval {p.transmit_interval}")
+    if p.detect_multiplier:
+        lines.append(f"detect-multiplier {p.detect_multiplier}")
+    if p.echo_mode:
+        lines.append("echo-mode")
+    if p.echo_interval:
+        lines += [
+            f"echo receive-interval {p.echo_interval}",
+            f"echo transmit-interval {p.echo_interval}",
+        ]
+    if p.passive_mode:
+        lines.append("passive-mode")
+    if p.minimum_ttl:
+        lines.append(f"minimum-ttl {p.minimum_ttl}")
+    return lines
+
+
+def neighbor_bfd_lines(router: IPv4Address, profile: str) -> list[str]:
+    """frr-templates/neighborsession.tmpl: a peer with a BFD profile."""
+    return [f" neighbor {router} bfd", f" neighbor {router} bfd profile {profile}"]
+
+
+def bfd_commands(node: K8sNode, router: IPv4Address, profile: BfdProfile | None) -> list[str]:
+    """`vtysh -c` arguments that give the session BFD with `profile` (None: no BFD)."""
+    if profile is None:
+        return ["configure terminal", f"router bgp {node.asn}", f"no neighbor {router} bfd"]
+    return [
+        "configure terminal",
+        "bfd",
+        *bfd_profile_lines(profile),
+        "exit",
+        "exit",
+        f"router bgp {node.asn}",
+        *(line.strip() for line in neighbor_bfd_lines(router, profile.name)),
+    ]

@@ -7,8 +7,8 @@ from lab.frr import Instance
 from lab.state import LabPaths
 from lab.topology import ns_name
 
-ROUTER_DAEMONS = ("zebra", "bgpd", "staticd")
-NODE_DAEMONS = ("zebra", "bgpd")
+ROUTER_DAEMONS = ("zebra", "bgpd", "staticd", "bfdd")  # bfdd: `protocols bfd`, neighbor `bfd`
+NODE_DAEMONS = ("zebra", "bgpd", "bfdd")  # bfdd: MetalLB FRR mode BFD profiles
 
 
 def router_instance(site: Site) -> Instance:

@@ -11,6 +11,7 @@ process can drive a speaker: tests, the audit, the emulated MetalLB.
 
 from __future__ import annotations
 
+import json
 import signal
 from ipaddress import IPv4Address, IPv4Network
 
@@ -18,7 +19,9 @@ from bgplb.errors import LabError
 from bgplb.model import Site
 from lab import frr
 from lab.frr_config import (
+    BfdProfile,
     Timers,
+    bfd_commands,
     neighbor_timers_line,
     network_commands,
     peer_lines,
@@ -52,15 +55,23 @@ class Speaker:
     def router_address(self) -> IPv4Address:
         return router_peer_address(self.site, self.node)
 
-    def peer(self, timers: Timers | None = None, asked: Timers | None = None) -> None:
+    def peer(
+        self,
+        timers: Timers | None = None,
+        asked: Timers | None = None,
+        bfd: BfdProfile | None = None,
+    ) -> None:
         """Peer with the router (ASN and addresses from the site); idempotent. `asked`: the
         session's own timers, as MetalLB configures them (`neighbor X timers KA HOLD`, set
-        with the neighbor, so the first OPEN carries them); `timers`: set afterwards, with a
-        session reset (set_timers)."""
+        with the neighbor, so the first OPEN carries them); `bfd`: the peer's BFD profile
+        (MetalLB FRR mode: `bfd` > `profile`, `neighbor X bfd profile P`; None: no BFD);
+        `timers`: set afterwards, with a session reset (set_timers)."""
         body = [" no bgp ebgp-requires-policy", *peer_lines(self.site, self.node)]
         if asked is not None:
             body.append(neighbor_timers_line(self.router_address, asked))
         self._configure(vtysh_router_bgp(self.node, body))
+        if bfd is not None or "peerBfdInfo" in self._neighbor():
+            self._configure(bfd_commands(self.node, self.router_address, bfd))
         if asked is not None and self._neighbor().get("bgpState") == "Established":
             # a session up before (the twin peers at boot) still runs on the old timers
             frr.vtysh(self.inst, f"clear bgp ipv4 unicast {self.router_address}")
@@ -93,6 +104,13 @@ class Speaker:
         data = frr.vtysh_json(self.inst, f"show bgp neighbors {self.router_address} json")
         peer = data.get(str(self.router_address), {})
         return peer if isinstance(peer, dict) else {}
+
+    def bfd_status(self) -> str | None:
+        """The node's BFD session with the router (`up`, `down`, `init`, ...); None: none."""
+        for peer in frr_bfd_peers(self.inst):
+            if peer.get("peer") == str(self.router_address):
+                return str(peer.get("status"))
+        return None
 
     def session_state(self) -> str:
         """The node's view of its session with the router (`Established`, `Active`, ...)."""
@@ -172,6 +190,16 @@ class Speaker:
 
     def _configure(self, commands: list[str]) -> None:
         frr.vtysh(self.inst, *commands, "end", "write memory")
+
+
+def frr_bfd_peers(inst: frr.Instance) -> list[dict[str, object]]:
+    """bfdd's `show bfd peers json` (a list) of one FRR instance."""
+    out = frr.vtysh(inst, "show bfd peers json")
+    try:
+        data = json.loads(out or "[]")
+    except ValueError as exc:
+        raise LabError(f"{inst.pathspace} `show bfd peers json`: not JSON: {out[:200]}") from exc
+    return [p for p in data if isinstance(p, dict)] if isinstance(data, list) else []
 
 
 def _check(address: IPv4Address) -> None:

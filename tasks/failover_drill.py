@@ -28,7 +28,7 @@ class DrillOptions:
     via: str = SHELL  # the connection the node's link is cut through
     max_cut_s: float = 240.0  # the cut restores itself after at most this
     restore_timeout_s: float = 180.0  # for the route to come back after the restore
-    margin_s: float = 5.0
+    margin_s: float = 5.0  # the cut lasts, and the clients sample, the detection bound + 2 x this
     poll_s: float = 0.25
 
 
@@ -91,7 +91,9 @@ def drill_node(
         if found[node].failed:
             raise RuntimeError(_first_failure(found, "finding the node's interface"))
         link = found[node][0].result
-        sampler = start_clients(nr_clients, site, target, min(cut_s, (bound or cut_s) + 10))
+        sampler = start_clients(
+            nr_clients, site, target, min(cut_s, (bound or cut_s) + 2 * options.margin_s)
+        )
         sleep(1.0)  # a baseline before the cut
         cut = nr_node.run(task=cut_link, site=site, link=link, seconds=cut_s, via=options.via)
         if cut[node].failed:

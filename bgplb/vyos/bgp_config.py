@@ -12,15 +12,20 @@ from dataclasses import dataclass
 
 from bgplb.errors import InputError
 from bgplb.model import Site
-from bgplb.model.specs import BgpTimers, NeighborSpec, PeerGroupSpec
+from bgplb.model.specs import BfdSpec, BgpTimers, NeighborSpec, PeerGroupSpec
 from bgplb.secrets import env_secret
 from bgplb.vyos.dialects import BgpSyntax, VyosDialect
 from bgplb.vyos.paths import (
+    BFD_MULTIPLIER,
+    BFD_RECEIVE,
+    BFD_TRANSMIT,
     IPV4_UNICAST,
     LAYER4_HASHING,
     MAXIMUM_PATHS_EBGP,
     MAXIMUM_PATHS_IBGP,
+    NEIGHBOR_BFD,
     Path,
+    bfd_peer,
     bgp_base,
     check_word,
     parse_show_commands,
@@ -128,6 +133,37 @@ def _timers(base: Path, timers: BgpTimers | None, dialect: VyosDialect, what: st
     ]
 
 
+def _bfd_leaves(address: str, bfd: BfdSpec, dialect: VyosDialect, what: str) -> list[Leaf]:
+    """`protocols bfd peer <address> interval ...` from the site's one BFD profile (the one
+    MetalLB's BFDProfile is rendered from), checked against the dialect's ranges."""
+    lo, hi = dialect.bfd_interval_ms
+    mlo, mhi = dialect.bfd_multiplier
+    for key, value, (a, b) in (
+        ("receive_interval_ms", bfd.receive_interval_ms, (lo, hi)),
+        ("transmit_interval_ms", bfd.transmit_interval_ms, (lo, hi)),
+        ("detect_multiplier", bfd.detect_multiplier, (mlo, mhi)),
+    ):
+        if not a <= value <= b:
+            raise InputError(
+                f"{what} metallb.bfd.{key}: {value}; VyOS {dialect.name} takes {a}..{b}"
+            )
+    peer = bfd_peer(address)
+    return [
+        ((*peer, *BFD_MULTIPLIER), str(bfd.detect_multiplier)),
+        ((*peer, *BFD_RECEIVE), str(bfd.receive_interval_ms)),
+        ((*peer, *BFD_TRANSMIT), str(bfd.transmit_interval_ms)),
+    ]
+
+
+def bfd_neighbors(site: Site) -> list[str]:
+    """The router's neighbors that get BFD: those that are the site's nodes (MetalLB's
+    speakers, which run BFD in FRR mode with `metallb.bfd`), when the site asks for BFD."""
+    if site.metallb.bfd is None:
+        return []
+    nodes = {n.address for n in site.nodes}
+    return [str(n.address) for n in site.router.bgp.neighbors if n.address in nodes]
+
+
 def desired_leaves(site: Site, env: Mapping[str, str]) -> list[Leaf]:
     """Every leaf the toolkit owns on the router, sorted as VyOS shows them."""
     router = site.router
@@ -171,6 +207,11 @@ def desired_leaves(site: Site, env: Mapping[str, str]) -> list[Leaf]:
         # VyOS peer groups have no timers (1.3 node.def, vyos-1x peer-group XML): per neighbor
         timers = spec.timers or (group_timers.get(spec.peer_group) if spec.peer_group else None)
         leaves += _timers(base, timers, dialect, f"neighbor {spec.address}")
+    for address in bfd_neighbors(site):
+        assert site.metallb.bfd is not None
+        what = f"router {router.name} neighbor {address}:"
+        leaves += _bfd_leaves(address, site.metallb.bfd, dialect, what)
+        leaves.append(((*top, "neighbor", address, *NEIGHBOR_BFD), None))
     if bgp.layer4_hashing:
         leaves.append((LAYER4_HASHING, None))
     return sorted(leaves, key=lambda leaf: leaf[0])
@@ -199,8 +240,9 @@ def _managed_neighbors(site: Site, top: Path, running: list[Path]) -> set[str]:
 def plan_router_bgp(site: Site, running_commands: str, env: Mapping[str, str]) -> RouterPlan:
     """Set lines for the desired state, delete lines for what the toolkit owns but no longer wants.
 
-    Owned: the inventory's peer groups, neighbors in them or described `bgplb...`, and the
-    layer-4 hashing leaf. Anything else on the router is left alone.
+    Owned: the inventory's peer groups, neighbors in them or described `bgplb...`, the BFD
+    peers of those neighbors (`protocols bfd peer <addr>`), and the layer-4 hashing leaf.
+    Anything else on the router is left alone.
     """
     leaves = desired_leaves(site, env)
     desired = {path + ((value,) if value is not None else ()) for path, value in leaves}
@@ -217,6 +259,15 @@ def plan_router_bgp(site: Site, running_commands: str, env: Mapping[str, str]) -
             # wanted as is, or a single-valued leaf that the set line will overwrite
             if path not in desired and path[:-1] not in leaf_keys:
                 deletes.append(render_delete(path))
+    with_bfd = set(bfd_neighbors(site))
+    for address in sorted(wanted_neighbors | set(removed)):
+        peer = bfd_peer(address)
+        if address not in with_bfd and under(running, peer):
+            deletes.append(render_delete(peer))  # the whole peer, not leaf by leaf
+        elif address in with_bfd:
+            for path in under(running, peer):
+                if path not in desired and path[:-1] not in leaf_keys:
+                    deletes.append(render_delete(path))
     if not site.router.bgp.layer4_hashing and LAYER4_HASHING in running:
         deletes.append(render_delete(LAYER4_HASHING))
     return RouterPlan(

@@ -16,6 +16,21 @@ The CLI texts differ too: `compare` switched from `[edit ...]` / `+line` to `[pa
 with vyos-1x PR #1811 (2023-02); `save` stopped printing `Done` with vyatta-cfg f56f013
 (2023-08-23); 1.3 prints "No changes ... configurations" without the final period.
 
+BFD reads the same in every dialect: `protocols bfd peer <addr> interval receive|transmit
+<10-60000 ms>`, `interval multiplier <2-255>`, and the neighbor's valueless `bfd` node:
+- 1.3: `protocols bfd` is vyos-1x's (1.3.8 interface-definitions/protocols-bfd.xml.in, the
+  ranges as above); the neighbor's `bfd` is vyatta-cfg-quagga's (equuleus fa7b0412
+  templates/protocols/bgp/node.tag/neighbor/node.tag/bfd/node.def), whose commit expression
+  (scripts/bgp/vyatta-bgp.pl check_bfd_peer) refuses it unless `protocols bfd peer <addr>`
+  exists: "BFD peer need to be configured for using BFD protocol".
+- rolling 2021 (vyos-1x 93885e583 protocols-bfd.xml.in + include/bfd-common.xml.i,
+  include/bgp/neighbor-bfd.xml.i), 1.4 LTS and 1.5 (vyos-1x 1.4.0 / 3710c5879
+  protocols_bfd.xml.in + include/bfd/common.xml.i, include/bgp/neighbor-bfd.xml.i): the same
+  words and ranges; they add `protocols bfd profile` and the neighbor's `bfd profile`, which
+  the toolkit does not use, so that one rendering (peer + neighbor `bfd`) fits every dialect.
+  bgpd registers the session with bfdd, which joins it to the configured peer of that
+  address (its intervals apply).
+
 A rolling build stamped on the day of one of the three BGP commits cannot be placed on either
 side of it, and is refused with a message naming the commit.
 """
@@ -61,6 +76,9 @@ class VyosDialect:
     description_max: int | None = 255  # generic-description.xml.i `.{0,255}`
     # smallest non-zero hold time (timers-holdtime.xml.i `--range 0-65535`; FRR takes 3..)
     holdtime_min: int = 3
+    # BFD ranges (1.3.8 protocols-bfd.xml.in, bfd-common.xml.i, bfd/common.xml.i: all agree)
+    bfd_interval_ms: tuple[int, int] = (10, 60000)
+    bfd_multiplier: tuple[int, int] = (2, 255)
     # 1.3's password node.def checks the length in a shell as '$VAR(@)': a `'` breaks it
     password_forbidden: str = ""
 

@@ -35,6 +35,12 @@ MAXIMUM_PATHS_EBGP: Path = (*IPV4_UNICAST, "maximum-paths", "ebgp")
 MAXIMUM_PATHS_IBGP: Path = (*IPV4_UNICAST, "maximum-paths", "ibgp")
 EBGP_REQUIRES_POLICY: Path = ("parameters", "ebgp-requires-policy")
 LAYER4_HASHING: Path = ("system", "ip", "multipath", "layer4-hashing")
+# BFD (the same words in every dialect; bgplb/vyos/dialects.py says where they come from)
+BFD_PEER: Path = ("protocols", "bfd", "peer")  # + <address>
+BFD_RECEIVE: Path = ("interval", "receive")  # relative to a BFD peer, milliseconds
+BFD_TRANSMIT: Path = ("interval", "transmit")
+BFD_MULTIPLIER: Path = ("interval", "multiplier")
+NEIGHBOR_BFD: Path = ("bfd",)  # relative to a neighbor: BGP asks bfdd about this session
 
 VERBS = ("set", "delete")
 SHOW_COMMANDS = "show configuration commands"
@@ -204,6 +210,11 @@ def values_at(paths: Iterable[Path], path: Path) -> list[str]:
     """The values of leaf `path` (one per line for a multi-value leaf)."""
     n = len(path)
     return [p[n] for p in paths if len(p) == n + 1 and p[:n] == path]
+
+
+def bfd_peer(address: str) -> Path:
+    """`protocols bfd peer <address>`."""
+    return (*BFD_PEER, address)
 
 
 def bgp_base(dialect: VyosDialect, asn: int) -> Path:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from bgplb.model import Site
-from lab.frr_config import Timers
+from lab.frr_config import BfdProfile, Timers
 
 log = logging.getLogger("lab.k8s.metallb")
 
@@ -27,6 +27,7 @@ class Announcer(Protocol):
         peer_asn: int,
         my_asn: int,
         timers: tuple[int, int] | None = None,  # (keepalive, hold) asked; None: FRR's
+        bfd: BfdProfile | None = None,  # the peer's BFD profile (FRR mode); None: no BFD
     ) -> None: ...
 
     def unpeer(self, node: str, peer_address: IPv4Address) -> None: ...
@@ -52,6 +53,7 @@ class RecordingAnnouncer:
             "peers": data.get("peers", []),
             "announced": data.get("announced", []),
             "timers": data.get("timers", []),  # [node, peer, keepalive, hold] (none: FRR's)
+            "bfd": data.get("bfd", []),  # [node, peer, profile name] (none: no BFD)
         }
 
     def _edit(self, key: str, item: list[object], add: bool, match: int | None = None) -> None:
@@ -73,13 +75,16 @@ class RecordingAnnouncer:
         peer_asn: int,
         my_asn: int,
         timers: tuple[int, int] | None = None,
+        bfd: BfdProfile | None = None,
     ) -> None:
         self._edit("peers", [node, str(peer_address), peer_asn, my_asn], True, 2)
         self._edit("timers", [node, str(peer_address), *(timers or ())], True, 2)
+        self._edit("bfd", [node, str(peer_address), *([bfd.name] if bfd else [])], True, 2)
 
     def unpeer(self, node: str, peer_address: IPv4Address) -> None:
         self._edit("peers", [node, str(peer_address)], False)
         self._edit("timers", [node, str(peer_address)], False)
+        self._edit("bfd", [node, str(peer_address)], False)
 
     def announce(self, node: str, address: IPv4Address) -> None:
         self._edit("announced", [node, str(address)], True)
@@ -114,6 +119,7 @@ class LabAnnouncer:
         peer_asn: int,
         my_asn: int,
         timers: tuple[int, int] | None = None,
+        bfd: BfdProfile | None = None,
     ) -> None:
         sp = self._speaker(node)
         if (peer_address, peer_asn, my_asn) != (
@@ -133,7 +139,7 @@ class LabAnnouncer:
                 sp.node.asn,
             )
             return
-        sp.peer(asked=Timers(*timers) if timers else None)
+        sp.peer(asked=Timers(*timers) if timers else None, bfd=bfd)
 
     def unpeer(self, node: str, peer_address: IPv4Address) -> None:
         sp = self._speaker(node)

@@ -102,7 +102,7 @@ def make_datapath(kind: str, state_dir: Path, cluster: ClusterInfo) -> DataPath:
     if kind == "lab":
         from bgplb.model import load_site
 
-        return LabDataPath(load_site(cluster.inventory))
+        return LabDataPath(load_site(cluster.inventory), (cluster.advertise_address, cluster.port))
     return RecordingDataPath(state_dir / DATAPATH_FILE)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -21,10 +22,15 @@ from lab.kube_proxy import NodePlan, apply_plan, pods_file
 
 log = logging.getLogger("lab.k8s.kube-proxy")
 RETRY_S = 2.0
+REACH_EVERY_S = 5.0
 
 
 class DataPath(Protocol):
     def sync(self, plans: dict[str, NodePlan]) -> None: ...
+
+    def reaches_api(self, node: str) -> bool:
+        """Whether the node's kubelet can reach the API server (post status, renew its Lease)."""
+        ...
 
 
 class RecordingDataPath:
@@ -44,6 +50,10 @@ class RecordingDataPath:
             tmp.replace(self.path)
             self._last = dict(plans)
 
+    def reaches_api(self, node: str) -> bool:
+        del node
+        return True  # no network here: a running kubelet always reaches the server
+
 
 def read_plans(path: Path) -> dict[str, dict[str, object]]:
     try:
@@ -56,15 +66,37 @@ def read_plans(path: Path) -> dict[str, dict[str, object]]:
 class LabDataPath:
     """The twin's nodes: a node of the site gets its plan in namespace bgplab-<node>."""
 
-    def __init__(self, site: Site) -> None:
+    def __init__(self, site: Site, api: tuple[str, int] | None = None) -> None:
         from lab.state import LabPaths
         from lab.topology import ns_name
 
         self.site = site
         self.root = LabPaths.of(site).k8s_dir
         self.ns_name = ns_name
+        self.api = api  # the API server's address and port, as the kubelets dial it
         self._last: dict[str, NodePlan] = {}
         self._failed: dict[str, float] = {}
+        self._reach: dict[str, tuple[float, bool]] = {}
+
+    def reaches_api(self, node: str) -> bool:
+        """A TCP connect from the node's namespace to the API server, at most every
+        REACH_EVERY_S per node (a kubelet posts every 10 s): a node whose link is cut stops
+        heartbeating, as a real one does, however its kubelet process is."""
+        if self.api is None or node not in {n.name for n in self.site.nodes}:
+            return True
+        now = time.monotonic()
+        cached = self._reach.get(node)
+        if cached is not None and now - cached[0] < REACH_EVERY_S:
+            return cached[1]
+        host, port = self.api
+        probe = f"exec 3<>/dev/tcp/{host}/{port}"
+        argv = ["ip", "netns", "exec", self.ns_name(node), "timeout", "1", "bash", "-c", probe]
+        try:
+            ok = subprocess.run(argv, capture_output=True, timeout=5, check=False).returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            ok = False
+        self._reach[node] = (now, ok)
+        return ok
 
     def sync(self, plans: dict[str, NodePlan]) -> None:
         names = {n.name for n in self.site.nodes}

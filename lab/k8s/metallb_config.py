@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from lab.frr_config import BfdProfile
 from lab.k8s.selectors import Matcher, selector_object_matcher
 from lab.k8s.store import Store
 
@@ -63,6 +64,7 @@ class Peer:
     node_selectors: tuple[Matcher, ...] = ()
     hold_s: int | None = None  # ConfigMap `hold-time`, BGPPeer `holdTime`
     keepalive_s: int | None = None  # BGPPeer `keepaliveTime`
+    bfd_profile: str | None = None  # BGPPeer `bfdProfile` (CRDs)
 
     def selects(self, labels: Mapping[str, str]) -> bool:
         return not self.node_selectors or any(m(labels) for m in self.node_selectors)
@@ -92,6 +94,9 @@ class MetallbConfig:
     advertisements: tuple[Advertisement, ...] | None = None
     pool_labels: dict[str, dict[str, str]] = field(default_factory=dict)
     errors: tuple[str, ...] = ()
+    bfd_profiles: dict[str, BfdProfile] = field(default_factory=dict)
+    # the whole configuration was refused (MetalLB keeps running on the last good one)
+    fatal: bool = False
 
     def pool(self, name: str) -> Pool | None:
         return next((p for p in self.pools if p.name == name), None)
@@ -188,6 +193,48 @@ def _selectors(items: Any) -> tuple[Matcher, ...]:
     return tuple(selector_object_matcher(s) for s in items or [] if isinstance(s, Mapping))
 
 
+def _bfd_int(spec: Mapping[str, Any], key: str, lo: int, hi: int, what: str) -> int | None:
+    """config.go bfdIntFromConfig: unset stays unset; out of range is an error."""
+    value = spec.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, int) or not lo <= value <= hi:
+        raise ValueError(f"invalid value {value}, must be in range {lo}-{hi}: invalid {what} value")
+    return value
+
+
+def bfd_profile_from_cr(obj: Mapping[str, Any]) -> BfdProfile:
+    """metallb-v0.16.1 internal/config/config.go bfdProfileFromCR."""
+    name = str((obj.get("metadata") or {}).get("name") or "")
+    if not name:
+        raise ValueError("missing bfd profile name")
+    spec = obj.get("spec") or {}
+    return BfdProfile(
+        name=name,
+        detect_multiplier=_bfd_int(spec, "detectMultiplier", 2, 255, "detect multiplier"),
+        receive_interval=_bfd_int(spec, "receiveInterval", 10, 60000, "receive interval"),
+        transmit_interval=_bfd_int(spec, "transmitInterval", 10, 60000, "transmit interval"),
+        minimum_ttl=_bfd_int(spec, "minimumTtl", 1, 254, "minimum ttl"),
+        echo_interval=_bfd_int(spec, "echoInterval", 10, 60000, "echo interval"),
+        echo_mode=bool(spec.get("echoMode", False)),
+        passive_mode=bool(spec.get("passiveMode", False)),
+    )
+
+
+def _bfd_profiles(store: Store) -> dict[str, BfdProfile]:
+    """config.go bfdProfilesFor: any bad or duplicate profile fails the whole config."""
+    out: dict[str, BfdProfile] = {}
+    for i, obj in enumerate(store.list(("metallb.io", "bfdprofiles"), NAMESPACE)):
+        try:
+            parsed = bfd_profile_from_cr(obj)
+        except ValueError as exc:
+            raise ValueError(f"parsing bfd profile #{i + 1}: {exc}") from None
+        if parsed.name in out:
+            raise ValueError(f"found duplicate bfd profile name {parsed.name}")
+        out[parsed.name] = parsed
+    return out
+
+
 def from_crds(store: Store) -> MetallbConfig:
     pools, labels, errors = [], {}, []
     for obj in store.list(("metallb.io", "ipaddresspools"), NAMESPACE):
@@ -218,10 +265,22 @@ def from_crds(store: Store) -> MetallbConfig:
                     node_selectors=_selectors(spec.get("nodeSelectors")),
                     hold_s=go_duration_s(spec.get("holdTime")),
                     keepalive_s=go_duration_s(spec.get("keepaliveTime")),
+                    bfd_profile=str(spec["bfdProfile"]) if spec.get("bfdProfile") else None,
                 )
             )
         except (KeyError, ValueError) as exc:
             errors.append(f"peer {obj['metadata']['name']}: {exc}")
+    try:
+        bfd_profiles = _bfd_profiles(store)
+    except ValueError as exc:
+        return MetallbConfig(errors=(str(exc),), fatal=True)
+    for p in peers:
+        if p.bfd_profile and p.bfd_profile not in bfd_profiles:
+            # config.go peersFor: a TransientError, the whole configuration is not loaded
+            return MetallbConfig(
+                errors=(f"peer {p.name} referencing non existing bfd profile {p.bfd_profile}",),
+                fatal=True,
+            )
     ads = tuple(
         Advertisement(
             name=obj["metadata"]["name"],
@@ -237,6 +296,7 @@ def from_crds(store: Store) -> MetallbConfig:
         advertisements=ads,
         pool_labels=labels,
         errors=tuple(errors),
+        bfd_profiles=bfd_profiles,
     )
 
 

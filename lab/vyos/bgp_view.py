@@ -32,6 +32,9 @@ class Peer:
     soft_reconfiguration_inbound: bool = False
     nexthop_self: bool = False
     nexthop_self_force: bool = False
+    bfd: bool = False
+    bfd_check_control_plane_failure: bool = False
+    bfd_profile: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,9 @@ def _peer(name: str, node: ConfigNode) -> Peer:
         soft_reconfiguration_inbound=node.has([*af, "soft-reconfiguration", "inbound"]),
         nexthop_self=node.has([*af, "nexthop-self"]),
         nexthop_self_force=node.has([*af, "nexthop-self", "force"]),
+        bfd=node.has(["bfd"]),
+        bfd_check_control_plane_failure=node.has(["bfd", "check-control-plane-failure"]),
+        bfd_profile=node.value(["bfd", "profile"]),
     )
 
 

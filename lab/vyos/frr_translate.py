@@ -20,10 +20,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from lab.vyos.bfd import bfdd_config
 from lab.vyos.bgp_view import BgpView, Peer, bgp_view
 from lab.vyos.config_tree import ConfigNode
 from lab.vyos.sorting import vyos_sorted
-from lab.vyos.versions import FrrTemplate, RouterVersion
+from lab.vyos.versions import FrrTemplate, RouterVersion, bfd_facts
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,21 @@ class FrrTranslation:
 # --- vyos-1x bgpd.frr template ---------------------------------------------------------------
 
 
-def _peer_lines(peer: Peer, *, group: bool) -> list[str]:
+def _bfd_lines(peer: Peer, *, full: bool) -> list[str]:
+    """`neighbor X bfd` (bgpd.frr.tmpl 2021-05-21: nothing more); from T4058 (006b17a31,
+    2021-12-09, bgpd.frr.j2) also check-control-plane-failure and the profile."""
+    if not peer.bfd:
+        return []
+    n = peer.name
+    out = [f" neighbor {n} bfd"]
+    if full and peer.bfd_check_control_plane_failure:
+        out.append(f" neighbor {n} bfd check-control-plane-failure")
+    if full and peer.bfd_profile:
+        out.append(f" neighbor {n} bfd profile {peer.bfd_profile}")
+    return out
+
+
+def _peer_lines(peer: Peer, *, group: bool, bfd_full: bool = True) -> list[str]:
     """The `bgp_neighbor` macro's router-level lines, in the template's order."""
     n = peer.name
     out = [f" neighbor {n} peer-group"] if group else []
@@ -43,6 +58,7 @@ def _peer_lines(peer: Peer, *, group: bool) -> list[str]:
         out.append(f" neighbor {n} peer-group {peer.peer_group}")
     if peer.remote_as:
         out.append(f" neighbor {n} remote-as {peer.remote_as}")
+    out += _bfd_lines(peer, full=bfd_full)
     if peer.description:
         out.append(f" neighbor {n} description {peer.description}")
     if peer.ebgp_multihop:
@@ -92,7 +108,7 @@ def _af_block(af: list[str]) -> list[str]:
     return [" !", " address-family ipv4 unicast", *af, " exit-address-family"] if af else []
 
 
-def bgpd_config(bgp: BgpView, template: FrrTemplate) -> str:
+def bgpd_config(bgp: BgpView, template: FrrTemplate, *, bfd_full: bool = True) -> str:
     """bgpd.frr.tmpl (2021-05-21) or bgpd.frr.j2 (from 2021-10-04) for one BGP instance."""
     lines = [f"router bgp {bgp.asn}"]
     policy = bgp.ebgp_requires_policy
@@ -101,9 +117,9 @@ def bgpd_config(bgp: BgpView, template: FrrTemplate) -> str:
         lines.append(" no bgp default ipv4-unicast")
     lines.append(" no bgp network import-check")
     for pg in bgp.peer_groups:
-        lines += _peer_lines(pg, group=True)
+        lines += _peer_lines(pg, group=True, bfd_full=bfd_full)
     for nb in bgp.neighbors:
-        lines += _peer_lines(nb, group=False)
+        lines += _peer_lines(nb, group=False, bfd_full=bfd_full)
     af = _global_af_lines(bgp)
     for peer in (*bgp.peer_groups, *bgp.neighbors):
         af += _af_peer_lines(peer)
@@ -133,6 +149,10 @@ def _quagga_peer(peer: Peer, *, group: bool) -> list[str]:
         out.append(f" neighbor {n} ebgp-multihop {peer.ebgp_multihop}")
     if peer.passive:
         out.append(f" neighbor {n} passive")
+    if peer.bfd:  # 'neighbor var bfd' => 'neighbor #5 bfd' (+ check-control-plane-failure)
+        out.append(f" neighbor {n} bfd")
+        if peer.bfd_check_control_plane_failure:
+            out.append(f" neighbor {n} bfd check-control-plane-failure")
     if peer.password:
         out.append(f" neighbor {n} password {peer.password}")
     if peer.peer_group and not group:
@@ -227,7 +247,11 @@ def translate(root: ConfigNode, router: RouterVersion) -> FrrTranslation:
         if router.frr_template is FrrTemplate.QUAGGA_13:
             text += quagga_config(bgp)
         else:
-            text += bgpd_config(bgp, router.frr_template)
+            full = bfd_facts(router).neighbor_profile
+            text += bgpd_config(bgp, router.frr_template, bfd_full=full)
+    # bfd.frr.tmpl / bfdd.frr.j2: the `bfd` block (protocols_bfd.py puts it before any
+    # prefix-list, route-map or `line vty`, of which the twin has none)
+    text += bfdd_config(root)
     # Nothing routed (no BGP, no static route): still a file, which frr-reload.py requires
     # (it refuses an empty one); applying it removes whatever BGP/static config FRR held.
     return FrrTranslation(text or "!\n", sysctls(root))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from lab.vyos.bfd import BFD_PATH, verify_bfd
 from lab.vyos.config_boot import parse_config_boot, render_config_boot
 from lab.vyos.config_tree import ConfigNode, load_commands
 from lab.vyos.frr_translate import translate
@@ -142,6 +143,11 @@ class RouterState:
         with self.lock:
             if working == self.active:
                 return CommitOutcome(False, NO_CHANGES)
+            bfd_path = ["protocols", "bfd"]
+            if working.get(bfd_path) != self.active.get(bfd_path):
+                bfd = verify_bfd(working, self.router, self.active)
+                if bfd.error:
+                    return CommitOutcome(False, bfd_failure_text(self.router, bfd.error))
             verdict = verify_bgp(working, self.router, self.active)
             if verdict.error:
                 text = commit_failure_text(self.router, verdict.path, verdict.error)
@@ -195,3 +201,11 @@ class RouterState:
             self.revisions.insert(
                 0, Revision(previous.clone(), "root", "commit-confirm", "rollback", time.time())
             )
+
+
+def bfd_failure_text(router: RouterVersion, error: str) -> str:
+    """A failed `protocols bfd` commit: a vyos-1x config script on every line (on 1.3 too,
+    where it is laid out as the 1.3 vyos-1x scripts print: message, `[[path]] failed`)."""
+    if router.line == "1.3":
+        return f"{error}\n\n[[{BFD_PATH}]] failed\nCommit failed\n"
+    return commit_failure_text(router, BFD_PATH, error)

@@ -81,6 +81,9 @@ def _bgp_peer_common(router: RouterVersion, *, neighbor: bool) -> dict[str, Sche
         "shutdown": VALUELESS,
         "passive": VALUELESS,
     }
+    from lab.vyos.bfd import neighbor_bfd_schema  # bfd.py builds on this module's nodes
+
+    common["bfd"] = neighbor_bfd_schema(router, neighbor=neighbor)
     if neighbor:
         common |= {
             "peer-group": leaf(v.TEXT),
@@ -366,7 +369,11 @@ def _protocols(router: RouterVersion) -> SchemaNode:
             "blackhole": node({"distance": leaf(v.numeric(1, 255))}),
         },
     )
-    return node({"bgp": _bgp(router), "static": node({"route": static_route})})
+    from lab.vyos.bfd import bfd_schema  # bfd.py builds on this module's nodes
+
+    return node(
+        {"bfd": bfd_schema(router), "bgp": _bgp(router), "static": node({"route": static_route})}
+    )
 
 
 def schema_for(router: RouterVersion) -> SchemaNode:

@@ -14,6 +14,7 @@ import ipaddress
 import textwrap
 from dataclasses import dataclass, field
 
+from lab.vyos.bfd import verify_bgp_bfd_13
 from lab.vyos.bgp_view import BgpView, Peer, bgp_view
 from lab.vyos.config_tree import ConfigNode
 from lab.vyos.versions import AsnSyntax, CommitLayout, RouterVersion, VerifyRules
@@ -65,7 +66,9 @@ def verify_bgp(
     if bgp is None:
         return Verdict()
     if router.verify_rules is VerifyRules.QUAGGA_13:
-        return _verify_13(bgp, active)
+        verdict = _verify_13(bgp, active)
+        bfd = verify_bgp_bfd_13(root) if verdict.error is None else None
+        return Verdict(bfd.path, bfd.error) if bfd is not None else verdict
     new = router.verify_rules is VerifyRules.SYSTEM_AS
     if bgp.asn is None:
         word = "system-as" if new else "local-as"

@@ -259,3 +259,39 @@ def router_version(version: str) -> RouterVersion:
         f"VyOS version {v!r} is not one the twin emulates (e.g. 1.3.8, "
         "1.4-rolling-202105210417, 1.4.0, 1.5-rolling-202410210000, 2025.11.24-0021-rolling)"
     )
+
+
+# --- BFD (`protocols bfd`, the BGP neighbor's `bfd`) -------------------------------------
+# Dates from `git log -S` in vyos/vyos-1x (interface-definitions/protocols-bfd.xml.in,
+# protocols_bfd.xml.in, include/bfd-common.xml.i, include/bfd/common.xml.i,
+# include/bgp/neighbor-bfd.xml.i, src/conf_mode/protocols_bfd.py):
+# - T3310  3d3d09d6e 2021-02-15: `protocols bfd profile <name>` and the peer's `profile`
+#          (already in ../shared/upstream/vyos-1x-2021-05-21).
+# - T4043  9ad20a63b 2021-12-04: `passive` (FRR `passive-mode`) on peers and profiles.
+# - T4054  ef2242e8e 2021-12-06: verify(): 'BFD profile "X" does not exist!'.
+# - T4058  006b17a31 2021-12-09: the BGP neighbor's `bfd profile <name>`.
+# 1.3 (EQ): `protocols bfd` is vyos-1x 1.3.8 (protocols-bfd.xml.in, no profiles; the FRR text
+# of data/templates/frr/bfd.frr.tmpl at 1.3.8); the neighbor's `bfd` is vyatta-cfg-quagga's,
+# whose commit expression (vyatta-bgp.pl check_bfd_peer) wants `protocols bfd peer <addr>`.
+
+
+@dataclass(frozen=True)
+class BfdFacts:
+    profiles: bool  # `protocols bfd profile` and the peer's `profile`
+    passive: bool
+    profile_must_exist: bool
+    neighbor_profile: bool  # `protocols bgp neighbor X bfd profile P`
+    bgp_needs_bfd_peer: bool  # 1.3: neighbor `bfd` refused without `protocols bfd peer`
+
+
+BFD_13 = BfdFacts(False, False, False, False, True)
+BFD_TIMELINE: tuple[Fact[BfdFacts], ...] = (
+    Fact(_START, BfdFacts(True, False, False, False, False), "T3310"),
+    Fact("20211204", BfdFacts(True, True, False, False, False), "T4043"),
+    Fact("20211206", BfdFacts(True, True, True, False, False), "T4054"),
+    Fact("20211209", BfdFacts(True, True, True, True, False), "T4058"),
+)
+
+
+def bfd_facts(router: RouterVersion) -> BfdFacts:
+    return BFD_13 if router.line == "1.3" else at(BFD_TIMELINE, router.build_date)

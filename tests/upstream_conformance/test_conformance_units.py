@@ -39,7 +39,7 @@ XML = """<?xml version="1.0"?>
           <regex>(external|internal)</regex></constraint>
         </properties></leafNode>
         <leafNode name="passive"><properties><valueless/></properties></leafNode>
-        <leafNode name="bfd"><properties><valueless/></properties></leafNode>
+        <leafNode name="enforce-first-as"><properties><valueless/></properties></leafNode>
       </children></tagNode>
       <node name="parameters"><children>
         #include <include/router-id.xml.i>
@@ -146,8 +146,8 @@ class TestBGP(VyOSUnitTestSHIM.TestCase):
             self.cli_set(base + ['system-as', '4294967295'])
 
     def test_out_of_scope(self):
-        # upstream has peer-group bfd; the twin does not translate BFD
-        self.cli_set(base + ['peer-group', 'PG', 'bfd'])
+        # upstream has peer-group enforce-first-as; the twin does not translate it
+        self.cli_set(base + ['peer-group', 'PG', 'enforce-first-as'])
 
     def test_wrong(self):
         self.cli_set(base + ['peer-group', 'PG', 'remote-as', '65000'])
@@ -187,9 +187,9 @@ def test_every_accepted_leaf_reaches_frr() -> None:
 def test_reach_check_catches_a_dropped_leaf(monkeypatch: pytest.MonkeyPatch) -> None:
     real = frr_translate.bgpd_config
 
-    def drops_passive(bgp: BgpView, template: FrrTemplate) -> str:
+    def drops_passive(bgp: BgpView, template: FrrTemplate, *, bfd_full: bool = True) -> str:
         quiet = [dataclasses.replace(n, passive=False) for n in bgp.neighbors]
-        return real(dataclasses.replace(bgp, neighbors=quiet), template)
+        return real(dataclasses.replace(bgp, neighbors=quiet), template, bfd_full=bfd_full)
 
     monkeypatch.setattr(frr_translate, "bgpd_config", drops_passive)
     found = check_reach(("1.4.0",))

@@ -194,10 +194,37 @@ def _node_status(k: Kubelet, version: str, ready: bool | str) -> JsonObj:
     }
 
 
+def node_monitor_grace_s(minor: tuple[int, int]) -> int:
+    """kube-controller-manager --node-monitor-grace-period: 40 s, 50 s from 1.32 (KEP-4606)."""
+    return 50 if minor >= (1, 32) else 40
+
+
+def _lease_age_s(world: World, name: str) -> float | None:
+    lease = world.store.get(LEASES, LEASE_NAMESPACE, name)
+    renewed = str(((lease or {}).get("spec") or {}).get("renewTime") or "")
+    try:
+        when = dt.datetime.fromisoformat(renewed.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (dt.datetime.now(dt.UTC) - when).total_seconds()
+
+
 def nodes(world: World) -> None:
-    """Register each kubelet's Node; Ready while it runs, Unknown once it stopped."""
+    """Register each kubelet's Node; Ready while it runs, Unknown once it stopped.
+
+    A running kubelet that cannot reach the API server (its node's link cut: the data path's
+    `reaches_api`) posts nothing: its Lease ages, and the node lifecycle controller marks the
+    Node Unknown once the Lease is older than the node monitor's grace period; the pods on it
+    then turn not Ready (pods.kubelets), so their endpoints leave kube-proxy's rules."""
     version = world.cluster.version
     for k in read_kubelets(world.state_dir).values():
+        if k.running and not world.datapath.reaches_api(k.name):
+            node = world.store.get(NODES, "", k.name)
+            age = _lease_age_s(world, k.name)
+            grace = node_monitor_grace_s(world.cluster.minor)
+            if node is not None and age is not None and age > grace:
+                set_status(world, NODES, node, _node_status(k, version, "Unknown"))
+            continue
         node = world.store.get(NODES, "", k.name)
         if node is None:
             if not k.running:

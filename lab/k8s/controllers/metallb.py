@@ -15,6 +15,7 @@ speakers: one per running speaker pod; peer with the configured peers whose node
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import logging
 import re
@@ -24,6 +25,7 @@ from ipaddress import IPv4Address
 from pathlib import Path
 
 from bgplb.errors import BgplbError
+from lab.frr_config import BfdProfile
 from lab.k8s.controllers.base import (
     DAEMONSETS,
     DEPLOYMENTS,
@@ -39,7 +41,7 @@ from lab.k8s.controllers.base import (
     replace_field,
 )
 from lab.k8s.controllers.workloads import pod_ready
-from lab.k8s.metallb_config import NAMESPACE, MetallbConfig, asked_timers, read_config
+from lab.k8s.metallb_config import NAMESPACE, MetallbConfig, Peer, asked_timers, read_config
 from lab.k8s.store import JsonObj, meta
 
 log = logging.getLogger("lab.k8s.metallb")
@@ -217,11 +219,16 @@ PeerKey = tuple[str, str, int, int]  # node, peer address, peer ASN, my ASN
 Announcement = tuple[str, str]  # node, address
 
 
+def _key_text(key: PeerKey) -> str:
+    return "|".join(str(k) for k in key)
+
+
 @dataclass
 class SpeakerState:
     path: Path
     peers: set[PeerKey]
     announced: set[Announcement]
+    settings: dict[str, str] = dataclasses.field(default_factory=dict)  # _key_text -> settings
 
     @classmethod
     def load(cls, path: Path) -> SpeakerState:
@@ -233,12 +240,19 @@ class SpeakerState:
             path,
             {(str(a), str(b), int(c), int(d)) for a, b, c, d in data.get("peers", [])},
             {(str(a), str(b)) for a, b in data.get("announced", [])},
+            {str(k): str(v) for k, v in (data.get("settings") or {}).items()},
         )
 
     def save(self) -> None:
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(
-            json.dumps({"peers": sorted(self.peers), "announced": sorted(self.announced)})
+            json.dumps(
+                {
+                    "peers": sorted(self.peers),
+                    "announced": sorted(self.announced),
+                    "settings": self.settings,
+                }
+            )
         )
         tmp.replace(self.path)
 
@@ -260,11 +274,35 @@ def frr_mode_of(ds: JsonObj) -> bool:
 
 def _timers(cfg: MetallbConfig, key: PeerKey, frr_mode: bool) -> tuple[int, int] | None:
     """The timers the speaker asks for on this session (metallb_config.asked_timers)."""
-    peer = next(
+    peer = _peer_of(cfg, key)
+    return asked_timers(peer, frr_mode) if peer is not None else None
+
+
+def _peer_of(cfg: MetallbConfig, key: PeerKey) -> Peer | None:
+    return next(
         (p for p in cfg.peers if (str(p.address), p.asn, p.my_asn) == (key[1], key[2], key[3])),
         None,
     )
-    return asked_timers(peer, frr_mode) if peer is not None else None
+
+
+def _bfd(cfg: MetallbConfig, key: PeerKey, frr_mode: bool) -> BfdProfile | None:
+    """The session's BFD profile: FRR mode only (native mode has no BFD; the deploy refuses
+    it there, and the native speaker has nothing to configure)."""
+    peer = _peer_of(cfg, key)
+    if not frr_mode or peer is None or peer.bfd_profile is None:
+        return None
+    return cfg.bfd_profiles.get(peer.bfd_profile)
+
+
+def _settings(cfg: MetallbConfig, key: PeerKey, frr_mode: bool) -> str:
+    """What the session was configured with (re-applied when it changes, as MetalLB
+    re-renders FRR's configuration)."""
+    return json.dumps(
+        [
+            _timers(cfg, key, frr_mode),
+            dataclasses.asdict(b) if (b := _bfd(cfg, key, frr_mode)) else None,
+        ]
+    )
 
 
 def desired(
@@ -318,10 +356,22 @@ def run_speakers(
         for key in sorted(state.peers - want_peers):
             a.unpeer(key[0], IPv4Address(key[1]))
             state.peers.discard(key)
+            state.settings.pop(_key_text(key), None)
         frr_mode = ds is not None and frr_mode_of(ds)
-        for key in sorted(want_peers - state.peers):
-            a.peer(key[0], IPv4Address(key[1]), key[2], key[3], timers=_timers(cfg, key, frr_mode))
+        for key in sorted(want_peers):
+            settings = _settings(cfg, key, frr_mode)
+            if key in state.peers and state.settings.get(_key_text(key)) == settings:
+                continue
+            a.peer(
+                key[0],
+                IPv4Address(key[1]),
+                key[2],
+                key[3],
+                timers=_timers(cfg, key, frr_mode),
+                bfd=_bfd(cfg, key, frr_mode),
+            )
             state.peers.add(key)
+            state.settings[_key_text(key)] = settings
         for node, ip in sorted(want - state.announced):
             a.announce(node, IPv4Address(ip))
             state.announced.add((node, ip))
@@ -339,6 +389,10 @@ def metallb(world: World) -> None:
     if dep is not None and c_version is not None and _controller_pods(world, dep):
         run_controller(world, c_version, read_config(world.store, c_version))
     if ds is not None and s_version is not None:
-        run_speakers(world, ds, s_version, read_config(world.store, s_version))
+        cfg = read_config(world.store, s_version)
+        if cfg.fatal:  # the speakers keep the last configuration they loaded
+            log.warning("speaker configuration refused: %s", "; ".join(cfg.errors))
+            return
+        run_speakers(world, ds, s_version, cfg)
     else:
         run_speakers(world, None, None, MetallbConfig())

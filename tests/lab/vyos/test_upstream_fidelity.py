@@ -86,13 +86,15 @@ def test_session_options_reach_frr_as_the_template_renders_them() -> None:
         "set protocols bgp neighbor 198.18.0.2 address-family ipv4-unicast route-map import 'RM'",
         "set protocols bgp neighbor 198.18.0.2 address-family ipv4-unicast route-map export 'RM'",
         "set protocols bgp address-family ipv4-unicast redistribute connected metric '5'",
-        "set protocols bgp neighbor 198.18.0.2 bfd",
+        "set protocols bgp neighbor 198.18.0.2 enforce-first-as",
     ],
 )
 def test_paths_the_twin_cannot_translate_are_refused_at_set(path: str) -> None:
     out = set_output(LTS_14, path)
     words = split_command(path)[1:]
-    bad = next(i for i in range(len(words)) if words[i] in ("route-map", "metric", "bfd"))
+    bad = next(
+        i for i in range(len(words)) if words[i] in ("route-map", "metric", "enforce-first-as")
+    )
     assert out == (
         f"\n  Configuration path: {' '.join(words[:bad])} [{words[bad]}] is not valid\n"
         "  Set failed\n\n"
