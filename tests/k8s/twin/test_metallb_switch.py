@@ -23,11 +23,14 @@ from tests.drain.twin.scenario import audit_json, core_api, drain_twin, run_json
 from tests.k8s.twin.conftest import (
     LAB_INVENTORY,
     METALLB_0149,
+    REPO,
     copy_inventory,
     describe,
     run_phase,
 )
 from tests.model.mutate import pinned_file
+
+METALLB_0161_FRR = REPO / "lab" / "manifests" / "metallb-v0.16.1" / "metallb-frr.yaml"
 
 pytestmark = pytest.mark.twin
 
@@ -39,13 +42,28 @@ def to_0149(site: dict[str, Any]) -> None:
     site["metallb"].pop("memberlist_secret_env", None)  # 0.10+ makes its own
 
 
-@pytest.fixture(scope="module")
-def target(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return copy_inventory(tmp_path_factory.mktemp("inv-switch"), to_0149)
+def to_0161_frr(site: dict[str, Any]) -> None:
+    site["metallb"]["version"] = "0.16.1"
+    site["metallb"]["implementation"] = "frr"
+    site["metallb"]["manifests"] = [pinned_file(METALLB_0161_FRR)]
+    site["metallb"].pop("memberlist_secret_env", None)
+
+
+TARGETS = {"0.14.9": to_0149, "0.16.1-frr": to_0161_frr}
+SPEAKER_IMAGE = {
+    "0.14.9": "quay.io/metallb/speaker:v0.14.9",
+    "0.16.1-frr": "quay.io/metallb/speaker:v0.16.1",
+}
+
+
+@pytest.fixture(scope="module", params=sorted(TARGETS))
+def target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_inventory(tmp_path_factory.mktemp("inv-switch"), TARGETS[request.param])
 
 
 @pytest.fixture(scope="module")
-def twin(twin_session: None) -> Iterator[AuditTwin]:
+def twin(target: Path, twin_session: None) -> Iterator[AuditTwin]:
+    """A fresh twin on the reference lab's MetalLB 0.9.6, for each target version."""
     with drain_twin(load_site(LAB_INVENTORY)) as t:
         yield t
 
@@ -79,7 +97,10 @@ class RouteSampler:
 
 def speaker_images(site: Site) -> dict[str, str]:
     pods = core_api(site).list_namespaced_pod("metallb-system", label_selector="component=speaker")
-    return {p.spec.node_name: p.spec.containers[0].image for p in pods.items}
+    return {
+        p.spec.node_name: next(c.image for c in p.spec.containers if c.name == "speaker")
+        for p in pods.items
+    }
 
 
 def configmap_present(site: Site) -> bool:
@@ -104,7 +125,7 @@ def test_the_deploy_refuses_to_switch_bluntly(twin: AuditTwin, target: Path) -> 
     twin.wait_ecmp(node_addresses(site))
 
 
-def test_switch_from_096_to_0149_keeps_every_lb_ip_routed(
+def test_switch_from_096_keeps_every_lb_ip_routed(
     twin: AuditTwin, target: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     def read() -> str:
@@ -120,7 +141,8 @@ def test_switch_from_096_to_0149_keeps_every_lb_ip_routed(
     code, doc = run_json(migrate_main, read, ["--inventory", str(target), "--dry-run"])
     assert code == 0, doc
     plan = doc["plan"]
-    assert plan["from"] == "0.9.6" and plan["to"] == "0.14.9"
+    target_site = load_site(target)
+    assert plan["from"] == "0.9.6" and plan["to"] == target_site.metallb.version
     assert plan["order"] == ["worker01", "worker02", "master01"]
     assert [d["kind"] for d in plan["converted"]] == [
         "BGPPeer",
@@ -128,7 +150,10 @@ def test_switch_from_096_to_0149_keeps_every_lb_ip_routed(
         "BGPAdvertisement",
     ]
     assert plan["converted"][0]["spec"]["holdTime"] == "1m30s"
-    assert plan["differences"] == [], plan["differences"]
+    # FRR mode asks for FRR's timers when none are set (180/60), native for 90/30
+    frr = target_site.metallb.implementation == "frr"
+    want = ["warning"] * 3 if frr else []
+    assert [d["severity"] for d in plan["differences"]] == want, plan["differences"]
     assert speaker_images(site) == before and configmap_present(site)
     assert set(before.values()) == {"metallb/speaker:v0.9.6"}
 
@@ -145,7 +170,8 @@ def test_switch_from_096_to_0149_keeps_every_lb_ip_routed(
     failed = sum(loop.failed for loop in loops)
     total = sum(loop.total for loop in loops)
     figures = (
-        f"switch: {seconds:.1f} s, {total} requests, {failed} failed, "
+        f"switch to {target_site.metallb.version} {target_site.metallb.implementation}: "
+        f"{seconds:.1f} s, {total} requests, {failed} failed, "
         f"{sum(loop.retried for loop in loops)} retried after a reset, "
         f"{len(sampler.samples)} route samples, {len(sampler.unrouted())} without a route; "
         f"steps: {[(s['name'], s['seconds']) for s in doc['steps']]}"
@@ -156,7 +182,8 @@ def test_switch_from_096_to_0149_keeps_every_lb_ip_routed(
     assert total > 100
     assert len(sampler.samples) > 50
     assert sampler.unrouted() == [], sampler.unrouted()[:5]
-    assert set(speaker_images(site).values()) == {"quay.io/metallb/speaker:v0.14.9"}
+    image = SPEAKER_IMAGE["0.16.1-frr" if frr else "0.14.9"]
+    assert set(speaker_images(site).values()) == {image}
     assert not configmap_present(site)
     twin.wait_ecmp(node_addresses(site))
 
