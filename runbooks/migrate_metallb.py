@@ -44,6 +44,7 @@ from bgplb.k8s.metallb_switch_report import (
 from bgplb.model import Site
 from bgplb.nornir_init import init_nornir
 from bgplb.secrets import register, secret_values
+from bgplb.terminal import markup_safe as escape
 from tasks.k8s_client import dynamic_client
 from tasks.metallb_switch import Io, read_live
 from tasks.metallb_switch_steps import STEP_FUNCTIONS, Context, SwitchOptions, run_steps
@@ -131,8 +132,11 @@ def _run(
 ) -> int:
     try:
         plan = plan_switch(site, read_live(io, site), manifests, os.environ, args.force)
-    except InputError as exc:
-        fail_input(exc, err, args.json)
+    except InputError as exc:  # the cluster's ConfigMap is not MetalLB's: read, not changed
+        if args.json:
+            emit_json({"ok": False, "error": "refused", "problems": [{"message": str(exc)}]})
+        err.print(f"[bold red]refused[/]: {escape(str(exc))}; nothing was changed")
+        return EXIT_BAD_INPUT
     register(*plan.passwords)  # the ConfigMap's own: masked wherever they would appear
     secrets = [*secret_values(site), *plan.passwords]
     if plan.refusals or args.dry_run:

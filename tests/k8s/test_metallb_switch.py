@@ -209,3 +209,84 @@ def test_runbook_bad_input_contacts_nothing(
     unset = make_site(with_password)
     code, doc = run(["--inventory", str(unset.inventory_dir), "--dry-run"], capsys)
     assert code == 2 and PASSWORD_ENV in doc["problems"][0]["message"]
+
+
+# ---------------------------------------------------------------- the runbook on a stand-in cluster
+
+
+class FakeCore:
+    """The Kubernetes reads the switch's planning makes, answered from data."""
+
+    def __init__(self, config: str, nodes: list[str]) -> None:
+        self.config, self.nodes = config, nodes
+
+    def read_namespaced_config_map(self, name: str, namespace: str, **_: Any) -> dict[str, Any]:
+        return {"metadata": {"name": name, "namespace": namespace}, "data": {"config": self.config}}
+
+    def list_node(self, **_: Any) -> dict[str, Any]:
+        return {"items": [{"metadata": {"name": n, "labels": {}}} for n in self.nodes]}
+
+    def list_namespaced_pod(self, namespace: str, **_: Any) -> dict[str, Any]:
+        ready = {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}
+        container = {"name": "speaker", "image": "metallb/speaker:v0.9.6"}
+        return {
+            "items": [
+                {
+                    "metadata": {"name": f"speaker-{n}", "labels": {"component": "speaker"}},
+                    "spec": {"nodeName": n, "containers": [container]},
+                    "status": ready,
+                }
+                for n in self.nodes
+            ]
+        }
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"the plan changed something: {name}")
+
+
+class FakeRouter:
+    def get_route_to(self, destination: str, protocol: str, longer: bool) -> dict[str, Any]:
+        return {}
+
+
+def connect_with(config: str) -> Callable[[Site], Any]:
+    from tasks.metallb_switch import Io
+
+    def connect(site: Site) -> Any:
+        core = FakeCore(config, [n.name for n in site.nodes])
+        return Io(core, object(), FakeRouter()), lambda: None
+
+    return connect
+
+
+def test_runbook_dry_run_prints_the_plan_and_changes_nothing(
+    reference: Site, make_site: MakeSite, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = make_site(with_password)
+    old = yaml.safe_load(running_config(reference))
+    old["peers"][0]["password"] = OLD_PASSWORD
+    argv = ["--inventory", str(target.inventory_dir), "--dry-run", "--json"]
+    env = {PASSWORD_ENV: OLD_PASSWORD}
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in env.items():
+            mp.setenv(k, v)
+        mp.setattr(migrate_metallb, "_inputs", lambda _site, _args: [])
+        code = migrate_metallb.main(argv, connect=connect_with(yaml.safe_dump(old)))
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert OLD_PASSWORD not in out.out + out.err
+    doc = json.loads(out.out)
+    assert doc["dry_run"] and doc["ok"]
+    assert doc["plan"]["converted"][0]["spec"]["password"] == MASK
+    assert doc["plan"]["order"] == ["worker01", "worker02", "master01"]
+
+
+def test_runbook_refuses_a_broken_configmap_naming_it(
+    target: Site, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(migrate_metallb, "_inputs", lambda _site, _args: [])
+    argv = ["--inventory", str(target.inventory_dir), "--dry-run", "--json"]
+    code = migrate_metallb.main(argv, connect=connect_with("peers: [unclosed"))
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 2 and doc["error"] == "refused"
+    assert "cluster: ConfigMap metallb-system/config: key config:" in doc["problems"][0]["message"]
