@@ -13,6 +13,7 @@ from typing import Any
 
 from nornir.core.task import Result, Task
 
+from bgplb.audit.parse_cluster import parse_metallb_pods
 from bgplb.k8s.demo_app import render_demo_app
 from bgplb.k8s.manifests import (
     crd_names,
@@ -23,6 +24,7 @@ from bgplb.k8s.manifests import (
     site_manifests,
 )
 from bgplb.k8s.metallb_config import (
+    NAMESPACE,
     node_label_patches,
     render_memberlist_secret,
     render_metallb_config,
@@ -126,10 +128,41 @@ def cni(task: Task, site: Site, dry_run: bool | None = None, client: Any | None 
     return result
 
 
+def _configmap_speakers(site: Site, client: Any | None) -> list[str]:
+    """Versions of the running speakers that read the ConfigMap (0.9-0.12), when the site's
+    version reads CRDs: applying the new manifest over them is the switch done bluntly (the
+    DaemonSet replaces speakers before their config exists: every route goes)."""
+    kubeconfig = site.kubernetes.kubeconfig.expanduser()
+    if site.metallb.dialect != "crds" or (client is None and not kubeconfig.is_file()):
+        return []
+    dyn = client_for(client, kubeconfig)
+    pods = dyn.resources.get(api_version="v1", kind="Pod")
+    listed = dyn.get(pods, namespace=NAMESPACE, label_selector="component=speaker").to_dict()
+    return sorted(
+        {
+            ".".join(map(str, p.version))
+            for p in parse_metallb_pods(listed)
+            if p.version and p.version < (0, 13, 0)
+        }
+    )
+
+
 def metallb(
     task: Task, site: Site, dry_run: bool | None = None, client: Any | None = None
 ) -> Result:
-    """MetalLB's manifests, then (controller and webhook ready) its configuration and labels."""
+    """MetalLB's manifests, then (controller and webhook ready) its configuration and labels.
+    A cluster whose speakers still read the ConfigMap is refused: that switch is
+    runbooks.migrate_metallb's."""
+    old = _configmap_speakers(site, client)
+    if old:
+        return Result(
+            host=task.host,
+            failed=True,
+            result=f"MetalLB {', '.join(old)} runs with its ConfigMap; applying "
+            f"{site.metallb.version}'s manifests would replace its speakers before their "
+            "configuration exists (every LB IP withdrawn): switch with "
+            "python -m runbooks.migrate_metallb (nothing was changed)",
+        )
     env = dict(os.environ)  # the secrets' *_env names are read from it
     manifests = _manifests(site, "metallb")
     config = [*render_memberlist_secret(site, env), *render_metallb_config(site, env)]

@@ -81,6 +81,10 @@ class VyosDialect:
     bfd_multiplier: tuple[int, int] = (2, 255)
     # 1.3's password node.def checks the length in a shell as '$VAR(@)': a `'` breaks it
     password_forbidden: str = ""
+    # vyos-1x's `bgp` syntax version (interface-definitions/include/version/bgp-version.xml.i):
+    # the image's migrator runs src/migration-scripts/bgp/<N>-to-<N+1> up to it at boot.
+    # 0: before the component existed (1.3's config has none: every script runs on upgrade)
+    bgp_syntax_version: int = 0
 
 
 OLD_CLI_TEXTS = "No changes between working and active configurations"
@@ -118,6 +122,7 @@ ROLLING_2021 = VyosDialect(
     save_prints_done=True,
     confirm_style=ConfirmStyle.V13,
     release_train="sagitta",
+    bgp_syntax_version=1,
 )
 ROLLING_2021_AF = VyosDialect(
     name="1.4-rolling-2021-af",
@@ -128,6 +133,7 @@ ROLLING_2021_AF = VyosDialect(
     save_prints_done=True,
     confirm_style=ConfirmStyle.V13,
     release_train="sagitta",
+    bgp_syntax_version=2,
 )
 # system-as syntax with the old CLI texts (rolling builds 2022-07-31 .. 2023-01).
 ROLLING_2022 = VyosDialect(
@@ -139,6 +145,7 @@ ROLLING_2022 = VyosDialect(
     save_prints_done=True,
     confirm_style=ConfirmStyle.V13,
     release_train="sagitta",
+    bgp_syntax_version=3,
 )
 LTS_14 = VyosDialect(
     name="1.4",
@@ -149,6 +156,9 @@ LTS_14 = VyosDialect(
     save_prints_done=False,
     confirm_style=ConfirmStyle.V14,
     release_train="sagitta",
+    # 1.4.0 ships bgp@5; rolling builds 2023-02..2024-02 had 3 or 4 (3-to-4 on 2023-04-12,
+    # 4-to-5 on 2024-02-01): both later scripts change only paths the toolkit never sets
+    bgp_syntax_version=5,
 )
 CURRENT_15 = VyosDialect(
     name="1.5",
@@ -159,6 +169,7 @@ CURRENT_15 = VyosDialect(
     save_prints_done=False,
     confirm_style=ConfirmStyle.V15,
     release_train="circinus",
+    bgp_syntax_version=5,
 )
 
 # Every dialect dialect_for can answer.

@@ -54,9 +54,12 @@ class RecordingAnnouncer:
             "announced": data.get("announced", []),
             "timers": data.get("timers", []),  # [node, peer, keepalive, hold] (none: FRR's)
             "bfd": data.get("bfd", []),  # [node, peer, profile name] (none: no BFD)
+            "events": data.get("events", []),  # [verb, node, peer or address], in order
         }
 
-    def _edit(self, key: str, item: list[object], add: bool, match: int | None = None) -> None:
+    def _edit(
+        self, key: str, item: list[object], add: bool, match: int | None = None, event: str = ""
+    ) -> None:
         with self._lock:
             data = self._read()
             n = match or len(item)
@@ -64,6 +67,8 @@ class RecordingAnnouncer:
             if add:
                 rows.append(item)
             data[key] = sorted(rows, key=str)
+            if event:
+                data["events"].append([event, *item[:2]])
             tmp = self.path.with_suffix(".tmp")
             tmp.write_text(json.dumps(data, indent=1))
             tmp.replace(self.path)
@@ -77,20 +82,26 @@ class RecordingAnnouncer:
         timers: tuple[int, int] | None = None,
         bfd: BfdProfile | None = None,
     ) -> None:
-        self._edit("peers", [node, str(peer_address), peer_asn, my_asn], True, 2)
+        self._edit("peers", [node, str(peer_address), peer_asn, my_asn], True, 2, "peer")
         self._edit("timers", [node, str(peer_address), *(timers or ())], True, 2)
         self._edit("bfd", [node, str(peer_address), *([bfd.name] if bfd else [])], True, 2)
 
     def unpeer(self, node: str, peer_address: IPv4Address) -> None:
-        self._edit("peers", [node, str(peer_address)], False)
+        self._edit("peers", [node, str(peer_address)], False, event="unpeer")
         self._edit("timers", [node, str(peer_address)], False)
         self._edit("bfd", [node, str(peer_address)], False)
 
     def announce(self, node: str, address: IPv4Address) -> None:
-        self._edit("announced", [node, str(address)], True)
+        self._edit("announced", [node, str(address)], True, event="announce")
 
     def withdraw(self, node: str, address: IPv4Address) -> None:
-        self._edit("announced", [node, str(address)], False)
+        self._edit("announced", [node, str(address)], False, event="withdraw")
+
+
+def read_events(path: Path) -> list[tuple[str, str, str]]:
+    """Every peer/unpeer/announce/withdraw a RecordingAnnouncer saw, in order:
+    (verb, node, peer address or LB address)."""
+    return [(str(a), str(b), str(c)) for a, b, c in RecordingAnnouncer(path)._read()["events"]]
 
 
 def read_recording(path: Path) -> tuple[set[tuple[str, str, int, int]], set[tuple[str, str]]]:

@@ -3,11 +3,14 @@
 controller: assigns LoadBalancer addresses from the pools (honouring spec.loadBalancerIP, and
   from 0.13 the annotation metallb.universe.tf/loadBalancerIPs), creates the memberlist secret
   from 0.10.
-speakers: one per running speaker pod; peer with the configured peers whose nodeSelectors pick
-  the node; announce a service's address when its pool is advertised on the node, the node is
-  not excluded (label node.kubernetes.io/exclude-from-external-load-balancers, from 0.14.2,
-  unless --ignore-exclude-lb), and it has a ready endpoint (on this node for
-  externalTrafficPolicy Local, anywhere for Cluster). Differences go to the Announcer.
+speakers: one per running speaker pod, each in the dialect of its own image's version (an
+  upgrade replaces them node by node, as the DaemonSet's updateStrategy says); peer with the
+  configured peers whose nodeSelectors pick the node; announce a service's address when its
+  pool is advertised on the node, the node is not excluded (label
+  node.kubernetes.io/exclude-from-external-load-balancers, from 0.14.2, unless
+  --ignore-exclude-lb), and it has a ready endpoint (on this node for externalTrafficPolicy
+  Local, anywhere for Cluster). A pod's sessions are its own: they close when it goes.
+  Differences go to the Announcer.
   On v0.14.9 only, a cordoned node (spec.unschedulable) announces nothing (upstream commit
   cbb36c74, 2024-08-29, reverted by 7fa9ecb7 before v0.15.0); its session stays up.
 """
@@ -55,14 +58,18 @@ _TAG = re.compile(r":v?(\d+)\.(\d+)\.(\d+)")
 Version = tuple[int, int, int]
 
 
-def image_version(workload: JsonObj | None) -> Version | None:
-    if workload is None:
-        return None
-    for c in workload["spec"]["template"]["spec"].get("containers") or []:
+def _image_version(containers: list[JsonObj]) -> Version | None:
+    for c in containers:
         m = _TAG.search(str(c.get("image", "")))
         if m and "metallb" in str(c.get("image", "")):
             return (int(m.group(1)), int(m.group(2)), int(m.group(3)))
     return None
+
+
+def image_version(workload: JsonObj | None) -> Version | None:
+    if workload is None:
+        return None
+    return _image_version(workload["spec"]["template"]["spec"].get("containers") or [])
 
 
 def _running_pods(world: World, owner: JsonObj) -> list[JsonObj]:
@@ -215,8 +222,11 @@ def run_controller(world: World, version: Version, cfg: MetallbConfig) -> None:
 # ---- speakers ----------------------------------------------------------------------------
 
 
-PeerKey = tuple[str, str, int, int]  # node, peer address, peer ASN, my ASN
-Announcement = tuple[str, str]  # node, address
+# node, peer address, peer ASN, my ASN, uid of the speaker pod that holds the session
+PeerKey = tuple[str, str, int, int, str]
+Announcement = tuple[str, str, str]  # node, address, uid of the speaker pod announcing it
+Timers = tuple[int, int] | None
+Session = tuple[Timers, BfdProfile | None]  # what a session is configured with
 
 
 def _key_text(key: PeerKey) -> str:
@@ -238,8 +248,12 @@ class SpeakerState:
             data = {}
         return cls(
             path,
-            {(str(a), str(b), int(c), int(d)) for a, b, c, d in data.get("peers", [])},
-            {(str(a), str(b)) for a, b in data.get("announced", [])},
+            {
+                (str(r[0]), str(r[1]), int(r[2]), int(r[3]), str(r[4]))
+                for r in data.get("peers", [])
+                if len(r) == 5
+            },
+            {(str(r[0]), str(r[1]), str(r[2])) for r in data.get("announced", []) if len(r) == 3},
             {str(k): str(v) for k, v in (data.get("settings") or {}).items()},
         )
 
@@ -266,13 +280,16 @@ def _ready_endpoint_nodes(world: World, svc: JsonObj) -> set[str]:
     }
 
 
-def frr_mode_of(ds: JsonObj) -> bool:
-    """MetalLB's FRR mode: the speaker DaemonSet runs an `frr` container (metallb-frr.yaml)."""
-    containers = ds["spec"]["template"]["spec"].get("containers") or []
+def _frr_containers(containers: list[JsonObj]) -> bool:
     return any(c.get("name") == "frr" for c in containers)
 
 
-def _timers(cfg: MetallbConfig, key: PeerKey, frr_mode: bool) -> tuple[int, int] | None:
+def frr_mode_of(ds: JsonObj) -> bool:
+    """MetalLB's FRR mode: the speaker DaemonSet runs an `frr` container (metallb-frr.yaml)."""
+    return _frr_containers(ds["spec"]["template"]["spec"].get("containers") or [])
+
+
+def _timers(cfg: MetallbConfig, key: PeerKey, frr_mode: bool) -> Timers:
     """The timers the speaker asks for on this session (metallb_config.asked_timers)."""
     peer = _peer_of(cfg, key)
     return asked_timers(peer, frr_mode) if peer is not None else None
@@ -294,35 +311,48 @@ def _bfd(cfg: MetallbConfig, key: PeerKey, frr_mode: bool) -> BfdProfile | None:
     return cfg.bfd_profiles.get(peer.bfd_profile)
 
 
-def _settings(cfg: MetallbConfig, key: PeerKey, frr_mode: bool) -> str:
+def _settings(timers: Timers, bfd: BfdProfile | None) -> str:
     """What the session was configured with (re-applied when it changes, as MetalLB
     re-renders FRR's configuration)."""
-    return json.dumps(
-        [
-            _timers(cfg, key, frr_mode),
-            dataclasses.asdict(b) if (b := _bfd(cfg, key, frr_mode)) else None,
-        ]
-    )
+    return json.dumps([timers, dataclasses.asdict(bfd) if bfd else None])
 
 
 def desired(
-    world: World, ds: JsonObj, version: Version, cfg: MetallbConfig
-) -> tuple[set[PeerKey], set[Announcement]]:
-    args = [
-        a
-        for c in ds["spec"]["template"]["spec"].get("containers") or []
-        for a in c.get("args") or []
-    ]
-    honour_exclude = version >= (0, 14, 2) and "--ignore-exclude-lb" not in args
+    world: World, ds: JsonObj
+) -> tuple[dict[PeerKey, Session], set[Announcement], set[str]]:
+    """What each running speaker pod of the DaemonSet does, each by its own image's version:
+    during an upgrade a node's old pod (say 0.9.6) still reads the ConfigMap while a replaced
+    node's new pod (0.13+) reads the CRDs. A pod's sessions are its own: when it goes, they
+    close (the router drops its paths) and its successor opens new ones. A pod whose
+    configuration is refused keeps the last one it loaded: its uid is in the third set."""
     nodes = {n["metadata"]["name"]: n for n in world.store.list(NODES)}
-    speaker_nodes = sorted({p["spec"]["nodeName"] for p in _running_pods(world, ds)} & set(nodes))
-    peers: set[PeerKey] = set()
+    peers: dict[PeerKey, Session] = {}
+    kept: set[str] = set()
     announced: set[Announcement] = set()
     lb_services = [s for s in world.store.list(SERVICES) if s["spec"].get("type") == "LoadBalancer"]
-    for name in speaker_nodes:
+    configs: dict[bool, MetallbConfig] = {}
+    for pod in sorted(_running_pods(world, ds), key=lambda p: str(p["spec"].get("nodeName"))):
+        name, uid = str(pod["spec"].get("nodeName")), str(meta(pod)["uid"])
+        containers = pod["spec"].get("containers") or []
+        version = _image_version(containers)
+        if name not in nodes or version is None:
+            continue
+        crds = version >= (0, 13, 0)
+        if crds not in configs:
+            configs[crds] = read_config(world.store, version)
+        cfg = configs[crds]
+        if cfg.fatal:  # the speaker keeps the last configuration it loaded
+            log.warning("speaker %s configuration refused: %s", name, "; ".join(cfg.errors))
+            kept.add(uid)
+            continue
+        args = [a for c in containers for a in c.get("args") or []]
+        honour_exclude = version >= (0, 14, 2) and "--ignore-exclude-lb" not in args
         labels = nodes[name]["metadata"].get("labels") or {}
-        mine = {(name, str(p.address), p.asn, p.my_asn) for p in cfg.peers if p.selects(labels)}
-        peers |= mine
+        frr_mode = _frr_containers(containers)
+        mine = [
+            (name, str(p.address), p.asn, p.my_asn, uid) for p in cfg.peers if p.selects(labels)
+        ]
+        peers.update({k: (_timers(cfg, k, frr_mode), _bfd(cfg, k, frr_mode)) for k in mine})
         if not mine or (honour_exclude and EXCLUDE_LB in labels):
             continue
         if version in CORDON_WITHDRAWS and (nodes[name].get("spec") or {}).get("unschedulable"):
@@ -335,46 +365,36 @@ def desired(
             ready_nodes = _ready_endpoint_nodes(world, svc)
             local = svc["spec"].get("externalTrafficPolicy") == "Local"
             if (local and name in ready_nodes) or (not local and ready_nodes):
-                announced.add((name, str(ip)))
-    return peers, announced
+                announced.add((name, str(ip), uid))
+    return peers, announced, kept
 
 
-def run_speakers(
-    world: World, ds: JsonObj | None, version: Version | None, cfg: MetallbConfig
-) -> None:
+def run_speakers(world: World, ds: JsonObj | None) -> None:
     state = SpeakerState.load(world.state_dir / STATE_FILE)
-    if ds is None or version is None:
-        want_peers: set[PeerKey] = set()
-        want: set[Announcement] = set()
-    else:
-        want_peers, want = desired(world, ds, version, cfg)
+    want_peers, want, kept = desired(world, ds) if ds is not None else ({}, set(), set())
     a = world.announcer
     try:
-        for node, ip in sorted(state.announced - want):
+        for node, ip, uid in sorted(state.announced - want):
+            if uid in kept:
+                continue
             a.withdraw(node, IPv4Address(ip))
-            state.announced.discard((node, ip))
-        for key in sorted(state.peers - want_peers):
+            state.announced.discard((node, ip, uid))
+        for key in sorted(state.peers - want_peers.keys()):
+            if key[4] in kept:
+                continue
             a.unpeer(key[0], IPv4Address(key[1]))
             state.peers.discard(key)
             state.settings.pop(_key_text(key), None)
-        frr_mode = ds is not None and frr_mode_of(ds)
-        for key in sorted(want_peers):
-            settings = _settings(cfg, key, frr_mode)
+        for key, (timers, bfd) in sorted(want_peers.items()):
+            settings = _settings(timers, bfd)
             if key in state.peers and state.settings.get(_key_text(key)) == settings:
                 continue
-            a.peer(
-                key[0],
-                IPv4Address(key[1]),
-                key[2],
-                key[3],
-                timers=_timers(cfg, key, frr_mode),
-                bfd=_bfd(cfg, key, frr_mode),
-            )
+            a.peer(key[0], IPv4Address(key[1]), key[2], key[3], timers=timers, bfd=bfd)
             state.peers.add(key)
             state.settings[_key_text(key)] = settings
-        for node, ip in sorted(want - state.announced):
+        for node, ip, uid in sorted(want - state.announced):
             a.announce(node, IPv4Address(ip))
-            state.announced.add((node, ip))
+            state.announced.add((node, ip, uid))
     except (BgplbError, OSError) as exc:
         log.warning("speaker update failed (retried on the next pass): %s", exc)
     finally:
@@ -385,14 +405,6 @@ def metallb(world: World) -> None:
     dep = world.store.get(DEPLOYMENTS, NAMESPACE, "controller")
     ds = world.store.get(DAEMONSETS, NAMESPACE, "speaker")
     c_version = image_version(dep)
-    s_version = image_version(ds)
     if dep is not None and c_version is not None and _controller_pods(world, dep):
         run_controller(world, c_version, read_config(world.store, c_version))
-    if ds is not None and s_version is not None:
-        cfg = read_config(world.store, s_version)
-        if cfg.fatal:  # the speakers keep the last configuration they loaded
-            log.warning("speaker configuration refused: %s", "; ".join(cfg.errors))
-            return
-        run_speakers(world, ds, s_version, cfg)
-    else:
-        run_speakers(world, None, None, MetallbConfig())
+    run_speakers(world, ds)

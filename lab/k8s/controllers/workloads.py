@@ -207,6 +207,45 @@ def deployments(world: World) -> None:
         set_status(world, DEPLOYMENTS, dep, status)
 
 
+def _revision(pod: JsonObj) -> str:
+    return str((meta(pod).get("labels") or {}).get("controller-revision-hash", ""))
+
+
+def _max_unavailable(ds: JsonObj, nodes: int) -> int:
+    """rollingUpdate.maxUnavailable, an int or a percentage of the nodes (rounded up, as the
+    DaemonSet controller's intstr.GetScaledValueFromIntOrPercent with roundUp=true); at least 1
+    (the API server refuses 0 with maxSurge 0)."""
+    value = ((ds["spec"].get("updateStrategy") or {}).get("rollingUpdate") or {}).get(
+        "maxUnavailable", 1
+    )
+    if isinstance(value, str) and value.endswith("%"):
+        return max(1, -(-int(value[:-1]) * nodes // 100))
+    return max(1, int(value))
+
+
+def _outdated_to_replace(
+    ds: JsonObj, pods: list[JsonObj], nodes: int, current: str
+) -> list[JsonObj]:
+    """The pods of an older template the DaemonSet controller deletes now (it recreates them
+    from the current template on a later pass).
+
+    `OnDelete`: none; a pod is replaced only when someone deletes it. `RollingUpdate`
+    (the default; pkg/controller/daemon/update.go rollingUpdate with maxSurge 0): outdated pods
+    that are not ready go at once; ready ones only while fewer than maxUnavailable nodes lack
+    a ready pod, lowest node name first."""
+    strategy = (ds["spec"].get("updateStrategy") or {}).get("type", "RollingUpdate")
+    if strategy != "RollingUpdate":
+        return []
+    old = sorted(
+        (p for p in pods if _revision(p) != current), key=lambda p: p["spec"].get("nodeName", "")
+    )
+    out = [p for p in old if not pod_ready(p)]
+    unavailable = nodes - sum(1 for p in pods if pod_ready(p))  # a node without a pod counts
+    budget = _max_unavailable(ds, nodes) - unavailable
+    out += [p for p in old if pod_ready(p)][: max(0, budget)]
+    return out
+
+
 def daemonsets(world: World) -> None:
     nodes = world.store.list(NODES)
     for ds in world.store.list(DAEMONSETS):
@@ -234,8 +273,12 @@ def daemonsets(world: World) -> None:
         for node, pod in by_node.items():
             if node not in eligible:
                 world.store.delete(PODS, m["namespace"], pod["metadata"]["name"])
+        kept = [p for n, p in by_node.items() if n in eligible]
+        for pod in _outdated_to_replace(ds, kept, len(eligible), h):
+            world.store.delete(PODS, m["namespace"], pod["metadata"]["name"])
         pods = _owned_pods(world, ds)
         ready = sum(1 for p in pods if pod_ready(p))
+        updated = sum(1 for p in pods if _revision(p) == h)
         status = {
             "currentNumberScheduled": len(pods),
             "desiredNumberScheduled": len(eligible),
@@ -243,7 +286,7 @@ def daemonsets(world: World) -> None:
             "numberMisscheduled": 0,
             "numberReady": ready,
             "observedGeneration": m.get("generation", 1),
-            "updatedNumberScheduled": len(pods),
+            "updatedNumberScheduled": updated,
         }
         if len(eligible) - ready > 0:
             status["numberUnavailable"] = len(eligible) - ready
