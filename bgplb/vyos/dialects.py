@@ -81,6 +81,9 @@ class VyosDialect:
     bfd_multiplier: tuple[int, int] = (2, 255)
     # 1.3's password node.def checks the length in a shell as '$VAR(@)': a `'` breaks it
     password_forbidden: str = ""
+    # whether a neighbor in a peer-group may have its own `timers` (bgplb/vyos/timers.py);
+    # 1.3: no (vyatta-cfg-quagga equuleus fa7b0412 vyatta-bgp.pl checkBannedPeerGroupParameters)
+    peer_group_member_timers: bool = True
 
 
 OLD_CLI_TEXTS = "No changes between working and active configurations"
@@ -98,6 +101,7 @@ V13 = VyosDialect(
     description_max=None,  # neighbor/node.tag/description/node.def: type txt, no check
     holdtime_min=4,  # timers/holdtime/node.def: "must be 0 or between 4 and 65535"
     password_forbidden="'",
+    peer_group_member_timers=False,  # vyatta-bgp.pl: "parameter timers is incompatible ..."
 )
 ROLLING_TAG_ASN = VyosDialect(
     name="1.4-rolling-tag-asn",
