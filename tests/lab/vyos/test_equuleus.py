@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from lab.vyos.router_state import RouterState
 from lab.vyos.shell import VyosShell
 
@@ -192,25 +190,3 @@ def test_1_4_takes_timers_on_a_neighbor_in_a_peer_group(tmp_path: Path) -> None:
         assert shell.handle(line).output == "", line
     assert shell.handle("commit").output == ""
     assert " neighbor 198.18.30.50 timers 4 12\n" in be.applied[-1]
-
-
-GOLDEN = Path(__file__).parents[2] / "vyos" / "golden"
-
-
-@pytest.mark.parametrize("golden", ["bgp-1.3.txt", "bgp-bfd-1.3.txt"])
-def test_the_products_1_3_rendering_commits(golden: str, tmp_path: Path) -> None:
-    """The renderer's 1.3 golden files, line by line, commit on the emulated 1.3 (no timers on
-    a neighbor in the peer group); the same lines with the group's timers per neighbor do not."""
-    shell, state, _ = session(tmp_path)
-    shell.handle("configure")
-    lines = (GOLDEN / golden).read_text().splitlines()
-    for line in lines:
-        assert shell.handle(line).output == "", line
-    assert shell.handle("commit").output == ""
-    before = state.active.clone()
-    shell.handle("set protocols bgp 64501 neighbor 192.168.30.60 timers holdtime '30'")
-    shell.handle("set protocols bgp 64501 neighbor 192.168.30.60 timers keepalive '10'")
-    assert "parameter timers is incompatible with a neighbor in a peer-group" in (
-        shell.handle("commit").output
-    )
-    assert state.active == before
