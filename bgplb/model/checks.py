@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from bgplb.model import support
 from bgplb.model.problems import Problem, Severity
 from bgplb.model.site import CLIENT_SEGMENT, NODE_SEGMENT, Site
+from bgplb.vyos.timers import place_timers
 
 if TYPE_CHECKING:
     from bgplb.model.raw import RawInventory
@@ -178,6 +179,14 @@ def check_router_bgp(site: Site, where: Where) -> list[Problem]:
             )
         )
     return out
+
+
+def check_router_timers(site: Site, where: Where) -> list[Problem]:
+    """Timers the router's VyOS version cannot take where the model puts them (1.3: none on
+    a neighbor in a peer-group; bgplb/vyos/timers.py)."""
+    router = site.router
+    placement = place_timers(router.bgp, router.dialect)
+    return [where.host(router.name, c.key, c.message) for c in placement.conflicts]
 
 
 def check_nodes_on_segment(site: Site, where: Where) -> list[Problem]:
@@ -566,6 +575,7 @@ CHECKS: tuple[Check, ...] = (
     check_overlaps,
     check_services,
     check_router_bgp,
+    check_router_timers,
     check_nodes_on_segment,
     check_clients,
     check_unique_addresses,

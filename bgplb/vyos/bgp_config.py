@@ -33,6 +33,7 @@ from bgplb.vyos.paths import (
     render_set,
     under,
 )
+from bgplb.vyos.timers import place_timers
 
 MD5_KEY_MAX = 80  # TCP_MD5SIG_MAXKEYLEN; 1.3 password/node.def: "80 characters or less"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -186,8 +187,11 @@ def desired_leaves(site: Site, env: Mapping[str, str]) -> list[Leaf]:
     leaves += [((*top, *IPV4_UNICAST, "network", str(net)), None) for net in bgp.networks]
     if bgp.router_id:
         leaves.append(((*top, "parameters", "router-id"), str(bgp.router_id)))
-    leaves += _timers(top, bgp.timers, dialect, f"router {router.name} bgp")
-    group_timers = {g.name: g.timers for g in bgp.peer_groups}
+    placement = place_timers(bgp, dialect)
+    if placement.conflicts:  # refused at validation (bgplb/model/checks.py); never rendered
+        first = placement.conflicts[0]
+        raise InputError(f"router {router.name} {first.key}: {first.message}")
+    leaves += _timers(top, placement.router, dialect, f"router {router.name} bgp")
     for group in bgp.peer_groups:
         base = (*top, "peer-group", group.name)
         leaves += _peer_leaves(base, group, dialect, env, f"peer group {group.name}")
@@ -204,8 +208,8 @@ def desired_leaves(site: Site, env: Mapping[str, str]) -> list[Leaf]:
                 ((*base, "description"), _description(spec.description or label, what, dialect))
             )
         leaves += _peer_leaves(base, spec, dialect, env, f"neighbor {spec.address}")
-        # VyOS peer groups have no timers (1.3 node.def, vyos-1x peer-group XML): per neighbor
-        timers = spec.timers or (group_timers.get(spec.peer_group) if spec.peer_group else None)
+        # VyOS peer groups have no timers: per neighbor, or the router's (bgplb/vyos/timers.py)
+        timers = placement.neighbors.get(str(spec.address))
         leaves += _timers(base, timers, dialect, f"neighbor {spec.address}")
     for address in bfd_neighbors(site):
         assert site.metallb.bfd is not None

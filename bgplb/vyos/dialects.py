@@ -85,6 +85,9 @@ class VyosDialect:
     # the image's migrator runs src/migration-scripts/bgp/<N>-to-<N+1> up to it at boot.
     # 0: before the component existed (1.3's config has none: every script runs on upgrade)
     bgp_syntax_version: int = 0
+    # whether a neighbor in a peer-group may have its own `timers` (bgplb/vyos/timers.py);
+    # 1.3: no (vyatta-cfg-quagga equuleus fa7b0412 vyatta-bgp.pl checkBannedPeerGroupParameters)
+    peer_group_member_timers: bool = True
 
 
 OLD_CLI_TEXTS = "No changes between working and active configurations"
@@ -102,6 +105,7 @@ V13 = VyosDialect(
     description_max=None,  # neighbor/node.tag/description/node.def: type txt, no check
     holdtime_min=4,  # timers/holdtime/node.def: "must be 0 or between 4 and 65535"
     password_forbidden="'",
+    peer_group_member_timers=False,  # vyatta-bgp.pl: "parameter timers is incompatible ..."
 )
 ROLLING_TAG_ASN = VyosDialect(
     name="1.4-rolling-tag-asn",

@@ -89,7 +89,7 @@ def _peers(bgp: ConfigNode, kind: str) -> list[Peer]:
     return [_peer(name, tag.children[name]) for name in vyos_sorted(tag.children)]
 
 
-def _instance(root: ConfigNode) -> tuple[str | None, ConfigNode] | None:
+def bgp_instance(root: ConfigNode) -> tuple[str | None, ConfigNode] | None:
     """(ASN, the node holding neighbor/peer-group/...) in any of the three syntaxes."""
     bgp = root.get(["protocols", "bgp"])
     if bgp is None or not bgp.children:
@@ -102,7 +102,7 @@ def _instance(root: ConfigNode) -> tuple[str | None, ConfigNode] | None:
 
 def bgp_view(root: ConfigNode | None) -> BgpView | None:
     """None when BGP is absent or empty (VyOS treats an empty node as deleted)."""
-    found = _instance(root) if root is not None else None
+    found = bgp_instance(root) if root is not None else None
     if found is None:
         return None
     asn, bgp = found

@@ -3,8 +3,9 @@ printed, per VyOS build (lab/vyos/versions.py VerifyRules and CommitLayout).
 
 - LOCAL_AS: vyos-1x 2021-05-21 src/conf_mode/protocols_bgp.py verify();
 - SYSTEM_AS: vyos-1x 1.4.0 src/conf_mode/protocols_bgp.py verify();
-- QUAGGA_13: vyatta-cfg-quagga equuleus scripts/bgp/vyatta-bgp.pl check_neighbor_parameters
-  and the `commit:expression:` lines of templates/protocols/bgp (timers).
+- QUAGGA_13: vyatta-cfg-quagga equuleus (fa7b0412) scripts/bgp/vyatta-bgp.pl
+  check_neighbor_parameters and checkBannedPeerGroupParameters, and the `commit:expression:`
+  lines of templates/protocols/bgp (timers).
 Layouts: transcripts §5b-5f.
 """
 
@@ -15,11 +16,38 @@ import textwrap
 from dataclasses import dataclass, field
 
 from lab.vyos.bfd import verify_bgp_bfd_13
-from lab.vyos.bgp_view import BgpView, Peer, bgp_view
+from lab.vyos.bgp_view import BgpView, Peer, bgp_instance, bgp_view
 from lab.vyos.config_tree import ConfigNode
 from lab.vyos.versions import AsnSyntax, CommitLayout, RouterVersion, VerifyRules
 
 BGP_PATH = "protocols bgp"
+
+# vyatta-cfg-quagga equuleus fa7b0412 scripts/bgp/vyatta-bgp.pl checkBannedPeerGroupParameters:
+# the nodes a neighbor in a peer-group must not have, looked up at `protocols bgp <ASN>
+# neighbor <addr>` (IPv4 peer-group) or under its `address-family ipv6-unicast` (IPv6
+# peer-group); `local-as` is looked up at the neighbor level in both cases. On 1.3 only
+# advertisement-interval, disable-send-community, local-as, timers and ttl-security sit at the
+# neighbor level (the rest are address-family nodes, never found there for IPv4), and of those
+# the twin's grammar takes only `timers`.
+PEER_GROUP_BANNED_13 = (
+    "advertisement-interval",
+    "attribute-unchanged",
+    "capability orf",
+    "default-originate",
+    "distribute-list export",
+    "filter-list export",
+    "nexthop-self",
+    "prefix-list export",
+    "remove-private-as",
+    "route-map export",
+    "route-reflector-client",
+    "route-server-client",
+    "disable-send-community",
+    "timers",
+    "ttl-security",
+    "unsuppress-map",
+)
+PEER_GROUP_BANNED_GLOBAL_13 = ("local-as",)
 
 
 @dataclass(frozen=True)
@@ -66,7 +94,7 @@ def verify_bgp(
     if bgp is None:
         return Verdict()
     if router.verify_rules is VerifyRules.QUAGGA_13:
-        verdict = _verify_13(bgp, active)
+        verdict = _verify_13(bgp, root, active)
         bfd = verify_bgp_bfd_13(root) if verdict.error is None else None
         return Verdict(bfd.path, bfd.error) if bfd is not None else verdict
     new = router.verify_rules is VerifyRules.SYSTEM_AS
@@ -125,12 +153,30 @@ def _changed_groups(bgp: BgpView, active: ConfigNode | None) -> set[str]:
     return {pg.name for pg in bgp.peer_groups if old.get(pg.name) != pg}
 
 
-def _verify_13(bgp: BgpView, active: ConfigNode | None) -> Verdict:
+def _banned_peer_group_node(neighbor: ConfigNode) -> str | None:
+    """checkBannedPeerGroupParameters for one neighbor: the first banned node it has while in a
+    peer-group (IPv4: `peer-group`; IPv6: `address-family ipv6-unicast peer-group`)."""
+    v6 = ["address-family", "ipv6-unicast"]
+    for level in ([], v6):
+        if not neighbor.has([*level, "peer-group"]):
+            continue
+        for name in PEER_GROUP_BANNED_GLOBAL_13:
+            if neighbor.has(name.split()):
+                return name
+        for name in PEER_GROUP_BANNED_13:
+            if neighbor.has([*level, *name.split()]):
+                return name
+    return None
+
+
+def _verify_13(bgp: BgpView, root: ConfigNode, active: ConfigNode | None) -> Verdict:
     """vyatta-bgp.pl check_neighbor_parameters (die texts verbatim) and the timers nodes'
     commit expressions; the first failure stops the commit of `protocols bgp <ASN>`."""
     asn = bgp.asn
     path = f"{BGP_PATH} {asn}"
     groups = {pg.name: pg for pg in bgp.peer_groups}
+    found = bgp_instance(root)
+    neighbor_tag = found[1].get(["neighbor"]) if found is not None else None
     for name in sorted(_changed_groups(bgp, active)):
         pg_as = groups[name].remote_as
         for nb in bgp.neighbors:
@@ -154,6 +200,15 @@ def _verify_13(bgp: BgpView, active: ConfigNode | None) -> Verdict:
                 path,
                 f"[ protocols bgp {asn} neighbor {nb.name} ]\n"
                 "  remote-as should not be defined in both neighbor and peer-group",
+            )
+        node = neighbor_tag.children.get(nb.name) if neighbor_tag is not None else None
+        banned = _banned_peer_group_node(node) if node is not None else None
+        if banned is not None:
+            # the header is `protocols bgp $level`, $level = "<ASN> neighbor <addr>"
+            return Verdict(
+                path,
+                f"[ protocols bgp {asn} neighbor {nb.name} ]\n"
+                f"  parameter {banned} is incompatible with a neighbor in a peer-group",
             )
         if nb.peer_group is not None and nb.peer_group not in groups:
             # neighbor/node.tag/peer-group/node.def commit:expression

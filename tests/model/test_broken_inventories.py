@@ -37,6 +37,12 @@ def _set(d: dict[str, Any], key: str, value: Any) -> None:
     d[key] = value
 
 
+def _timers_13(f: Files) -> None:
+    router(f)["vyos_version"] = "1.3.8"
+    router(f)["bgp"]["timers"] = {"keepalive": 3, "holdtime": 9}
+    router(f)["bgp"]["peer_groups"][0]["timers"] = {"keepalive": 4, "holdtime": 12}
+
+
 CASES = [
     Case(
         "pod-cidr-overlaps-node-segment",
@@ -270,6 +276,15 @@ CASES = [
         "defaults.yaml",
         "data.site.metallb.bfd.receive_interval_ms",
         "greater than or equal to 10",
+    ),
+    Case(
+        # vyatta-bgp.pl checkBannedPeerGroupParameters: a 1.3 router refuses the commit
+        "vyos-1.3-timers-on-peer-group-members",
+        _timers_13,
+        "hosts.yaml",
+        "data.bgp.peer_groups[0].timers",
+        "refuses timers on a neighbor in a peer-group",
+        "host vyos",
     ),
 ]
 

@@ -44,10 +44,20 @@ def _lts(f: Files) -> None:
     router(f)["bgp"]["neighbors"][2]["timers"] = {"keepalive": 10, "holdtime": 30}
 
 
+def _one_timers_for_the_group(f: Files) -> None:
+    """What VyOS 1.3 can take: no timers on a neighbor in a peer-group (vyatta-bgp.pl
+    checkBannedPeerGroupParameters), so the group's members share one value, which goes to
+    `protocols bgp <ASN> timers` (no router timers of its own here)."""
+    del router(f)["bgp"]["timers"]
+    del router(f)["bgp"]["neighbors"][2]["timers"]
+
+
 def _at(version: str) -> Any:
     def mutation(f: Files) -> None:
         _lts(f)
         router(f)["vyos_version"] = version
+        if version.startswith("1.3."):
+            _one_timers_for_the_group(f)
 
     return mutation
 
@@ -235,6 +245,8 @@ def test_description_length_as_the_version_allows(
     def mutation(f: Files) -> None:
         _at(version)(f)
         _described("d" * 300)(f)
+        # out of the peer group: its own timers (on 1.3 the group's go to the router's level)
+        router(f)["bgp"]["neighbors"][0]["timers"] = {"keepalive": 4, "holdtime": 12}
 
     site = load_site(mutated(tmp_path / "inv", mutation))
     if refused:
@@ -273,21 +285,21 @@ def test_timers_converge_a_rerun_changes_nothing(tmp_path: Path) -> None:
     rendered = "\n".join(render_commands(site, env)) + "\n"
     plan = plan_router_bgp(site, rendered, env)
     assert plan.deletes == []
-    assert "set protocols bgp 64501 neighbor 192.168.30.61 timers holdtime '30'" in plan.sets
+    assert "set protocols bgp 64501 timers holdtime '12'" in plan.sets
 
 
 def test_hold_3_is_refused_on_1_3_whose_grammar_takes_0_or_4(tmp_path: Path) -> None:
     def hold3(f: Files) -> None:
         _at("1.3.8")(f)
-        router(f)["bgp"]["neighbors"][0]["timers"] = {"keepalive": 1, "holdtime": 3}
+        router(f)["bgp"]["peer_groups"][0]["timers"] = {"keepalive": 1, "holdtime": 3}
 
     site = load_site(mutated(tmp_path / "inv", hold3))
-    with pytest.raises(InputError, match=r"neighbor 192.168.30.50 timers.holdtime: 3; VyOS 1.3"):
+    with pytest.raises(InputError, match=r"router vyos bgp timers.holdtime: 3; VyOS 1.3"):
         render_commands(site, {"TEST_BGP_PASSWORD": "x"})
 
     def hold3_lts(f: Files) -> None:
-        hold3(f)
-        router(f)["vyos_version"] = "1.4.3"
+        _at("1.4.3")(f)
+        router(f)["bgp"]["neighbors"][0]["timers"] = {"keepalive": 1, "holdtime": 3}
 
     lts = load_site(mutated(tmp_path / "lts", hold3_lts))
     assert "set protocols bgp neighbor 192.168.30.50 timers holdtime '3'" in render_commands(

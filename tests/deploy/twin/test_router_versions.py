@@ -19,11 +19,19 @@ VERSIONS = {
     "1.3.8": ("protocols bgp 64501 ", "system-as"),
     "1.4-rolling-202208150117": ("protocols bgp system-as '64501'", "local-as"),
 }
+# The peer group's timers: 1.3 refuses them on a neighbor in a peer-group (vyatta-bgp.pl
+# checkBannedPeerGroupParameters, emulated by the twin), so there they go to the router's
+# `timers`; later builds take them per neighbor.
+TIMERS_AT = {
+    "1.3.8": "protocols bgp 64501 timers holdtime '9'",
+    "1.4-rolling-202208150117": "protocols bgp neighbor 198.18.30.60 timers holdtime '9'",
+}
 
 
 def _with_version(version: str) -> Any:
     def edit(hosts: dict[str, Any], _site: dict[str, Any]) -> None:
         hosts["vyos"]["data"]["vyos_version"] = version
+        hosts["vyos"]["data"]["bgp"]["peer_groups"][0]["timers"] = {"keepalive": 3, "holdtime": 9}
 
     return edit
 
@@ -44,6 +52,8 @@ def test_deploy_and_audit_pass_on_this_router_version(
         assert ecmp_next_hops(site) == {n.address for n in site.nodes}, "3-way ECMP"
         shown = router_exec(site, "show configuration commands")
         assert present in shown and absent not in shown, shown
+        assert TIMERS_AT[version] in shown, shown
+        assert ("neighbor 198.18.30.60 timers" in shown) == (version != "1.3.8"), shown
         if site.router.dialect.neighbor_af_required:
             assert "neighbor 198.18.30.60 address-family ipv4-unicast" in shown, shown
         again = deploy(inventory, "--json", cwd=tmp_path)

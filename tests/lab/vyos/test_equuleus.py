@@ -8,7 +8,7 @@ from pathlib import Path
 from lab.vyos.router_state import RouterState
 from lab.vyos.shell import VyosShell
 
-from .conftest import EQUULEUS_13
+from .conftest import EQUULEUS_13, LTS_14
 from .fake_backend import FakeBackend, ManualScheduler
 
 BASE = [
@@ -129,3 +129,64 @@ def test_1_3_commit_checks_print_the_perl_texts(tmp_path: Path) -> None:
     )
     shell.handle("set protocols bgp 64501 timers holdtime 30")
     assert shell.handle("commit").output == ""
+
+
+def test_1_3_refuses_timers_on_a_neighbor_in_a_peer_group(tmp_path: Path) -> None:
+    """vyatta-bgp.pl (equuleus fa7b0412) checkBannedPeerGroupParameters: a neighbor with
+    `peer-group` must not have `timers`; the die text verbatim, nothing committed."""
+    shell, state, _ = session(tmp_path)
+    before = state.active.clone()
+    shell.handle("configure")
+    for line in (
+        "set protocols bgp 64501 peer-group group01 remote-as '64500'",
+        "set protocols bgp 64501 neighbor 198.18.30.50 peer-group 'group01'",
+        "set protocols bgp 64501 neighbor 198.18.30.50 timers holdtime '12'",
+        "set protocols bgp 64501 neighbor 198.18.30.50 timers keepalive '4'",
+    ):
+        assert shell.handle(line).output == "", line
+    assert shell.handle("commit").output == (
+        "[ protocols bgp 64501 ]\n"
+        "[ protocols bgp 64501 neighbor 198.18.30.50 ]\n"
+        "  parameter timers is incompatible with a neighbor in a peer-group\n"
+        "\n[[protocols bgp 64501]] failed\nCommit failed\n"
+    )
+    assert state.active == before
+    # the same timers on a neighbor outside any peer-group, or at the `protocols bgp <ASN>`
+    # level (FRR `timers bgp`), commit
+    shell.handle("delete protocols bgp 64501 neighbor 198.18.30.50 timers")
+    shell.handle("set protocols bgp 64501 timers holdtime '12'")
+    shell.handle("set protocols bgp 64501 timers keepalive '4'")
+    shell.handle("set protocols bgp 64501 neighbor 198.18.30.51 remote-as '64500'")
+    shell.handle("set protocols bgp 64501 neighbor 198.18.30.51 timers holdtime '30'")
+    shell.handle("set protocols bgp 64501 neighbor 198.18.30.51 timers keepalive '10'")
+    assert shell.handle("commit").output == ""
+    assert "set protocols bgp 64501 timers holdtime '12'" in (
+        shell.handle("run show configuration commands").output
+    )
+
+
+def test_1_4_takes_timers_on_a_neighbor_in_a_peer_group(tmp_path: Path) -> None:
+    """The ban is 1.3's Perl only: the same neighbor on a later build commits."""
+    be = FakeBackend()
+    state = RouterState(
+        LTS_14,
+        "r14",
+        tmp_path / "config.boot",
+        be,
+        initial_commands=BASE,
+        scheduler=ManualScheduler(),
+    )
+    shell = VyosShell(state)
+    shell.handle("configure")
+    for line in (
+        "set protocols bgp system-as '64501'",
+        "set protocols bgp peer-group group01 remote-as '64500'",
+        "set protocols bgp peer-group group01 address-family ipv4-unicast",
+        "set protocols bgp neighbor 198.18.30.50 peer-group 'group01'",
+        "set protocols bgp neighbor 198.18.30.50 address-family ipv4-unicast",
+        "set protocols bgp neighbor 198.18.30.50 timers holdtime '12'",
+        "set protocols bgp neighbor 198.18.30.50 timers keepalive '4'",
+    ):
+        assert shell.handle(line).output == "", line
+    assert shell.handle("commit").output == ""
+    assert " neighbor 198.18.30.50 timers 4 12\n" in be.applied[-1]
