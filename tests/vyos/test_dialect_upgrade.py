@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from bgplb.model import load_site
+from bgplb.vyos.bgp_config import render_commands
 from bgplb.vyos.dialect_upgrade import (
     STEPS,
     config_form,
@@ -18,11 +20,14 @@ from bgplb.vyos.dialect_upgrade import (
 )
 from bgplb.vyos.dialects import SUPPORTED, BgpSyntax, dialect_for
 from bgplb.vyos.paths import parse_show_commands
+from tests.model.mutate import Files, mutated
+from tests.vyos.test_bgp_config import _at, _one_timers_for_the_group
 
 GOLDEN = Path(__file__).parent / "golden"
 PLANS = GOLDEN / "dialect-upgrade"
-# the renderer's golden file per dialect, all of one site (bgp-1.4-rolling-2021.txt is the
-# write-up's own lines, another site)
+# the renderer's golden file per dialect, all of one site but 1.3's, whose peer-group members
+# cannot have timers of their own (bgp-1.4-rolling-2021.txt is the write-up's own lines, another
+# site)
 RENDERED = {
     "1.3": "bgp-1.3.txt",
     "1.4-rolling-tag-asn": "bgp-1.4-rolling-tag-asn.txt",
@@ -32,6 +37,15 @@ RENDERED = {
     "1.5": "bgp-1.5.txt",
 }
 WRITE_UP = (GOLDEN / "bgp-1.4-rolling-2021.txt").read_text()  # the reference router's lines
+# the build each golden file was rendered for (tests/vyos/test_bgp_config.py test_golden)
+BUILD = {
+    "1.3": "1.3.8",
+    "1.4-rolling-tag-asn": "1.4-rolling-202102010000",
+    "1.4-rolling-2021-af": "1.4-rolling-202201100117",
+    "1.4-rolling-2022": "1.4-rolling-202208150117",
+    "1.4": "1.4.3",
+    "1.5": "1.5-rolling-202410210000",
+}
 KEY = "inventory/hosts.yaml: host vyos: data.vyos_version"
 PAIRS = [
     (a, b)
@@ -46,16 +60,48 @@ NEIGHBOR_AF = {
     for n in ("192.168.30.50", "192.168.30.60", "192.168.30.61")
 }
 
+MEMBER_TIMERS = {
+    ("protocols", "bgp", "neighbor", n, "timers", k, v)
+    for n in ("192.168.30.50", "192.168.30.60", "192.168.30.61")
+    for k, v in (("holdtime", "12"), ("keepalive", "4"))
+}
+ROUTER_TIMERS = {
+    ("protocols", "bgp", "timers", "holdtime", "12"),
+    ("protocols", "bgp", "timers", "keepalive", "4"),
+}
+
 
 def paths_of(name: str) -> list[tuple[str, ...]]:
     return parse_show_commands((GOLDEN / name).read_text())
 
 
+def rendered_as(dialect: str, site_of: str, tmp_path: Path) -> set[tuple[str, ...]]:
+    """The golden site of `site_of`'s dialect, rendered in `dialect`."""
+
+    def mutation(f: Files) -> None:
+        _at(BUILD[dialect])(f)
+        if site_of == "1.3":
+            _one_timers_for_the_group(f)
+
+    site = load_site(mutated(tmp_path / "inv", mutation))
+    lines = render_commands(site, {"TEST_BGP_PASSWORD": "pw-from-env"})
+    return set(parse_show_commands("\n".join(lines)))
+
+
 @pytest.mark.parametrize(("old", "new"), PAIRS)
-def test_the_migrated_config_is_the_new_dialects_rendering(old: str, new: str) -> None:
+def test_the_migrated_config_is_the_new_dialects_rendering(
+    old: str, new: str, tmp_path: Path
+) -> None:
     start, end = SUPPORTED[old].bgp_syntax_version, SUPPORTED[new].bgp_syntax_version
     after, _ = migrate(paths_of(RENDERED[old]), start, end)
-    expected = set(paths_of(RENDERED[new]))
+    expected = rendered_as(new, old, tmp_path)
+    if old != "1.3":  # the same site: the golden file of the new dialect
+        assert expected == set(paths_of(RENDERED[new]))
+    else:
+        # 1.3 put the group's timers at the router's level (no timers on a peer-group member);
+        # the new dialect renders them on each member, so the deploy's router phase after the
+        # upgrade moves them there (same sessions: every member had the router's timers)
+        expected = (expected - MEMBER_TIMERS) | ROUTER_TIMERS
     if SUPPORTED[old].neighbor_af_required:
         assert set(after) == expected
     else:
