@@ -22,7 +22,7 @@ from bgplb.k8s.readiness import (
     node_ready,
     service_addressed,
 )
-from tasks.k8s_client import client_for, get_or_none
+from tasks.k8s_client import client_for, list_by_name
 
 Probe = Callable[[], dict[str, Verdict]]
 
@@ -60,10 +60,11 @@ def _probe(
 ) -> Probe:
     def probe() -> dict[str, Verdict]:
         resource = dyn.resources.get(api_version=api_version, kind=kind)
+        live = list_by_name(dyn, resource, {ns for ns, _ in names})  # one read per poll
         out: dict[str, Verdict] = {}
         for ns, name in names:
             label = f"{kind}/{ns}/{name}" if ns else f"{kind}/{name}"
-            obj = get_or_none(dyn, resource, name, ns)
+            obj = live.get((ns if resource.namespaced else None, name))
             out[label] = (False, "not found") if obj is None else judge(obj)
         return out
 
@@ -192,9 +193,10 @@ def wait_services_addressed(
 
     def probe() -> dict[str, Verdict]:
         resource = dyn.resources.get(api_version="v1", kind="Service")
+        live = list_by_name(dyn, resource, {ns for ns, _ in wanted})  # one read per poll
         out: dict[str, Verdict] = {}
         for (ns, name), ip in wanted.items():
-            obj = get_or_none(dyn, resource, name, ns)
+            obj = live.get((ns, name))
             verdict = (False, "not found") if obj is None else service_addressed(ip)(obj)
             out[f"Service/{ns}/{name}"] = verdict
         return out
