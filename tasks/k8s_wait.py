@@ -25,6 +25,7 @@ from bgplb.k8s.readiness import (
 from tasks.k8s_client import client_for, list_by_name
 
 Probe = Callable[[], dict[str, Verdict]]
+FIRST_PAUSE_S = 0.125  # then 0.25, 0.5, ... up to the wait's interval
 
 
 def wait_until(
@@ -36,9 +37,14 @@ def wait_until(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, str]:
-    """Poll until every object is ready; return {object: reason} of those still waiting."""
+    """Poll until every object is ready; return {object: reason} of those still waiting.
+
+    The pauses start short and double up to `interval` (FIRST_PAUSE_S, 2x, 4x, ...): what
+    becomes ready a moment after the first look is seen then, not a whole interval later,
+    and a long wait still polls every `interval`."""
     deadline = clock() + timeout
     bar = progress.add_task(what, total=None) if progress is not None else None
+    pause = min(FIRST_PAUSE_S, interval)
     while True:
         verdicts = probe()
         waiting = {name: why for name, (ok, why) in verdicts.items() if not ok}
@@ -48,7 +54,8 @@ def wait_until(
             )
         if not waiting or clock() >= deadline:
             return waiting
-        sleep(interval)
+        sleep(pause)
+        pause = min(pause * 2, interval)
 
 
 def _probe(
