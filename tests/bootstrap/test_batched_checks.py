@@ -9,6 +9,7 @@ import pytest
 
 from bgplb.bootstrap import plan_bootstrap
 from bgplb.bootstrap.shell_status import (
+    BEGIN_MARKER,
     MAX_LINE,
     STEP_MARKER,
     batches,
@@ -29,6 +30,7 @@ from tests.conftest import REPO
 def test_each_command_is_followed_by_its_own_status_marker() -> None:
     line = with_statuses(["test -d /etc", "grep -c x /etc/hosts"])
     assert line == (
+        f"echo {BEGIN_MARKER}$?; "
         f"test -d /etc; echo {STEP_MARKER}0:$?; grep -c x /etc/hosts; echo {STEP_MARKER}1:$?"
     )
 
@@ -45,16 +47,17 @@ def test_the_emulated_shell_runs_a_batch_and_each_status_is_its_commands(tmp_pat
 
 
 def test_output_without_a_final_newline_stays_with_its_command() -> None:
-    text = f"a\nb{STEP_MARKER}0:0\r\n{STEP_MARKER}1:2\n"
+    text = f"{BEGIN_MARKER}0\na\nb{STEP_MARKER}0:0\r\n{STEP_MARKER}1:2\n"
     assert split_statuses(text, 2, "batch") == [("a\nb", 0), ("", 2)]
 
 
 @pytest.mark.parametrize(
     ("text", "why"),
     [
-        (f"x\n{STEP_MARKER}0:0\n", "1 of 2 statuses"),  # the line was cut short
-        (f"{STEP_MARKER}1:0\n{STEP_MARKER}0:0\n", "status of command 1 where 0 was due"),
-        ("nothing at all\n", "0 of 2 statuses"),
+        (f"{BEGIN_MARKER}0\nx\n{STEP_MARKER}0:0\n", "1 of 2 statuses"),  # cut short
+        (f"{BEGIN_MARKER}0\n{STEP_MARKER}1:0\n{STEP_MARKER}0:0\n", "command 1 where 0 was due"),
+        (f"{BEGIN_MARKER}0\nnothing at all\n", "0 of 2 statuses"),
+        (f"x\n{STEP_MARKER}0:0\n{STEP_MARKER}1:0\n", "no BGPLB_STEP_BEGIN= line"),
     ],
 )
 def test_a_missing_or_misplaced_status_is_a_parse_error(text: str, why: str) -> None:
@@ -62,9 +65,14 @@ def test_a_missing_or_misplaced_status_is_a_parse_error(text: str, why: str) -> 
         split_statuses(text, 2, "batch")
 
 
-def test_the_echoed_command_line_is_not_read_as_a_status() -> None:
-    echoed = with_statuses(["true"])  # `$?` is not a number
-    assert split_statuses(f"{echoed}\n{STEP_MARKER}0:0\n", 1, "batch") == [(echoed, 0)]
+def test_the_echoed_line_however_wrapped_is_dropped() -> None:
+    """The line is wider than netmiko's 511-column terminal: its echo comes back cut into
+    pieces (here at every 7th character, with the terminal's carriage returns) and is dropped
+    up to the begin marker's output; `$?` in the echo is never read as a status."""
+    echoed = with_statuses(["true", "grep -c x /etc/hosts"])
+    wrapped = " \r".join(echoed[i : i + 7] for i in range(0, len(echoed), 7))
+    text = f"{wrapped}\n{BEGIN_MARKER}0\n{STEP_MARKER}0:0\n3\n{STEP_MARKER}1:0\n"
+    assert split_statuses(text, 2, "batch") == [("", 0), ("3", 0)]
 
 
 def test_batches_keep_order_and_stay_within_the_line_limit() -> None:
