@@ -2,11 +2,17 @@
 
 Reads nodes, MetalLB pods, MetalLB's configuration in the dialect the running speakers use
 (ConfigMap up to 0.12, CRDs from 0.13), LoadBalancer Services and their EndpointSlices. Every
-answer is turned into API JSON and read by the pure parsers of bgplb.audit.parse_cluster.
+answer is API JSON, read by the pure parsers of bgplb.audit.parse_cluster.
+
+The reads go through the client's ApiClient as plain GETs whose JSON is kept as JSON
+(`JsonApi`): the typed API classes would import their modules (about 0.5 s) and build a model
+object for every node, pod, Service and EndpointSlice, which the audit only turns back into
+JSON.
 """
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -56,6 +62,8 @@ class CustomApi(Protocol):
 
 def to_json(obj: Any) -> Any:
     """An API answer (client model objects or plain dicts) in its JSON form."""
+    if isinstance(obj, JsonAnswer):
+        return obj.doc
     from kubernetes.client import ApiClient
 
     client: Any = ApiClient()
@@ -135,24 +143,95 @@ def kubeconfig_for_audit(site: Site, resolve: Callable[[str], bool] = resolves) 
     return apply_override(config, plan_override(site, server_of(config), resolve))
 
 
+class JsonAnswer:
+    """An answer of `JsonApi`: the API's JSON document, as the server sent it."""
+
+    __slots__ = ("doc",)
+
+    def __init__(self, doc: Any) -> None:
+        self.doc = doc
+
+
+class JsonApi:
+    """The audit's reads (the methods of the CoreApi, DiscoveryApi, CustomApi and
+    CoordinationApi protocols) as GETs on one `kubernetes.client.ApiClient`: its
+    configuration, TLS, authentication and connection pool, with the answers' JSON kept."""
+
+    def __init__(self, api_client: Any) -> None:
+        self.api_client = api_client
+
+    def _get(self, path: str, label_selector: str | None = None, **kw: Any) -> JsonAnswer:
+        from kubernetes.client.exceptions import ApiException
+
+        query = [("labelSelector", label_selector)] if label_selector else []
+        request = self.api_client.param_serialize(
+            method="GET",
+            resource_path=path,
+            query_params=query,
+            header_params={"Accept": "application/json"},
+            auth_settings=["BearerToken"],
+        )
+        response = self.api_client.call_api(*request, _request_timeout=kw.get("_request_timeout"))
+        data = response.read()
+        if not 200 <= response.status <= 299:
+            raise ApiException(http_resp=response)
+        return JsonAnswer(json.loads(data))
+
+    def list_node(self, **kw: Any) -> JsonAnswer:
+        return self._get("/api/v1/nodes", **kw)
+
+    def list_namespaced_pod(self, namespace: str, **kw: Any) -> JsonAnswer:
+        return self._get(f"/api/v1/namespaces/{_segment(namespace)}/pods", **kw)
+
+    def read_namespaced_config_map(self, name: str, namespace: str, **kw: Any) -> JsonAnswer:
+        path = f"/api/v1/namespaces/{_segment(namespace)}/configmaps/{_segment(name)}"
+        return self._get(path, **kw)
+
+    def list_service_for_all_namespaces(self, **kw: Any) -> JsonAnswer:
+        return self._get("/api/v1/services", **kw)
+
+    def list_endpoint_slice_for_all_namespaces(self, **kw: Any) -> JsonAnswer:
+        return self._get("/apis/discovery.k8s.io/v1/endpointslices", **kw)
+
+    def list_namespaced_lease(self, namespace: str, **kw: Any) -> JsonAnswer:
+        return self._get(
+            f"/apis/coordination.k8s.io/v1/namespaces/{_segment(namespace)}/leases", **kw
+        )
+
+    def list_namespaced_custom_object(
+        self, group: str, version: str, namespace: str, plural: str, **kw: Any
+    ) -> Any:
+        path = "/".join(
+            [
+                "/apis",
+                *(_segment(x) for x in (group, version)),
+                "namespaces",
+                _segment(namespace),
+                _segment(plural),
+            ]
+        )
+        return self._get(path, **kw).doc  # the typed client's answer is a dict here too
+
+
+def _segment(value: str) -> str:
+    from urllib.parse import quote
+
+    return quote(value, safe="")
+
+
 def kube_apis(
     site: Site, resolve: Callable[[str], bool] = resolves
 ) -> tuple[CoreApi, DiscoveryApi, CustomApi, CoordinationApi]:
-    """The four API clients, from the kubeconfig the site model names."""
-    from kubernetes import client
-    from kubernetes import config as kubeconfig
+    """The four API clients (one JsonApi), from the kubeconfig the site model names."""
+    from kubernetes.client.api_client import ApiClient
+    from kubernetes.client.configuration import Configuration
+    from kubernetes.config.kube_config import load_kube_config_from_dict
 
-    cfg = client.Configuration()
-    loader: Any = kubeconfig.load_kube_config_from_dict
+    cfg = Configuration()
+    loader: Any = load_kube_config_from_dict
     loader(kubeconfig_for_audit(site, resolve), client_configuration=cfg, persist_config=False)
-    api = client.ApiClient(cfg)
-    apis: tuple[Any, Any, Any, Any] = (
-        client.CoreV1Api(api),
-        client.DiscoveryV1Api(api),
-        client.CustomObjectsApi(api),
-        client.CoordinationV1Api(api),
-    )
-    return apis
+    api = JsonApi(ApiClient(cfg))
+    return api, api, api, api
 
 
 class KubeClients:

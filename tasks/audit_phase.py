@@ -21,7 +21,8 @@ from bgplb.model import Site
 from tasks.audit_gather import AuditGather, GatherOptions
 
 SETTLE_S = 30.0
-RETRY_S = 2.0
+RETRY_S = 2.0  # the longest pause between two rounds
+FIRST_RETRY_S = 0.25  # the first pause; each next one doubles, up to RETRY_S
 
 
 def _errors(site: Site, gather: Callable[[], Observations]) -> tuple[list[Finding], int]:
@@ -38,8 +39,10 @@ def audit(
     deadline = time.monotonic() + settle_s
     with AuditGather(site, site.host_names, GatherOptions()) as gather:
         errors, count = _errors(site, gather)
+        pause = min(FIRST_RETRY_S, RETRY_S)
         while errors and time.monotonic() < deadline:
-            time.sleep(RETRY_S)
+            time.sleep(pause)
+            pause = min(pause * 2, RETRY_S)
             errors, count = _errors(site, gather)
     if errors:
         first = errors[0]

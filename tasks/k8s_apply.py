@@ -13,14 +13,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from kubernetes.dynamic.exceptions import ResourceNotFoundError
+from kubernetes.dynamic.exceptions import DynamicApiError, ResourceNotFoundError
 from nornir.core.task import Result, Task
 
 from bgplb.k8s.manifests import order_for_apply, ref
 from bgplb.k8s.metallb_config import label_patch_needed
 from bgplb.k8s.objects import differences, object_diff
 from bgplb.secrets import redact
-from tasks.k8s_client import FIELD_MANAGER, client_for, get_or_none, retrying, webhook_not_ready
+from tasks.k8s_client import (
+    FIELD_MANAGER,
+    client_for,
+    get_or_none,
+    list_by_name,
+    retrying,
+    webhook_not_ready,
+)
 
 Doc = dict[str, Any]
 Action = Literal["create", "update", "unchanged"]
@@ -37,10 +44,17 @@ class Applied:
         return {"object": self.object, "action": self.action}
 
 
+# Kinds read one object at a time: listing them would read objects the deploy does not own
+# (every Secret of a namespace).
+READ_ONE_BY_ONE = frozenset({("v1", "Secret")})
+
+
 class _Batch:
-    """What one apply run has created so far, so that a dry run can reason past it."""
+    """What one apply run has created so far, so that a dry run can reason past it; and the
+    live objects it read: one list per kind and namespace, not one request per object."""
 
     def __init__(self, docs: Sequence[Doc]) -> None:
+        self.listed: dict[tuple[str, str, str | None], dict[tuple[str | None, str], Doc]] = {}
         self.new_namespaces: set[str] = set()
         self.new_kinds: set[tuple[str, str]] = set()
         self.crd_kinds = {
@@ -49,6 +63,26 @@ class _Batch:
             if d["kind"] == "CustomResourceDefinition"
             for v in d["spec"].get("versions", [])
         }
+
+    def live(self, dyn: Any, resource: Any, doc: Doc, ns: str | None) -> Doc | None:
+        """The live object `doc` names, or None; its kind listed once per namespace."""
+        name = doc["metadata"]["name"]
+        key = (doc["apiVersion"], doc["kind"])
+        if key in READ_ONE_BY_ONE:
+            return get_or_none(dyn, resource, name, ns)
+        where = (*key, ns)
+        if where not in self.listed:
+            try:
+                self.listed[where] = list_by_name(dyn, resource, {ns})
+            except DynamicApiError as exc:
+                if exc.status not in (403, 405):  # a kind the user may get but not list
+                    raise
+                return get_or_none(dyn, resource, name, ns)
+        live = self.listed[where].get((ns, name))
+        if live is None:
+            return None
+        # a list's items carry no apiVersion and kind: the object's own, as a get returns it
+        return {"apiVersion": doc["apiVersion"], "kind": doc["kind"], **live}
 
 
 def _namespace(doc: Doc, resource: Any) -> str | None:
@@ -79,7 +113,7 @@ def apply_one(
     ns = _namespace(doc, resource)
     if dry_run and ns in batch.new_namespaces:
         return Applied(ref(doc), "create", object_diff(ref(doc), None, doc))
-    live = get_or_none(dyn, resource, name, ns)
+    live = batch.live(dyn, resource, doc, ns)
     if dry_run and mode == "local":
         return _planned(doc, live)
 
@@ -97,17 +131,19 @@ def apply_one(
         return result
 
     after = retrying(call, webhook_not_ready, webhook_timeout)
-    diff = object_diff(ref(doc), live, after)
     if live is None:
         action: Action = "create"
         if doc["kind"] == "Namespace":
             batch.new_namespaces.add(name)
     elif dry_run:
-        action = "update" if diff else "unchanged"
+        action = "update" if object_diff(ref(doc), live, after) else "unchanged"
     else:
         before_rv = live["metadata"].get("resourceVersion")
         action = "update" if after["metadata"].get("resourceVersion") != before_rv else "unchanged"
-    return Applied(ref(doc), action, diff if action != "unchanged" else "")
+    # the diff (a YAML dump of both) only for what did or would change
+    return Applied(
+        ref(doc), action, object_diff(ref(doc), live, after) if action != "unchanged" else ""
+    )
 
 
 def _planned(doc: Doc, live: Doc | None) -> Applied:
@@ -166,10 +202,11 @@ def k8s_label_nodes(
     dyn = client_for(client, kubeconfig)
     dry = task.is_dry_run(dry_run)
     nodes = dyn.resources.get(api_version="v1", kind="Node")
+    listed = list_by_name(dyn, nodes) if patches else {}  # one read for every node
     touched = []
     lines = []
     for name, patch in sorted(patches.items()):
-        live = get_or_none(dyn, nodes, name, None)
+        live = listed.get((None, name))
         if live is None:
             return Result(host=task.host, failed=True, result=f"node {name} does not exist")
         labels = live["metadata"].get("labels") or {}

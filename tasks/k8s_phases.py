@@ -1,7 +1,9 @@
 """Deploy phases on the Kubernetes API: cni, metallb, app (see tasks/phases.py).
 
 Each is `task(task, site=..., dry_run=...) -> Result` on the control-plane host and talks to
-the API server named by the site's kubeconfig (written by the control-plane phase).
+the API server named by the site's kubeconfig (written by the control-plane phase), through
+the run's one client (`tasks.k8s_client.run_client`: one API discovery per run). Every state
+check is one list per kind (tasks.k8s_apply, tasks.k8s_wait).
 A dry run applies nothing and waits for nothing: one server-side dry run of everything.
 """
 
@@ -32,7 +34,7 @@ from bgplb.k8s.metallb_config import (
 from bgplb.model import Site
 from bgplb.secrets import secret_values
 from tasks.k8s_apply import k8s_apply, k8s_label_nodes
-from tasks.k8s_client import client_for, get_or_none
+from tasks.k8s_client import list_by_name, run_client
 from tasks.k8s_wait import (
     wait_crds_established,
     wait_deployments_available,
@@ -73,6 +75,7 @@ def _apply_and_wait(
             diff="".join(f"+ {ref(d)}\n" for d in ordered),
             result=f"{len(ordered)} would be created (no cluster yet: {kubeconfig} missing)",
         )
+    client = client if client is not None else run_client(task, kubeconfig)
     common: dict[str, Any] = {"kubeconfig": kubeconfig, "client": client}
     applied = task.run(
         task=k8s_apply,
@@ -97,17 +100,18 @@ def _apply_and_wait(
     return Result(host=task.host, changed=applied.changed, diff=applied.diff, result=summary)
 
 
-def _registered_nodes(site: Site, client: Any | None) -> list[str]:
+def _registered_nodes(site: Site, dyn: Any) -> list[str]:
     """The control plane and every other site node the cluster knows (a worker whose join
     failed is absent: the cni phase does not wait for it; its own phases report it)."""
-    dyn = client_for(client, site.kubernetes.kubeconfig.expanduser())
-    nodes = dyn.resources.get(api_version="v1", kind="Node")
+    known = list_by_name(dyn, dyn.resources.get(api_version="v1", kind="Node"))
     cp = site.control_plane.name
-    return [
-        n.name
-        for n in site.nodes
-        if n.name == cp or get_or_none(dyn, nodes, n.name, None) is not None
-    ]
+    return [n.name for n in site.nodes if n.name == cp or (None, n.name) in known]
+
+
+def _client(task: Task, site: Site, client: Any | None) -> Any:
+    return (
+        client if client is not None else run_client(task, site.kubernetes.kubeconfig.expanduser())
+    )
 
 
 def cni(task: Task, site: Site, dry_run: bool | None = None, client: Any | None = None) -> Result:
@@ -115,6 +119,7 @@ def cni(task: Task, site: Site, dry_run: bool | None = None, client: Any | None 
     have not joined are named in the result, not waited for)."""
     result = _apply_and_wait(task, site, _manifests(site, "cni"), dry_run, client, "cni")
     if not task.is_dry_run(dry_run):
+        client = _client(task, site, client)
         names = _registered_nodes(site, client)
         task.run(
             task=wait_nodes_ready,
@@ -176,7 +181,7 @@ def metallb(
         patches=node_label_patches(site),
         kubeconfig=site.kubernetes.kubeconfig.expanduser(),
         dry_run=dry_run,
-        client=client,
+        client=_client(task, site, client),
     )[0]
     return Result(
         host=task.host,
@@ -198,6 +203,6 @@ def app(task: Task, site: Site, dry_run: bool | None = None, client: Any | None 
                 (s.namespace, s.name, str(s.lb_ip) if s.lb_ip else None) for s in site.services
             ],
             kubeconfig=site.kubernetes.kubeconfig.expanduser(),
-            client=client,
+            client=_client(task, site, client),
         )
     return result

@@ -22,9 +22,10 @@ from bgplb.k8s.readiness import (
     node_ready,
     service_addressed,
 )
-from tasks.k8s_client import client_for, get_or_none
+from tasks.k8s_client import client_for, list_by_name
 
 Probe = Callable[[], dict[str, Verdict]]
+FIRST_PAUSE_S = 0.125  # then 0.25, 0.5, ... up to the wait's interval
 
 
 def wait_until(
@@ -36,9 +37,14 @@ def wait_until(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, str]:
-    """Poll until every object is ready; return {object: reason} of those still waiting."""
+    """Poll until every object is ready; return {object: reason} of those still waiting.
+
+    The pauses start short and double up to `interval` (FIRST_PAUSE_S, 2x, 4x, ...): what
+    becomes ready a moment after the first look is seen then, not a whole interval later,
+    and a long wait still polls every `interval`."""
     deadline = clock() + timeout
     bar = progress.add_task(what, total=None) if progress is not None else None
+    pause = min(FIRST_PAUSE_S, interval)
     while True:
         verdicts = probe()
         waiting = {name: why for name, (ok, why) in verdicts.items() if not ok}
@@ -48,7 +54,8 @@ def wait_until(
             )
         if not waiting or clock() >= deadline:
             return waiting
-        sleep(interval)
+        sleep(pause)
+        pause = min(pause * 2, interval)
 
 
 def _probe(
@@ -60,10 +67,11 @@ def _probe(
 ) -> Probe:
     def probe() -> dict[str, Verdict]:
         resource = dyn.resources.get(api_version=api_version, kind=kind)
+        live = list_by_name(dyn, resource, {ns for ns, _ in names})  # one read per poll
         out: dict[str, Verdict] = {}
         for ns, name in names:
             label = f"{kind}/{ns}/{name}" if ns else f"{kind}/{name}"
-            obj = get_or_none(dyn, resource, name, ns)
+            obj = live.get((ns if resource.namespaced else None, name))
             out[label] = (False, "not found") if obj is None else judge(obj)
         return out
 
@@ -192,9 +200,10 @@ def wait_services_addressed(
 
     def probe() -> dict[str, Verdict]:
         resource = dyn.resources.get(api_version="v1", kind="Service")
+        live = list_by_name(dyn, resource, {ns for ns, _ in wanted})  # one read per poll
         out: dict[str, Verdict] = {}
         for (ns, name), ip in wanted.items():
-            obj = get_or_none(dyn, resource, name, ns)
+            obj = live.get((ns, name))
             verdict = (False, "not found") if obj is None else service_addressed(ip)(obj)
             out[f"Service/{ns}/{name}"] = verdict
         return out

@@ -18,6 +18,7 @@ from typing import Any
 from nornir.core.task import Result, Task
 
 from bgplb.atomic_files import write_atomic
+from bgplb.bootstrap.shell_status import split_statuses, with_statuses
 from bgplb.errors import DeviceError
 from bgplb.k8s.kubeadm import (
     ADMIN_CONF,
@@ -78,10 +79,12 @@ def kubeadm_init(
     dry_run: bool | None = None,
     read_timeout: float = 900.0,
     connection: str = CONNECTION,
+    present: bool | None = None,
 ) -> Result:
-    """`kubeadm init` with the model's flags, unless /etc/kubernetes/admin.conf exists."""
+    """`kubeadm init` with the model's flags, unless /etc/kubernetes/admin.conf exists
+    (`present`: already probed by the caller; None: probe it here)."""
     command = sudo(init_argv(site.kubernetes))
-    if _probe(task, ADMIN_CONF, connection):
+    if present if present is not None else _probe(task, ADMIN_CONF, connection):
         return Result(host=task.host, changed=False, result="already initialised")
     if task.is_dry_run(dry_run):
         return Result(host=task.host, changed=True, diff=f"+ {command}\n", result="would init")
@@ -111,13 +114,15 @@ def fetch_kubeconfig(
     dry_run: bool | None = None,
     resolve: Callable[[str], bool] = resolves,
     connection: str = CONNECTION,
+    admin_conf: tuple[str, int] | None = None,
 ) -> Result:
-    """admin.conf from the control plane, stored locally 0600, server overridden if needed.
+    """admin.conf from the control plane, stored locally 0600, server overridden if needed
+    (`admin_conf`: its (text, exit status) already read by the caller; None: read it here).
 
     The override keeps TLS verified against the cluster CA (`tls-server-name`).
     """
     path = (dest or site.kubernetes.kubeconfig).expanduser()
-    output, status = run_remote(
+    output, status = admin_conf or run_remote(
         task, read_file_command(ADMIN_CONF), "cat admin.conf", 60, connection
     )
     if status != 0:
@@ -227,12 +232,27 @@ def join_from_control_plane(site: Site) -> JoinCommand:
     return join
 
 
+def read_admin_conf(task: Task, connection: str = CONNECTION) -> tuple[bool, tuple[str, int]]:
+    """Whether admin.conf exists and (its text, cat's exit status): one round trip."""
+    shell: Any = task.host.get_connection(connection, task.nornir.config)
+    line = with_statuses([file_probe(ADMIN_CONF), read_file_command(ADMIN_CONF)])
+    raw = shell.send_command(line, read_timeout=60.0, cmd_verify=False)  # see shell_status
+    (probe, _), admin = split_statuses(str(raw), 2, f"probe and cat of {ADMIN_CONF}")
+    return parse_probe(probe, f"probe of {ADMIN_CONF} on {task.host.name}"), admin
+
+
 def control_plane(task: Task, site: Site, dry_run: bool | None = None) -> Result:
-    """Phase control-plane: kubeadm init (unless done), then the admin kubeconfig stored locally."""
-    init = task.run(task=kubeadm_init, site=site, dry_run=dry_run)[0]
+    """Phase control-plane: kubeadm init (unless done), then the admin kubeconfig stored locally.
+
+    Its state check is one round trip: the probe of admin.conf and its text together (on an
+    initialised node the text is what the kubeconfig is made of; else it is read after init).
+    """
+    present, admin = read_admin_conf(task)
+    init = task.run(task=kubeadm_init, site=site, dry_run=dry_run, present=present)[0]
     if task.is_dry_run(dry_run) and init.changed:
         return Result(host=task.host, changed=True, result="would init, then fetch admin.conf")
-    kubeconfig = task.run(task=fetch_kubeconfig, site=site, dry_run=dry_run)[0]
+    read = admin if present else None
+    kubeconfig = task.run(task=fetch_kubeconfig, site=site, dry_run=dry_run, admin_conf=read)[0]
     where = kubeconfig.result["path"]
     return Result(
         host=task.host,

@@ -2,6 +2,9 @@
 
 load-merge -> compare -> (dry run or empty diff: discard) -> commit-confirm -> every session
 that was Established before is Established again -> confirm (and save); otherwise roll back.
+When the running configuration already holds every line of the plan and nothing is to be
+deleted (`RouterPlan.in_place`), the router's compare could only be empty: the task stops after
+its one read (`show configuration commands`), without a configuration session.
 
 Before the commit-confirm, a local record (bgplb/pending_confirm.py) keeps the router's config
 from before; it goes once confirmed or rolled back. If this process dies in between, the next
@@ -99,6 +102,8 @@ def router_bgp(
         notes.append(resolve_left_confirm(device, site, left, pending_confirm, dry))
     running = device.get_config(retrieve="running")["running"]
     plan = plan_router_bgp(site, running, os.environ)
+    if plan.in_place:
+        return Result(host=task.host, diff="", changed=bool(notes), result="\n".join(notes))
     device.load_merge_candidate(config="\n".join(plan.lines))
     diff = redact(device.compare_config(), secrets)
     if not diff or dry:

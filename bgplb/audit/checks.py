@@ -21,7 +21,7 @@ from bgplb.audit.expect import (
     router_peers,
 )
 from bgplb.audit.findings import Finding, Severity, error, passed, warning
-from bgplb.audit.naming import hop, hops_memo, node_names, unavailable
+from bgplb.audit.naming import hop, hops_memo, node_names, same_sets_memo, unavailable
 from bgplb.audit.observations import (
     ClusterObservation,
     GatherFailure,
@@ -189,6 +189,7 @@ def check_announcers(
         ]
     names = node_names(site, cluster)
     named = hops_memo(names)
+    same = same_sets_memo()
     intended = intended_announcers(site)
     out: list[Finding] = []
     for e in expected:
@@ -210,7 +211,7 @@ def check_announcers(
                 )
             )
             continue
-        if actual == want:
+        if same(actual, want):
             out.append(passed("announcers", obj, named(want)))
         else:
             out.append(
@@ -270,12 +271,13 @@ def check_fib(site: Site, router: RouterObservation | GatherFailure) -> list[Fin
         return [unavailable("fib", f"router {site.router.name}", router, "router routes")]
     names = {n.address: n.name for n in site.nodes}
     named = hops_memo(names)
+    same = same_sets_memo()
     out = []
     for route in router.routes:
         if route.host_address is None or not route.multipath:
             continue
         obj = str(route.host_address)
-        if route.fib == route.multipath:
+        if same(route.fib, route.multipath):
             out.append(passed("fib", obj, f"in the FIB via {named(route.multipath)}"))
         else:
             out.append(

@@ -111,12 +111,13 @@ class NextHopSets:
 
     @classmethod
     def of(cls, paths: tuple[RoutePath, ...]) -> NextHopSets:
-        return cls(
-            frozenset(p.next_hop for p in paths),
-            frozenset(p.next_hop for p in paths if p.active),
-            frozenset(p.next_hop for p in paths if p.fib),
-            paths,
-        )
+        received = frozenset(p.next_hop for p in paths)
+        multipath = frozenset(p.next_hop for p in paths if p.active)
+        fib = frozenset(p.next_hop for p in paths if p.fib)
+        # equal sets as one object: comparing them later is an identity check
+        multipath = received if multipath == received else multipath
+        fib = multipath if fib == multipath else received if fib == received else fib
+        return cls(received, multipath, fib, paths)
 
 
 @dataclass(frozen=True)

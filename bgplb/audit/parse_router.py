@@ -164,6 +164,9 @@ def routes_from_napalm(route_to: Mapping[str, Any]) -> tuple[Route, ...]:
     routes = []
     # Every LB IP announced by the same nodes repeats the same paths: one RoutePath (and one
     # IPv4Address) per distinct path, so 5,000 IPs over 200 nodes cost 200 objects, not 10^6.
+    # An entry is looked up by its raw values first: the 10^6 entries of the worst case are
+    # read with a few dict lookups each, and each distinct one is interpreted once.
+    by_raw: dict[tuple[Any, ...], RoutePath] = {}
     paths_seen: dict[tuple[Any, ...], RoutePath] = {}
     lists_seen: dict[tuple[int, ...], tuple[tuple[RoutePath, ...], NextHopSets]] = {}
     for prefix, entries in route_to.items():
@@ -171,18 +174,26 @@ def routes_from_napalm(route_to: Mapping[str, Any]) -> tuple[Route, ...]:
             net = IPv4Network(prefix)
             paths = []
             for e in entries:
-                if not e.get("next_hop"):
+                hop = e.get("next_hop")
+                if not hop:
                     continue
-                key = (
-                    e["next_hop"],
-                    str(e.get("protocol", "")).lower(),
-                    _bgp_selected(e),
-                    bool(e["selected_next_hop"]) and bool(e["current_active"]),
-                    _remote_as(e),
+                attrs = e.get("protocol_attributes") or _NO_ATTRS
+                raw = (
+                    hop,
+                    e.get("protocol", ""),
+                    attrs.get("multipath", _ABSENT),
+                    attrs.get("best", _ABSENT),
+                    attrs.get("remote_as"),
+                    e["selected_next_hop"],
+                    e.get("current_active", _ABSENT),
                 )
-                path = paths_seen.get(key)
-                if path is None:
-                    path = paths_seen[key] = RoutePath(IPv4Address(key[0]), *key[1:])
+                try:
+                    path = by_raw.get(raw)
+                except TypeError:  # an unhashable value: interpreted, never cached
+                    path = _route_path(e, paths_seen)
+                else:
+                    if path is None:
+                        path = by_raw[raw] = _route_path(e, paths_seen)
                 paths.append(path)
         except (KeyError, TypeError, ValueError, AddressValueError) as exc:
             raise ParseError("get_route_to", f"prefix {prefix}: {exc!r}", str(entries)) from exc
@@ -195,6 +206,25 @@ def routes_from_napalm(route_to: Mapping[str, Any]) -> tuple[Route, ...]:
     return tuple(sorted(routes, key=lambda r: r.prefix))
 
 
+_ABSENT = object()  # a key the entry does not have (not the same as a None value)
+_NO_ATTRS: Mapping[str, Any] = {}
+
+
+def _route_path(entry: Mapping[str, Any], seen: dict[tuple[Any, ...], RoutePath]) -> RoutePath:
+    """The entry's RoutePath, one object per distinct path (`seen`)."""
+    key = (
+        entry["next_hop"],
+        str(entry.get("protocol", "")).lower(),
+        _bgp_selected(entry),
+        bool(entry["selected_next_hop"]) and bool(entry["current_active"]),
+        _remote_as(entry),
+    )
+    path = seen.get(key)
+    if path is None:
+        path = seen[key] = RoutePath(IPv4Address(key[0]), *key[1:])
+    return path
+
+
 def _bgp_selected(entry: Mapping[str, Any]) -> bool:
     attrs = entry.get("protocol_attributes") or {}
     if "multipath" in attrs or "best" in attrs:
@@ -203,7 +233,7 @@ def _bgp_selected(entry: Mapping[str, Any]) -> bool:
 
 
 def _remote_as(entry: Mapping[str, Any]) -> int | None:
-    value = entry.get("protocol_attributes", {}).get("remote_as")
+    value = (entry.get("protocol_attributes") or {}).get("remote_as")
     return value if isinstance(value, int) else None
 
 

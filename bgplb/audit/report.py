@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from ipaddress import IPv4Address
 from typing import Any
 
@@ -12,7 +13,7 @@ from rich.tree import Tree
 
 from bgplb.audit.expect import Expectation
 from bgplb.audit.findings import Severity, counts
-from bgplb.audit.naming import hop, node_names
+from bgplb.audit.naming import hop, node_names, same_sets_memo
 from bgplb.audit.observations import ClusterObservation, GatherFailure, Route, RouterObservation
 from bgplb.audit.outcome import Outcome
 from bgplb.terminal import markup_safe as escape
@@ -112,12 +113,18 @@ def _left_out_lines(e: Expectation | None, shown: set[str | None]) -> list[str]:
     return lines
 
 
-def _as_expected(e: Expectation | None, route: Route | None) -> bool:
+def _as_expected(
+    e: Expectation | None,
+    route: Route | None,
+    same: Callable[[frozenset[IPv4Address], frozenset[IPv4Address]], bool],
+) -> bool:
     return (
         e is not None
         and route is not None
         and bool(e.next_hops)
-        and e.next_hops == route.multipath == route.fib == route.received
+        and same(e.next_hops, route.multipath)
+        and same(route.multipath, route.fib)
+        and same(route.fib, route.received)
     )
 
 
@@ -137,9 +144,10 @@ def render_tree(outcome: Outcome) -> Tree:
     )
     ips = sorted(set(by_ip) | set(routed))
     alike: dict[tuple[object, ...], list[IPv4Address]] = {}
+    same = same_sets_memo()
     for ip in ips:
         e, route = by_ip.get(ip), routed.get(ip)
-        if e is not None and _as_expected(e, route):
+        if e is not None and _as_expected(e, route, same):
             alike.setdefault((e.pool, e.next_hops, e.left_out), []).append(ip)
     grouped = {ip for group in alike.values() if len(group) > GROUP_AT for ip in group}
     for group in alike.values():

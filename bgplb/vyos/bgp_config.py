@@ -47,6 +47,9 @@ class RouterPlan:
     sets: list[str]
     deletes: list[str]
     removed_neighbors: list[str]  # managed neighbors that left the inventory
+    # every set line's path and value is already on the router and nothing is to be deleted:
+    # the router's own compare could only be empty (setting what is set changes nothing)
+    in_place: bool = False
 
     @property
     def lines(self) -> list[str]:
@@ -278,4 +281,5 @@ def plan_router_bgp(site: Site, running_commands: str, env: Mapping[str, str]) -
         sets=[render_set(p, v) for p, v in leaves],
         deletes=list(dict.fromkeys(deletes)),
         removed_neighbors=removed,
+        in_place=not deletes and desired <= set(running),
     )

@@ -48,3 +48,14 @@ def test_retries_until_passed_over_one_session(monkeypatch: pytest.MonkeyPatch) 
     assert not result.failed
     assert str(result.result).startswith("audit passed")
     assert FakeSession.sessions == 1, "the retries reuse the connections"
+
+
+def test_the_pauses_between_rounds_start_short(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Right after a deploy the router converges within a second or so: the first retry
+    comes after 0.25 s, then the pauses double up to RETRY_S."""
+    monkeypatch.setattr(tasks.audit_phase, "AuditGather", FakeSession)
+    pauses: list[float] = []
+    monkeypatch.setattr(tasks.audit_phase.time, "sleep", pauses.append)
+    result = tasks.audit_phase.audit(FakeTask(), replay.site_for("healthy"))  # type: ignore[arg-type]
+    assert not result.failed
+    assert pauses == [0.25, 0.5]

@@ -63,7 +63,9 @@ class FakeNetmiko:
     shell: UbuntuShell
     sent: list[str] = field(default_factory=list)
 
-    def send_command(self, command: str, read_timeout: float = 10.0) -> str:
+    def send_command(
+        self, command: str, read_timeout: float = 10.0, cmd_verify: bool = True
+    ) -> str:
         self.sent.append(command)
         return self.shell.handle(command).output
 

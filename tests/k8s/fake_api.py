@@ -118,7 +118,19 @@ class FakeDynamicClient:
         return self.objects[(kind, namespace, name)]
 
     # -- the DynamicClient surface the tasks use ---------------------------------------------
-    def get(self, resource: FakeResource, name: str, namespace: str | None = None) -> Instance:
+    def get(
+        self, resource: FakeResource, name: str | None = None, namespace: str | None = None
+    ) -> Instance:
+        if name is None:  # a list: every object of the kind (in `namespace` if given)
+            self.requests.append(
+                ("list", resource.kind + (f" in {namespace}" if namespace else ""))
+            )
+            items = [
+                obj
+                for (kind, ns, _), obj in sorted(self.objects.items(), key=lambda kv: str(kv[0]))
+                if kind == resource.kind and (namespace is None or ns == namespace)
+            ]
+            return Instance({"kind": f"{resource.kind}List", "items": items})
         self.requests.append(("get", f"{resource.kind}/{name}"))
         obj = self.objects.get((resource.kind, namespace, name))
         if obj is None:

@@ -103,3 +103,24 @@ def test_wait_tasks(nornir_nodes: Any) -> None:
     assert "Node/worker02: not found" in message
     none = cp.run(task=wait_crds_established, names=[], client=api)
     assert not none.failed
+
+
+def test_pauses_start_short_and_double_up_to_the_interval() -> None:
+    now = [0.0]
+    pauses: list[float] = []
+
+    def sleep(s: float) -> None:
+        pauses.append(s)
+        now[0] += s
+
+    stuck = wait_until(
+        lambda: {"a": (False, "x")},
+        "stuck",
+        timeout=6,
+        interval=2,
+        clock=lambda: now[0],
+        sleep=sleep,
+    )
+    assert stuck == {"a": "x"}
+    assert pauses[:5] == [0.125, 0.25, 0.5, 1.0, 2.0] and set(pauses[4:]) == {2.0}
+    assert now[0] >= 6

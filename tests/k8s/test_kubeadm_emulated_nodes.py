@@ -102,3 +102,33 @@ def test_deploy_phases_control_plane_and_join(tmp_path: Path) -> None:
     again = workers.run(task=join, site=site, join_source=source)
     assert not any(r[0].changed for r in again.values())
     assert not cp.run(task=control_plane, site=site)["master01"][0].changed
+
+
+def test_an_initialised_control_plane_costs_one_round_trip(tmp_path: Path) -> None:
+    """The phase's state check (is admin.conf there?) and its read (admin.conf's text) are one
+    shell line; a fresh node still probes, inits, then reads."""
+    from bgplb.model import load_site
+    from bgplb.nornir_init import init_nornir
+    from tasks.kubeadm import control_plane
+
+    def edit(f: Files) -> None:
+        twin_state_in(f, tmp_path / "kube")
+
+    site: Site = load_site(mutated(tmp_path / "inv", edit, LAB_INVENTORY))
+    nr: Any = init_nornir(site, {"master01"})
+    conns = fake_node.attach_emulated_nodes(nr, tmp_path / "nodes")
+    assert not nr.run(task=bootstrap_task.bootstrap, site=site, allow_legacy=True).failed
+    sent = conns["master01"].sent
+    sent.clear()
+    first = nr.run(task=control_plane, site=site)["master01"]
+    assert not first.failed and first[0].changed
+    assert len(sent) == 3, sent  # the probe with the read, init, the read again
+    assert "test -f /etc/kubernetes/admin.conf" in sent[0] and "cat /etc/kubernetes" in sent[0]
+    assert "kubeadm init" in sent[1] and "cat /etc/kubernetes/admin.conf" in sent[2]
+    kubeconfig = (tmp_path / "kube" / "admin.conf").read_text()
+    sent.clear()
+    again = nr.run(task=control_plane, site=site)["master01"]
+    assert not again.failed and not again[0].changed
+    assert again[0].result.startswith("already initialised; kubeconfig ")
+    assert len(sent) == 1 and "admin.conf" in sent[0]
+    assert (tmp_path / "kube" / "admin.conf").read_text() == kubeconfig

@@ -305,3 +305,18 @@ def test_hold_3_is_refused_on_1_3_whose_grammar_takes_0_or_4(tmp_path: Path) -> 
     assert "set protocols bgp neighbor 192.168.30.50 timers holdtime '3'" in render_commands(
         lts, {"TEST_BGP_PASSWORD": "x"}
     )
+
+
+def test_a_plan_is_in_place_only_when_every_line_is_on_the_router_and_nothing_to_delete() -> None:
+    site = load_site("inventory")
+    converged = "\n".join(render_commands(site, {})) + "\n"
+    assert plan_router_bgp(site, converged, {}).in_place
+    assert plan_router_bgp(site, converged + "set service ssh\n", {}).in_place  # not ours
+    changed = converged.replace("remote-as '64500'", "remote-as '64999'")
+    assert not plan_router_bgp(site, changed, {}).in_place
+    missing = "\n".join(x for x in converged.splitlines() if "maximum-paths ebgp" not in x)
+    assert not plan_router_bgp(site, missing, {}).in_place
+    stale = converged + "set protocols bgp neighbor 192.168.30.50 shutdown\n"
+    assert not plan_router_bgp(site, stale, {}).in_place
+    assert not plan_router_bgp(site, _running(), {}).in_place  # layer-4 hashing missing
+    assert not plan_router_bgp(site, "", {}).in_place

@@ -116,3 +116,20 @@ def test_bgp_password_is_redacted_from_the_diff(
     result = run(site, device, dry_run=True)
     assert "bgp-secret-xyz" not in result.diff
     assert "password '********'" in result.diff
+
+
+def test_a_converged_router_costs_one_read_and_no_configuration_session(site: Site) -> None:
+    device = FakeVyos(running=converged(site), peers=PEERS)
+    for dry in (False, True):
+        device.calls.clear()
+        result = run(site, device, dry_run=dry)
+        assert (result.changed, result.diff, result.failed) == (False, "", False)
+        assert device.calls == ["get_config"], device.calls
+
+
+def test_one_line_off_still_goes_through_the_routers_compare(site: Site) -> None:
+    running = [x.replace("remote-as '64500'", "remote-as '64999'") for x in converged(site)]
+    device = FakeVyos(running=running, peers=PEERS)
+    result = run(site, device, dry_run=True)
+    assert result.changed and "remote-as '64500'" in result.diff
+    assert "load_merge_candidate" in device.calls

@@ -10,13 +10,25 @@ The tests run in order on one twin (module fixture), under the twin lock (`twin_
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from netmiko.base_connection import BaseConnection
+from nornir.core.task import Result, Task
+from urllib3.connectionpool import HTTPConnectionPool
 
+from bgplb.cli import resolve_limit, role_groups
+from bgplb.deploy.phases import PhaseTask
+from bgplb.deploy.runner import DeployRun, run_phases
 from bgplb.model import Site, load_site
+from bgplb.nornir_init import init_nornir
+from bgplb.secrets import secret_values
 from lab.state import LabPaths
+from tasks.phases import PHASES
 
 from .conftest import (
     LAB_INVENTORY,
@@ -89,6 +101,67 @@ def test_an_immediate_re_run_changes_nothing(twin: Site, workdir: Path) -> None:
     assert after["router commands"] == before["router commands"]
     assert after["frr"] == before["frr"]
     assert after["kubeconfig"] == before["kubeconfig"]
+
+
+def test_a_converged_re_run_reads_once_per_host_and_phase(
+    twin: Site, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counted, not timed (bench/deploy.py times it): each phase's state check is one SSH
+    round trip per node and one router read; the Kubernetes phases share one client, so the
+    API discovery happens once in the whole run (before: once per phase and wait, 12 times)."""
+    monkeypatch.chdir(workdir)  # nornir.log
+    trips: Counter[tuple[str, str]] = Counter()
+    http: Counter[str] = Counter()
+    where = threading.local()
+
+    def tracked(name: str, task: PhaseTask) -> PhaseTask:
+        def run(t: Task, **kwargs: Any) -> Result:
+            where.phase = name
+            try:
+                return task(t, **kwargs)
+            finally:
+                where.phase = None
+
+        return run
+
+    def counted(method: str) -> None:
+        real = getattr(BaseConnection, method)
+
+        def send(self: BaseConnection, *args: Any, **kwargs: Any) -> Any:
+            trips[(getattr(where, "phase", None) or "-", self.host)] += 1
+            return real(self, *args, **kwargs)
+
+        monkeypatch.setattr(BaseConnection, method, send)
+
+    counted("send_command")
+    counted("send_command_timing")
+    urlopen = HTTPConnectionPool.urlopen
+
+    def request(self: HTTPConnectionPool, method: str, url: str, *args: Any, **kw: Any) -> Any:
+        http[f"{method} {url.split('?', maxsplit=1)[0]}"] += 1
+        return urlopen(self, method, url, *args, **kw)
+
+    monkeypatch.setattr(HTTPConnectionPool, "urlopen", request)
+    site = load_site(SITE_INVENTORY)
+    hosts = resolve_limit(site, None, role_groups(site))
+    nr = init_nornir(site, hosts)
+    table = PHASES.with_tasks({p.name: tracked(p.name, p.task) for p in PHASES})
+    phases = PHASES.select(None, None)
+    try:
+        ledger = run_phases(DeployRun(site, nr, phases, hosts, False, table, secret_values(site)))
+    finally:
+        nr.close_connections()
+    assert not ledger.failed and ledger.as_json()["changed"] == 0, ledger.as_json()
+    address = {n.name: str(n.address) for n in twin.nodes} | {
+        twin.router.name: str(twin.router.login.address)
+    }
+    expected = {("bootstrap", address[n.name]): 1 for n in twin.nodes}
+    expected[("control-plane", address[twin.control_plane.name])] = 1
+    expected |= {("join", address[n.name]): 1 for n in twin.workers}
+    expected[("router", address[twin.router.name])] = 1  # show configuration commands
+    # the audit phase's own Nornir runs its gather in threads of its own ("-" here)
+    assert {k: v for k, v in trips.items() if k[0] not in ("audit", "-")} == expected, trips
+    assert http["GET /apis"] == 1 and http["GET /version"] == 1, http
 
 
 def test_the_audit_passes_on_its_own(twin: Site, workdir: Path) -> None:

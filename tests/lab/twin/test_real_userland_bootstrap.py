@@ -20,7 +20,7 @@ from bgplb.model import load_site
 from lab import apt_repo, rootfs
 from lab.credentials import ensure_key
 from lab.node_userland import NodeDirs, NodeSpec, start
-from tasks.bootstrap import apply_step, is_done, run
+from tasks.bootstrap import apply_step, checks_done, is_done, run
 from tests.conftest import REPO
 
 NODES = ("master01", "worker01", "worker02")
@@ -127,6 +127,11 @@ def _all(conns: dict[str, Any], site: Any) -> dict[str, list[str]]:
 
 def test_bootstrap_converges_on_three_real_nodes(conns: dict[str, Any]) -> None:
     site = load_site(REPO / "inventory" / "lab")
+    steps = plan_bootstrap(site, site.node("worker01"), allow_legacy=True).steps
+    # the batched checks (one line through netmiko and real bash) read as the checks one by one
+    one_by_one = [is_done(conns["worker01"], s) for s in steps]
+    assert checks_done(conns["worker01"], steps) == one_by_one
+    assert not all(one_by_one) and any(one_by_one), one_by_one
     started = time.monotonic()
     first = _all(conns, site)
     fresh = time.monotonic() - started
@@ -135,6 +140,7 @@ def test_bootstrap_converges_on_three_real_nodes(conns: dict[str, Any]) -> None:
     second = _all(conns, site)
     rerun = time.monotonic() - started
     assert second == {n: [] for n in conns}
+    assert checks_done(conns["worker01"], steps) == [True] * len(steps)
     out, rc = run(conns["worker01"], "dpkg-query -W kubelet", 30)
     assert (out.strip(), rc) == ("kubelet\t1.21.1-00", 0)  # real dpkg
     out, rc = run(conns["worker01"], "apt-mark showhold", 30)
