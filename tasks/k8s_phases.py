@@ -133,14 +133,14 @@ def cni(task: Task, site: Site, dry_run: bool | None = None, client: Any | None 
     return result
 
 
-def _configmap_speakers(site: Site, client: Any | None) -> list[str]:
+def _configmap_speakers(task: Task, site: Site, client: Any | None) -> list[str]:
     """Versions of the running speakers that read the ConfigMap (0.9-0.12), when the site's
     version reads CRDs: applying the new manifest over them is the switch done bluntly (the
     DaemonSet replaces speakers before their config exists: every route goes)."""
     kubeconfig = site.kubernetes.kubeconfig.expanduser()
     if site.metallb.dialect != "crds" or (client is None and not kubeconfig.is_file()):
         return []
-    dyn = client_for(client, kubeconfig)
+    dyn = _client(task, site, client)
     pods = dyn.resources.get(api_version="v1", kind="Pod")
     listed = dyn.get(pods, namespace=NAMESPACE, label_selector="component=speaker").to_dict()
     return sorted(
@@ -158,7 +158,7 @@ def metallb(
     """MetalLB's manifests, then (controller and webhook ready) its configuration and labels.
     A cluster whose speakers still read the ConfigMap is refused: that switch is
     runbooks.migrate_metallb's."""
-    old = _configmap_speakers(site, client)
+    old = _configmap_speakers(task, site, client)
     if old:
         return Result(
             host=task.host,
