@@ -1,6 +1,6 @@
 """The twin's kubeadm endpoint: what the stand-in `kubeadm` of a real-userland node (its script:
 lab/apt_repo.py KUBEADM_SCRIPT) asks over the twin's network, answered against the twin's
-emulated Kubernetes (lab/k8s through lab.ubuntu.kubeadm_on_twin.TwinCluster).
+emulated Kubernetes (lab/k8s through lab.k8s.kubeadm_on_twin.TwinCluster).
 
 The script sends its arguments, whether it runs as root, and the node's facts kubeadm's
 preflight reads (the runtime's unit, swap, the two sysctls, files already written, /etc/hosts,
@@ -24,9 +24,9 @@ from ipaddress import IPv4Address
 import yaml
 
 from bgplb.model import Site
+from lab.k8s.kubeadm_cluster import Cluster, ClusterError, InitParams, Joined
+from lab.k8s.kubeadm_on_twin import TwinCluster
 from lab.node_standins import STANDIN_STATE
-from lab.ubuntu.kubeadm_cluster import ClusterError, InitParams, Joined
-from lab.ubuntu.kubeadm_on_twin import TwinCluster
 
 STACK = "To see the stack trace of this error execute with --v=5 or higher\n"
 ADMIN, KUBELET = "/etc/kubernetes/admin.conf", "/etc/kubernetes/kubelet.conf"
@@ -291,7 +291,7 @@ def _resolve(hosts: str, host: str) -> str | None:
     return None
 
 
-def _init(cluster: TwinCluster, caller: Caller, facts: Facts, flags: dict[str, str]) -> Reply:
+def _init(cluster: Cluster, caller: Caller, facts: Facts, flags: dict[str, str]) -> Reply:
     own = facts.kubeadm_version.lstrip("v")
     version = flags.get("--kubernetes-version", own).lstrip("v")
     head = f"[init] Using Kubernetes version: v{version}\n"
@@ -389,7 +389,7 @@ def _read_join_config(facts: Facts, path: str) -> Discovery | str:
 
 
 def _join(
-    cluster: TwinCluster,
+    cluster: Cluster,
     caller: Caller,
     facts: Facts,
     flags: dict[str, str],
@@ -471,7 +471,7 @@ def _join(
     return reply
 
 
-def _reset(cluster: TwinCluster, caller: Caller, facts: Facts, flags: dict[str, str]) -> Reply:
+def _reset(cluster: Cluster, caller: Caller, facts: Facts, flags: dict[str, str]) -> Reply:
     if not facts.root:
         return Reply(
             "[preflight] Running pre-flight checks\n",
@@ -498,7 +498,7 @@ def _reset(cluster: TwinCluster, caller: Caller, facts: Facts, flags: dict[str, 
     )
 
 
-def _token_create(cluster: TwinCluster, facts: Facts, flags: dict[str, str]) -> Reply:
+def _token_create(cluster: Cluster, facts: Facts, flags: dict[str, str]) -> Reply:
     if ADMIN not in facts.present:
         return Reply(
             stderr=f"failed to load admin kubeconfig: open {ADMIN}: no such file or directory\n"
@@ -527,7 +527,7 @@ def caller_of(site: Site, address: str) -> Caller | None:
     return None
 
 
-def kubeadm(cluster: TwinCluster, caller: Caller, facts: Facts, args: list[str]) -> Reply:
+def kubeadm(cluster: Cluster, caller: Caller, facts: Facts, args: list[str]) -> Reply:
     if not args:
         return Reply(stdout="Usage:\n  kubeadm [command]\n")
     sub = args[0]

@@ -25,9 +25,9 @@ from pathlib import Path
 from bgplb.errors import LabError
 from bgplb.model import Site, load_site
 from lab import apt_repo, topology
+from lab.k8s.kubeadm_on_twin import TwinCluster
 from lab.kubeadm_standin import answer
 from lab.state import LabPaths
-from lab.ubuntu.kubeadm_on_twin import TwinCluster
 
 PORT = 443
 MAX_BODY = 1 << 20

@@ -210,16 +210,19 @@ def exec_argv(pid1: int, user: str, command: list[str]) -> list[str]:
 
 
 VOLATILE = ("var/log/", "var/cache/", "var/lib/sudo/", "var/lib/apt/lists/")
+# records a login leaves: bash's history, and sudo's note of its first use (Debian's and
+# Ubuntu's sudo write ~/.sudo_as_admin_successful for a member of group sudo)
+VOLATILE_NAMES = (".bash_history", ".sudo_as_admin_successful")
 
 
 def changed_files(dirs: NodeDirs) -> dict[str, str]:
-    """What the node changed over the rootfs, path -> sha256 (logs, caches, sudo's lecture
-    records, apt's lists and shells' histories left out): equal before and after a run that
-    changed nothing on the node."""
+    """What the node changed over the rootfs, path -> sha256 (logs, caches, apt's lists, and
+    what logging in and using sudo leave: VOLATILE, VOLATILE_NAMES): equal before and after a
+    run that changed nothing on the node."""
     out = {}
     for path in sorted(dirs.upper.rglob("*")):
         rel = str(path.relative_to(dirs.upper))
-        if rel.startswith(VOLATILE) or path.name == ".bash_history" or not path.is_file():
+        if rel.startswith(VOLATILE) or path.name in VOLATILE_NAMES or not path.is_file():
             continue
         out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
     return out

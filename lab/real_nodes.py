@@ -91,3 +91,10 @@ __all__ = ["SERVICES_PORT", "Nodes", "service_address"]
 def pid1(paths: LabPaths, record: str) -> int | None:
     rec: ProcRecord | None = read_record(paths, record)
     return None if rec is None else node_userland.node_pid1(rec.pid)
+
+
+def changes(site: Site) -> dict[str, dict[str, str]]:
+    """Each node's changes over the rootfs, path -> sha256 (lab/node_userland.changed_files):
+    what a deploy that changed nothing on the nodes leaves equal."""
+    paths = LabPaths.of(site)
+    return {n.name: node_userland.changed_files(node_dirs(paths, n.name)) for n in site.nodes}

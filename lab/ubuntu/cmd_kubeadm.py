@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import yaml
 
+from lab.k8s.kubeadm_cluster import ClusterError, InitParams, Joined
 from lab.ubuntu.context import Ctx, Proc, read_file
-from lab.ubuntu.kubeadm_cluster import ClusterError, InitParams, Joined
 
 STACK = "To see the stack trace of this error execute with --v=5 or higher\n"
 ADMIN, KUBELET = "/etc/kubernetes/admin.conf", "/etc/kubernetes/kubelet.conf"

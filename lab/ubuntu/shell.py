@@ -11,10 +11,10 @@ import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from lab.k8s.kubeadm_cluster import Cluster
 from lab.ubuntu import cmd_apt, cmd_kubeadm, cmd_net, cmd_system, cmd_text
 from lab.ubuntu.context import Ctx, Proc, absolute, write_file
 from lab.ubuntu.getopt import OptionError, getopt
-from lab.ubuntu.kubeadm_cluster import Cluster
 from lab.ubuntu.node_state import SECURE_PATH, NodeStore
 from lab.ubuntu.syntax import AndOr, Command, ShellSyntaxError, expand, parse
 
