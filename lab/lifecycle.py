@@ -32,7 +32,7 @@ from pathlib import Path
 from bgplb.atomic_files import write_atomic
 from bgplb.errors import LabError
 from bgplb.model import Site
-from lab import frr, netns, real_nodes, topology
+from lab import frr, netns, real_nodes, rootfs, topology
 from lab.credentials import ensure_all
 from lab.frr_config import render_node
 from lab.instances import node_instance, router_instance
@@ -118,6 +118,7 @@ class UpResult:
     steps: list[tuple[str, float]] = field(default_factory=list)
     known_hosts: Path | None = None  # the user's known_hosts the twin's host keys went into
     env_file: Path | None = None  # `export NAME=VALUE` of the twin's secrets (mode 0600)
+    rootfs: str | None = None  # the nodes' rootfs and its one-time build time (when built)
 
 
 # ---- preflight ----------------------------------------------------------------------------
@@ -234,7 +235,7 @@ def up(
         down(site, log=log)
         step("leftovers removed")
     try:
-        _build(lab, peer=peer, router_bgp=router_bgp, wait=wait, step=step)
+        result.rootfs = _build(lab, peer=peer, router_bgp=router_bgp, wait=wait, step=step)
     except BaseException:
         log("up failed: tearing down what was built")
         down(site, log=log)
@@ -245,7 +246,8 @@ def up(
     return result
 
 
-def _build(lab: Lab, *, peer: bool, router_bgp: bool, wait: bool, step: Log) -> None:
+def _build(lab: Lab, *, peer: bool, router_bgp: bool, wait: bool, step: Log) -> str:
+    """Build the twin; returns what its nodes' rootfs is and took to build (once)."""
     topo = lab.topo
     lab.paths.root.mkdir(parents=True, exist_ok=True)
     _reset_guests(lab)
@@ -305,6 +307,7 @@ def _build(lab: Lab, *, peer: bool, router_bgp: bool, wait: bool, step: Log) -> 
             raise LabError("BGP sessions did not reach Established within 30 s")
         step("BGP sessions Established")
     write_atomic(lab.paths.root / BUILT_FROM, json.dumps(built_from(lab.site), indent=1) + "\n")
+    return rootfs.describe(nodes.rootfs)
 
 
 def _marker(proc: subprocess.Popen[bytes]) -> str:

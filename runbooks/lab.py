@@ -151,11 +151,14 @@ def _dispatch(args: argparse.Namespace, site: Site, out: Console, err: Console) 
             log=log,
         )
         if args.json:
-            emit_json({"ok": True, "changed": result.changed, "seconds": result.seconds})
+            doc = {"ok": True, "changed": result.changed, "seconds": result.seconds}
+            emit_json(doc | ({"rootfs": result.rootfs} if result.rootfs else {}))
         else:
             verb = f"built in {result.seconds:.2f} s" if result.changed else "already up"
             state = "preconfigured (BGP converged)" if args.preconfigured else "fresh VMs"
             out.print(f"lab {verb}" + (f": {state}" if result.changed else ""))
+            if result.rootfs:
+                out.print(f"nodes' {result.rootfs}", markup=False, highlight=False)
             for line in access_hint(site, result):
                 out.print(line, markup=False, highlight=False)
         return EXIT_OK

@@ -14,7 +14,7 @@ import pytest
 
 from bgplb.model import Site
 from lab import netns, real_nodes
-from lab.lifecycle import Lab, down, problems, up
+from lab.lifecycle import Lab, down, problems, start_login, stop_login, up
 from lab.state import FRR_RUN_ROOT, read_record
 from lab.topology import ns_name
 
@@ -75,6 +75,7 @@ def test_up_recovers_from_a_crash(twin: Site) -> None:
     result = up(twin)
     assert result.changed
     assert problems(lab) == []
+    assert result.rootfs is not None and "one-time build took" in result.rootfs  # cached
 
 
 def test_down_leaves_nothing_behind(twin: Site) -> None:
@@ -95,6 +96,9 @@ def test_down_leaves_nothing_behind(twin: Site) -> None:
         assert not lab.paths.frr_confdir.exists()
         assert lab.paths.known_hosts.exists(), "credentials survive a down (purge removes them)"
         assert not lab.paths.k8s_dir.exists(), "the cluster is gone: the next up starts fresh"
+        for node in twin.nodes:  # the nodes are fresh VMs again, nothing left mounted
+            assert not (lab.paths.root / "nodes" / node.name / "upper").exists(), node.name
+        assert str(lab.paths.root / "nodes") not in Path("/proc/mounts").read_text()
     finally:
         if sleeper.poll() is None:
             sleeper.kill()
@@ -170,3 +174,21 @@ def test_runbook_exec_in_a_node_runs_as_its_login_user_with_each_word_as_given(
     assert ran.returncode == 7  # the command's own status
     ran = runbook("exec", "worker01", "--", "cat", "/etc/debian_version")
     assert ran.returncode == 0 and ran.stdout.strip().startswith("12.")  # the node's own root
+
+
+def test_a_stopped_node_is_refused_by_exec_then_boots_again_with_its_changes(
+    twin: Site,
+) -> None:
+    """`stop_login` powers the node off (one PID); `exec` says so; `start_login` boots it again
+    over the same upper layer: what it wrote is still there, its sshd listens again."""
+    made = runbook("exec", "worker02", "--", "sudo", "-n", "touch", "/etc/bgplab-marker")
+    assert made.returncode == 0, made.stderr
+    stop_login(twin, "worker02")
+    try:
+        refused = runbook("exec", "worker02", "--", "true")
+        assert refused.returncode == 1
+        assert "node worker02 is not running" in " ".join(refused.stderr.split())
+    finally:
+        start_login(twin, "worker02")
+    back = runbook("exec", "worker02", "--", "ls", "/etc/bgplab-marker")
+    assert (back.returncode, back.stdout) == (0, "/etc/bgplab-marker\n"), back.stderr

@@ -90,6 +90,19 @@ def fresh_twin(site: Site) -> Iterator[Site]:
         down(site)
 
 
+def lab_exec(host: str, *command: str) -> subprocess.CompletedProcess[str]:
+    """`python -m runbooks.lab exec HOST -- COMMAND` on the twin of inventory/lab."""
+    argv = [sys.executable, "-m", "runbooks.lab", "--inventory", str(LAB_INVENTORY), "exec"]
+    return subprocess.run(
+        [*argv, host, "--", *command],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def router_exec(site: Site, command: str) -> str:
     """One operational command on the router over SSH (key auth, strict host key: the user's
     known_hosts, as `lab up` filled it)."""
