@@ -34,6 +34,16 @@ MANIFESTS = "/etc/kubernetes/manifests"
 CP_FILES = ("controller-manager.conf", "scheduler.conf")
 COMPONENTS = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd")
 KUBELET_ACTIVE = f"{STANDIN_STATE}/units/kubelet.active"  # systemctl's stand-in record
+# kubeadm's own files whose presence its preflight and `token create` read (the script's list)
+PRESENT = (
+    KUBELET,
+    ADMIN,
+    f"{MANIFESTS}/kube-apiserver.yaml",
+    f"{MANIFESTS}/kube-controller-manager.yaml",
+    f"{MANIFESTS}/kube-scheduler.yaml",
+)
+SYSCTLS = ("net.bridge.bridge-nf-call-iptables", "net.ipv4.ip_forward")  # what preflight reads
+ABORTED = "error execution phase preflight: aborted reset operation\n"
 VALUE_FLAGS = {
     "init": {
         "--pod-network-cidr",
@@ -480,7 +490,7 @@ def _reset(cluster: Cluster, caller: Caller, facts: Facts, flags: dict[str, str]
         )
     forced = "--force" in flags or "-f" in flags
     if not forced and (facts.answer or "").strip().lower() not in ("y", "yes"):
-        return Reply("", "Aborted reset operation\n", 1)
+        return Reply("", ABORTED + STACK, 1)
     cluster.reset_node(caller.name)
     remove = [MANIFESTS, "/etc/kubernetes/pki", "/var/lib/etcd", "/var/lib/kubelet"]
     names = ("admin.conf", "kubelet.conf", "bootstrap-kubelet.conf", *CP_FILES)

@@ -115,7 +115,7 @@ class UbuntuShell:
         if line.strip().lower() not in ("y", "yes"):
             self.status = 1
             return Reply(
-                "error execution phase preflight: aborted reset operation\n" + cmd_kubeadm.STACK,
+                cmd_kubeadm.ABORTED + cmd_kubeadm.STACK,
                 status=1,
             )
         with self.store.transaction() as state:
