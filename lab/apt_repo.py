@@ -147,9 +147,17 @@ KUBEADM_SCRIPT = r"""#!/bin/bash
 set -u
 S=/var/lib/bgplab-standin
 K=/etc/kubernetes
+V=@VERSION@
+if [ "${1:-}" = version ]; then  # needs no cluster: answered here
+  case " $* " in
+    *" -o short "*|*" --output short "*|*" -o=short "*|*" --output=short "*) echo "v${V%%-*}";;
+    *) echo "kubeadm version: &version.Info{Major:\"1\", GitVersion:\"v${V%%-*}\"}";;
+  esac
+  exit 0
+fi
 T=$(mktemp -d) || exit 1
 trap 'rm -rf "$T"' EXIT
-f=(--data-urlencode "version=@VERSION@" --data-urlencode "uid=$(id -u)")
+f=(--data-urlencode "version=$V" --data-urlencode "uid=$(id -u)")
 config=
 prev=
 force=
@@ -181,7 +189,8 @@ for k in net/bridge/bridge-nf-call-iptables net/ipv4/ip_forward; do
   f+=(--data-urlencode "sysctl.$k=$(cat /proc/sys/$k 2>/dev/null || echo missing)")
 done
 f+=(--data-urlencode "hosts@/etc/hosts")
-if ! curl -sS --max-time 600 -o "$T/reply.tar" "${f[@]}" https://@SERVICE@/kubeadm 2> "$T/err"
+if ! curl -sS --fail --max-time 600 -o "$T/reply.tar" "${f[@]}" https://@SERVICE@/kubeadm \
+    2> "$T/err"
 then
   echo "kubeadm (bgplab stand-in): no answer from the twin's kubeadm endpoint: $(cat "$T/err")" >&2
   exit 1

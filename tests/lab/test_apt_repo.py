@@ -86,7 +86,11 @@ def test_site_bases_are_the_repositories_upstream_publishes_for_the_minor() -> N
 
 def test_the_stand_in_kubeadm_is_a_bash_script_that_calls_the_twin(tmp_path: Path) -> None:
     script = apt_repo.kubeadm_script("1.21.1-00")
-    assert "https://twin.bgplab.invalid/kubeadm" in script and "version=1.21.1-00" in script
+    assert "https://twin.bgplab.invalid/kubeadm" in script and "V=1.21.1-00" in script
     path = tmp_path / "kubeadm"
     path.write_text(script)
     assert apt_repo._run(["bash", "-n", str(path)]) == b""  # parses
+    # `version` needs no cluster: answered by the script itself, from its package's version
+    assert apt_repo._run(["bash", str(path), "version", "-o", "short"]) == b"v1.21.1\n"
+    long = apt_repo._run(["bash", str(path), "version"]).decode()
+    assert long == 'kubeadm version: &version.Info{Major:"1", GitVersion:"v1.21.1"}\n'
