@@ -1,5 +1,5 @@
 """Signed apt repositories of stand-in packages for the twin's real-userland nodes, laid out at
-the URLs upstream uses (what each repository holds: lab/ubuntu/archive.py), served over HTTPS
+the URLs upstream uses (what each repository holds: lab/upstream_archive.py), served over HTTPS
 by a twin-local server whose certificate a twin CA signs.
 
 The twin cannot download kubelet, kubeadm, kubectl, CRI-O and their dependencies: each is a
@@ -49,7 +49,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from bgplb.errors import LabError
-from lab.ubuntu.archive import KNOWN_HOSTS, repo_at
+from lab.upstream_archive import KNOWN_HOSTS, repo_at
 
 __all__ = ["repo_at"]
 
@@ -106,7 +106,7 @@ class SourceSpec:
 
 
 def sources_for(bases: list[str], wanted: dict[str, list[str]] | None = None) -> list[SourceSpec]:
-    """The repositories at `bases`, as lab/ubuntu/archive.py says they hold; `wanted` limits
+    """The repositories at `bases`, as lab/upstream_archive.py says they hold; `wanted` limits
     the versions built per package (the repositories hold hundreds; a twin needs a few)."""
     out = []
     for base in bases:
@@ -125,7 +125,7 @@ def sources_for(bases: list[str], wanted: dict[str, list[str]] | None = None) ->
 def site_bases(minor: str, ubuntu_versions: list[str]) -> list[str]:
     """Every upstream repository a node of Kubernetes `minor` on these Ubuntu versions may be
     told to use (the legacy and current Kubernetes ones, CRI-O's isv and kubic ones) that
-    upstream publishes (lab/ubuntu/archive.py says which)."""
+    upstream publishes (lab/upstream_archive.py says which)."""
     bases = [LEGACY_BASE, f"https://pkgs.k8s.io/core:/stable:/v{minor}/deb/"]
     bases.append(f"https://download.opensuse.org/repositories/isv:/cri-o:/stable:/v{minor}/deb/")
     kubic = "https://download.opensuse.org/repositories/devel:/kubic:/libcontainers:/stable"
