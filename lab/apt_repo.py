@@ -1,5 +1,5 @@
 """Signed apt repositories of stand-in packages for the twin's real-userland nodes, laid out at
-the URLs upstream uses (what each repository holds: lab/ubuntu/archive.py), served over HTTPS
+the URLs upstream uses (what each repository holds: lab/upstream_archive.py), served over HTTPS
 by a twin-local server whose certificate a twin CA signs.
 
 The twin cannot download kubelet, kubeadm, kubectl, CRI-O and their dependencies: each is a
@@ -10,7 +10,20 @@ source lines and key URLs the bootstrap writes for a real site, because the node
 points the upstream host names at the server and it trusts the twin CA (lab/node_userland.py).
 Nothing outside the node's namespace is redirected.
 
-Not done: the stand-in kubeadm and kubelet do not drive the twin's emulated API server yet.
+The stand-in kubeadm drives the twin's emulated API server: it sends the node's facts and its
+arguments to the twin's kubeadm endpoint (lab/kubeadm_standin.py, over HTTPS on the twin's
+network, from inside the node) and writes the files the endpoint answers (admin.conf,
+kubelet.conf, the PKI's CA) as kubeadm writes them. kubelet is registered with the API server
+by `kubeadm init/join` (as kubeadm starts it); the stand-in binary itself does nothing.
+
+The packages declare the dependencies the real ones do (DEPENDS). Those from Debian (iptables,
+conntrack, socat, ebtables, ethtool...) are in the rootfs already (lab/rootfs.py), since a node
+cannot reach Debian's archive; those from the same repositories (kubernetes-cni, cri-tools,
+conmon, cri-o-runc, runc) are stand-ins served beside them.
+
+The node's distribution archive (containerd and runc, which the plan takes from Ubuntu's
+archive) is a twin-signed stand-in repository at Debian's archive URL, the node's only
+`sources.list` line (DISTRO_BASE).
 """
 
 from __future__ import annotations
@@ -36,14 +49,50 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from bgplb.errors import LabError
-from lab.ubuntu.archive import KNOWN_HOSTS, repo_at
+from lab.upstream_archive import KNOWN_HOSTS, repo_at
+
+__all__ = ["repo_at"]
 
 ARCH = "amd64"
 LEGACY_SUITE = "kubernetes-xenial"
 LEGACY_BASE = "https://apt.kubernetes.io/"
 LEGACY_KEY_URL = "https://dl.k8s.io/apt/doc/apt-key.gpg"
-UNITS = {"kubelet": "kubelet", "cri-o": "crio"}  # package -> the systemd unit it ships
-COMMANDS = {"kubelet": "kubelet", "kubeadm": "kubeadm", "kubectl": "kubectl", "cri-o": "crio"}
+# the node's distribution archive, as the twin serves it (the only line of its sources.list)
+DISTRO_BASE = "https://deb.debian.org/debian/"
+DISTRO_SUITE = "bookworm"
+# packages the plan takes from the distribution's archive (Ubuntu's versions, 24.04)
+DISTRO_PACKAGES = {"containerd": ["1.7.27-0ubuntu1~24.04.1"], "runc": ["1.2.5-0ubuntu1~24.04.1"]}
+SERVICE_HOST = "twin.bgplab.invalid"  # the twin's kubeadm endpoint (lab/kubeadm_standin.py)
+SERVED_HOSTS = (*KNOWN_HOSTS, "deb.debian.org", SERVICE_HOST)
+UNITS = {"kubelet": "kubelet", "cri-o": "crio", "containerd": "containerd"}  # package -> unit
+COMMANDS = {
+    "kubelet": "kubelet",
+    "kubeadm": "kubeadm",
+    "kubectl": "kubectl",
+    "cri-o": "crio",
+    "containerd": "containerd",
+    "runc": "runc",
+    "cri-tools": "crictl",
+    "conmon": "conmon",
+}
+# Depends of the real packages (their control files: apt.kubernetes.io / pkgs.k8s.io kubelet
+# and kubeadm, kubic's cri-o, Ubuntu's containerd); CRI-O from isv:/cri-o (1.28+) bundles its
+# runtime and conmon and declares none of these.
+DEPENDS = {
+    "kubelet": "iptables (>= 1.4.21), kubernetes-cni (>= 0.8.7), iproute2, socat, util-linux,"
+    " mount, ebtables, ethtool, conntrack",
+    "kubeadm": "kubelet (>= 1.19.0), kubectl (>= 1.13.0), kubernetes-cni (>= 0.8.7),"
+    " cri-tools (>= 1.19.0)",
+    "containerd": "runc (>= 1.1.0)",
+}
+KUBIC_CRIO_DEPENDS = "conmon, cri-o-runc | runc (>= 1.0.0)"
+
+
+def depends(name: str, version: str) -> str | None:
+    """The Depends field of the stand-in of `name` at `version`."""
+    if name == "cri-o":
+        return KUBIC_CRIO_DEPENDS if "~" in version else None  # kubic's versions carry a ~
+    return DEPENDS.get(name)
 
 
 @dataclass(frozen=True)
@@ -57,7 +106,7 @@ class SourceSpec:
 
 
 def sources_for(bases: list[str], wanted: dict[str, list[str]] | None = None) -> list[SourceSpec]:
-    """The repositories at `bases`, as lab/ubuntu/archive.py says they hold; `wanted` limits
+    """The repositories at `bases`, as lab/upstream_archive.py says they hold; `wanted` limits
     the versions built per package (the repositories hold hundreds; a twin needs a few)."""
     out = []
     for base in bases:
@@ -73,7 +122,97 @@ def sources_for(bases: list[str], wanted: dict[str, list[str]] | None = None) ->
     return out
 
 
+def site_bases(minor: str, ubuntu_versions: list[str]) -> list[str]:
+    """Every upstream repository a node of Kubernetes `minor` on these Ubuntu versions may be
+    told to use (the legacy and current Kubernetes ones, CRI-O's isv and kubic ones) that
+    upstream publishes (lab/upstream_archive.py says which)."""
+    bases = [LEGACY_BASE, f"https://pkgs.k8s.io/core:/stable:/v{minor}/deb/"]
+    bases.append(f"https://download.opensuse.org/repositories/isv:/cri-o:/stable:/v{minor}/deb/")
+    kubic = "https://download.opensuse.org/repositories/devel:/kubic:/libcontainers:/stable"
+    for version in sorted(set(ubuntu_versions)):
+        bases.append(f"{kubic}/xUbuntu_{version}/")
+        bases.append(f"{kubic}:/cri-o:/{minor}/xUbuntu_{version}/")
+    return [b for b in bases if repo_at(b) is not None]
+
+
+def distro_source() -> SourceSpec:
+    return SourceSpec(DISTRO_BASE, DISTRO_SUITE, DISTRO_PACKAGES)
+
+
+KUBEADM_SCRIPT = r"""#!/bin/bash
+# bgplab stand-in for kubeadm @VERSION@ (lab/apt_repo.py, lab/kubeadm_standin.py in bgplb).
+# What kubeadm does to the cluster, the twin's kubeadm endpoint does: this script sends it the
+# node's facts and its arguments over the twin's network, writes the files it answers and
+# prints what it says, with its exit status.
+set -u
+S=/var/lib/bgplab-standin
+K=/etc/kubernetes
+V=@VERSION@
+if [ "${1:-}" = version ]; then  # needs no cluster: answered here
+  case " $* " in
+    *" -o short "*|*" --output short "*|*" -o=short "*|*" --output=short "*) echo "v${V%%-*}";;
+    *) echo "kubeadm version: &version.Info{Major:\"1\", GitVersion:\"v${V%%-*}\"}";;
+  esac
+  exit 0
+fi
+T=$(mktemp -d) || exit 1
+trap 'rm -rf "$T"' EXIT
+f=(--data-urlencode "version=$V" --data-urlencode "uid=$(id -u)")
+config=
+prev=
+force=
+for a in "$@"; do
+  f+=(--data-urlencode "arg=$a")
+  case $a in --config=*) config=${a#--config=};; -f|--force|--force=true) force=1;; esac
+  [ "$prev" = --config ] && config=$a
+  prev=$a
+done
+if [ -n "$config" ] && [ -r "$config" ] && [ -f "$config" ]; then
+  f+=(--data-urlencode "config@$config")
+fi
+if [ "${1:-}" = reset ] && [ -z "$force" ]; then
+  printf '%s\n%s' "[reset] WARNING: Changes made to this host by 'kubeadm init' or" \
+    "'kubeadm join' will be reverted." | tr '\n' ' ' | sed 's/ $//'
+  printf '\n%s' "[reset] Are you sure you want to proceed? [y/N]: "
+  answer=; read -r answer || true
+  f+=(--data-urlencode "answer=$answer")
+fi
+units=$(ls "$S/units" 2>/dev/null | tr '\n' ' ')
+present=
+for p in $K/kubelet.conf $K/admin.conf $K/manifests/kube-apiserver.yaml \
+    $K/manifests/kube-controller-manager.yaml $K/manifests/kube-scheduler.yaml; do
+  [ -e "$p" ] && present="$present $p"
+done
+f+=(--data-urlencode "units=$units" --data-urlencode "present=$present")
+f+=(--data-urlencode "swaps=$(/sbin/swapon --show=NAME --noheadings 2>/dev/null)")
+for k in net/bridge/bridge-nf-call-iptables net/ipv4/ip_forward; do
+  f+=(--data-urlencode "sysctl.$k=$(cat /proc/sys/$k 2>/dev/null || echo missing)")
+done
+f+=(--data-urlencode "hosts@/etc/hosts")
+if ! curl -sS --fail --max-time 600 -o "$T/reply.tar" "${f[@]}" https://@SERVICE@/kubeadm \
+    2> "$T/err"
+then
+  echo "kubeadm (bgplab stand-in): no answer from the twin's kubeadm endpoint: $(cat "$T/err")" >&2
+  exit 1
+fi
+mkdir "$T/r" && tar -xf "$T/reply.tar" -C "$T/r" || exit 1
+if [ -d "$T/r/root" ]; then cp -a "$T/r/root/." / || exit 1; fi
+if [ -s "$T/r/remove" ]; then
+  while IFS= read -r p; do rm -rf -- "$p"; done < "$T/r/remove"
+fi
+cat "$T/r/stdout"
+cat "$T/r/stderr" >&2
+exit "$(cat "$T/r/rc")"
+"""
+
+
+def kubeadm_script(version: str) -> str:
+    return KUBEADM_SCRIPT.replace("@VERSION@", version).replace("@SERVICE@", SERVICE_HOST)
+
+
 def _standin_script(command: str, name: str, version: str) -> str:
+    if command == "kubeadm":
+        return kubeadm_script(version)
     return (
         "#!/bin/sh\n"
         f"# bgplab stand-in for {name} {version} (lab/apt_repo.py in bgplb)\n"
@@ -90,9 +229,11 @@ def build_deb(name: str, version: str, out_dir: Path) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         (root / "DEBIAN").mkdir()
+        deps = depends(name, version)
         (root / "DEBIAN/control").write_text(
             f"Package: {name}\nVersion: {version}\nArchitecture: {ARCH}\n"
-            "Maintainer: bgplab twin <twin@bgplab.invalid>\nSection: admin\nPriority: optional\n"
+            + (f"Depends: {deps}\n" if deps else "")
+            + "Maintainer: bgplab twin <twin@bgplab.invalid>\nSection: admin\nPriority: optional\n"
             f"Description: bgplab stand-in for {name}\n"
             " Built by the twin (lab/apt_repo.py): the real name and version, no payload.\n"
         )
@@ -196,7 +337,7 @@ def publish(spec: SourceSpec, key: SigningKey, served: Path, debs: Path) -> None
     (release_dir / "Release.gpg").write_bytes(key.gpg("--detach-sign", "--armor", stdin=release))
     if spec.suite is None:
         (base / "Release.key").write_bytes(key.public(armor=True))
-    else:
+    elif spec.base == LEGACY_BASE:
         legacy_key = urllib.parse.urlsplit(LEGACY_KEY_URL)
         target = served / legacy_key.netloc / legacy_key.path.lstrip("/")
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -213,7 +354,7 @@ class TwinCA:
     server_key: Path
 
 
-def ensure_ca(directory: Path, hosts: tuple[str, ...] = KNOWN_HOSTS) -> TwinCA:
+def ensure_ca(directory: Path, hosts: tuple[str, ...] = SERVED_HOSTS) -> TwinCA:
     directory.mkdir(parents=True, exist_ok=True)
     ca_pem, cert, key = directory / "ca.pem", directory / "server.pem", directory / "server.key"
     if ca_pem.exists() and cert.exists() and key.exists():
@@ -272,7 +413,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
     def translate_path(self, path: str) -> str:
         host = (self.headers.get("Host") or "").split(":")[0]
-        if host not in KNOWN_HOSTS:
+        if host not in SERVED_HOSTS:
             return str(self.served / "nonexistent")
         rel = urllib.parse.unquote(urllib.parse.urlsplit(path).path).lstrip("/")
         target = (self.served / host / rel).resolve()
@@ -284,9 +425,16 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def serve(served: Path, ca: TwinCA, address: str, port: int = 443) -> http.server.HTTPServer:
-    """Serve `served` over HTTPS on address:port from a daemon thread; shutdown() stops it."""
-    handler = type("Handler", (_Handler,), {"served": served})
+def serve(
+    served: Path,
+    ca: TwinCA,
+    address: str,
+    port: int = 443,
+    handler_base: type[_Handler] = _Handler,
+) -> http.server.HTTPServer:
+    """Serve `served` over HTTPS on address:port from a daemon thread; shutdown() stops it.
+    `handler_base` may add more (lab/node_services.py: the kubeadm endpoint)."""
+    handler = type("Handler", (handler_base,), {"served": served})
     server = http.server.ThreadingHTTPServer((address, port), handler)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(ca.server_cert, ca.server_key)
@@ -301,4 +449,4 @@ def _ip(address: str) -> str:
 
 def hosts_lines(address: str) -> str:
     """The node's /etc/hosts line sending the upstream host names to the twin's server."""
-    return f"{_ip(address)} {' '.join(KNOWN_HOSTS)}\n"
+    return f"{_ip(address)} {' '.join(SERVED_HOSTS)}\n"

@@ -5,8 +5,10 @@ up(site)            # idempotent; rebuilds a half-torn lab from scratch
 up(site, peer=False, router_bgp=False)   # fresh: as the write-up's VMs before any deploy
 down(site)          # removes every twin namespace, process, link and run file
 
-Every `up` that builds starts the nodes as fresh VMs: each node's emulated Ubuntu (state
-<state>/ubuntu/<node>.json) not bootstrapped, no cluster (<state>/k8s), no kubeconfig.
+Every `up` that builds starts the nodes as fresh VMs: each node a real Debian userland
+(lab/real_nodes.py: its overlayfs over the cached rootfs cleared) not bootstrapped, the twin's
+package server and kubeadm endpoint (lab/node_services.py) serving them, no cluster
+(<state>/k8s), no kubeconfig.
 `peer` and `router_bgp` decide whether BGP is converged at boot (tests, benchmarks) or left
 for the deploy's router phase and MetalLB (the runbook's default, see runbooks/lab.py).
 Every `up` ends by handing the operator the twin's host keys (into ~/.ssh/known_hosts of the
@@ -30,7 +32,7 @@ from pathlib import Path
 from bgplb.atomic_files import write_atomic
 from bgplb.errors import LabError
 from bgplb.model import Site
-from lab import frr, netns, topology
+from lab import frr, netns, real_nodes, rootfs, topology
 from lab.credentials import ensure_all
 from lab.frr_config import render_node
 from lab.instances import node_instance, router_instance
@@ -89,8 +91,13 @@ class Lab:
         return f"http.{node}"
 
     def login_record(self, node: str) -> str:
-        """The node's SSH login (lab.ubuntu.server) inside its namespace."""
+        """The node itself (its `unshare`, whose child is the node's PID 1, its sshd)."""
         return f"login.{node}"
+
+    @property
+    def services_record(self) -> str:
+        """The nodes' package server and kubeadm endpoint (lab/node_services.py)."""
+        return "node-services"
 
     @property
     def ssh_record(self) -> str:
@@ -101,7 +108,7 @@ class Lab:
         names = [i.record_name(d) for i in self.instances for d in i.daemons]
         names += [self.http_record(n.name) for n in self.site.nodes]
         names += [self.login_record(n.name) for n in self.site.nodes]
-        return [*names, self.ssh_record]
+        return [*names, self.services_record, self.ssh_record]
 
 
 @dataclass
@@ -111,6 +118,7 @@ class UpResult:
     steps: list[tuple[str, float]] = field(default_factory=list)
     known_hosts: Path | None = None  # the user's known_hosts the twin's host keys went into
     env_file: Path | None = None  # `export NAME=VALUE` of the twin's secrets (mode 0600)
+    rootfs: str | None = None  # the nodes' rootfs and its one-time build time (when built)
 
 
 # ---- preflight ----------------------------------------------------------------------------
@@ -227,7 +235,7 @@ def up(
         down(site, log=log)
         step("leftovers removed")
     try:
-        _build(lab, peer=peer, router_bgp=router_bgp, wait=wait, step=step)
+        result.rootfs = _build(lab, peer=peer, router_bgp=router_bgp, wait=wait, step=step)
     except BaseException:
         log("up failed: tearing down what was built")
         down(site, log=log)
@@ -238,7 +246,8 @@ def up(
     return result
 
 
-def _build(lab: Lab, *, peer: bool, router_bgp: bool, wait: bool, step: Log) -> None:
+def _build(lab: Lab, *, peer: bool, router_bgp: bool, wait: bool, step: Log) -> str:
+    """Build the twin; returns what its nodes' rootfs is and took to build (once)."""
     topo = lab.topo
     lab.paths.root.mkdir(parents=True, exist_ok=True)
     _reset_guests(lab)
@@ -279,12 +288,14 @@ def _build(lab: Lab, *, peer: bool, router_bgp: bool, wait: bool, step: Log) -> 
         if proc.returncode != 0:
             raise LabError(f"vtysh -b {inst.pathspace} failed: {err.decode().strip()}")
     step("FRR started")
-    services = _spawn_services(lab, router_bgp=router_bgp)
+    nodes = real_nodes.Nodes(lab.site, step)
+    step("rootfs and the nodes' repositories ready")
+    services = _spawn_services(lab, nodes, router_bgp=router_bgp)
 
-    for name, proc in services:
-        record_process(lab.paths, ProcRecord(name, proc.pid, _marker(proc)))
-    _wait_services(lab, services)
-    step("HTTP backends, node logins and router SSH listening")
+    for name, proc, marker in services:
+        record_process(lab.paths, ProcRecord(name, proc.pid, marker))
+    _wait_services(lab, [(n, p) for n, p, _ in services])
+    step("HTTP backends, nodes' sshd, node services and router SSH listening")
     if wait and peer and router_bgp:
         wanted = {n.address for n in lab.site.router.neighbors}
 
@@ -296,6 +307,7 @@ def _build(lab: Lab, *, peer: bool, router_bgp: bool, wait: bool, step: Log) -> 
             raise LabError("BGP sessions did not reach Established within 30 s")
         step("BGP sessions Established")
     write_atomic(lab.paths.root / BUILT_FROM, json.dumps(built_from(lab.site), indent=1) + "\n")
+    return rootfs.describe(nodes.rootfs)
 
 
 def _marker(proc: subprocess.Popen[bytes]) -> str:
@@ -304,28 +316,39 @@ def _marker(proc: subprocess.Popen[bytes]) -> str:
     return " ".join(str(a) for a in args[args.index("-m") + 1 :][:3])
 
 
-def _spawn_services(lab: Lab, *, router_bgp: bool) -> list[tuple[str, subprocess.Popen[bytes]]]:
-    """HTTP backends and SSH logins on every node, the router's SSH server; in parallel."""
+Spawned = tuple[str, subprocess.Popen[bytes], str]  # record name, process, its marker
+
+
+def _spawn_services(lab: Lab, nodes: real_nodes.Nodes, *, router_bgp: bool) -> list[Spawned]:
+    """HTTP backends and the nodes themselves (their sshd), the nodes' package server and
+    kubeadm endpoint, the router's SSH server; in parallel."""
     lab.paths.logs.mkdir(parents=True, exist_ok=True)
-    out: list[tuple[str, subprocess.Popen[bytes]]] = []
+    out: list[Spawned] = []
     inventory = str(lab.site.inventory_dir.resolve())
+    argv = ["-m", "lab.node_services", "--inventory", inventory]
+    proc = _spawn(lab, None, argv)
+    out.append((lab.services_record, proc, _marker(proc)))
     for node in lab.site.nodes:
         ns = topology.ns_name(node.name)
         pods = pods_file(lab.paths.k8s_dir, node.name)  # kube-proxy's pods of the node
         argv = ["-m", "lab.http_backend", "--node", node.name, "--pods", str(pods)]
-        out.append((lab.http_record(node.name), _spawn(lab, ns, argv)))
-        argv = ["-m", "lab.ubuntu.server", "--node", node.name, "--inventory", inventory]
-        out.append((lab.login_record(node.name), _spawn(lab, ns, argv)))
+        proc = _spawn(lab, ns, argv)
+        out.append((lab.http_record(node.name), proc, _marker(proc)))
+        marker = real_nodes.marker(lab.paths, node.name)
+        out.append((lab.login_record(node.name), nodes.start(node.name), marker))
     argv = ["-m", "lab.router_ssh", "--inventory", inventory, *([] if router_bgp else ["--bare"])]
-    out.append((lab.ssh_record, _spawn(lab, lab.topo.router.ns, argv)))
+    proc = _spawn(lab, lab.topo.router.ns, argv)
+    out.append((lab.ssh_record, proc, _marker(proc)))
     return out
 
 
-def _spawn(lab: Lab, ns: str, argv: list[str]) -> subprocess.Popen[bytes]:
-    log = lab.paths.logs / f"{ns}.{argv[1]}.log"
+def _spawn(lab: Lab, ns: str | None, argv: list[str]) -> subprocess.Popen[bytes]:
+    """`python -m ...` in namespace `ns` (None: the machine's own)."""
+    log = lab.paths.logs / f"{ns or 'host'}.{argv[1]}.log"
+    command = [sys.executable, *argv]
     with log.open("ab") as fh:
         return subprocess.Popen(
-            netns.exec_argv(ns, [sys.executable, *argv]),
+            command if ns is None else netns.exec_argv(ns, command),
             stdin=subprocess.DEVNULL,
             stdout=fh,
             stderr=subprocess.STDOUT,
@@ -336,10 +359,9 @@ def _spawn(lab: Lab, ns: str, argv: list[str]) -> subprocess.Popen[bytes]:
 
 def _log_tail(lab: Lab, proc: subprocess.Popen[bytes], lines: int = 15) -> str:
     """The end of a service's log (`down` removes the log directory after a failed `up`)."""
-    argv = proc.args
-    assert isinstance(argv, list)
-    ns = str(argv[argv.index("exec") + 1])
-    module = str(argv[argv.index("-m") + 1])
+    argv = [str(a) for a in proc.args] if isinstance(proc.args, list) else []
+    ns = argv[argv.index("exec") + 1] if "exec" in argv else "host"
+    module = argv[argv.index("-m") + 1] if "-m" in argv else "node"
     log = lab.paths.logs / f"{ns}.{module}.log"
     try:
         text = log.read_text(errors="replace")
@@ -359,6 +381,7 @@ def _port_open(address: str, port: int) -> bool:
 def _wait_services(lab: Lab, services: list[tuple[str, subprocess.Popen[bytes]]]) -> None:
     targets = [(str(n.address), port) for n in lab.site.nodes for port in (80, 22)]
     targets.append((str(lab.site.router.login.address), 22))
+    targets.append((str(real_nodes.service_address(lab.site)), real_nodes.SERVICES_PORT))
 
     def ready() -> bool:
         for name, proc in services:
@@ -374,8 +397,9 @@ def _wait_services(lab: Lab, services: list[tuple[str, subprocess.Popen[bytes]]]
 
 
 def stop_login(site: Site, node: str) -> None:
-    """Cut `node`'s SSH: its login server (lab.ubuntu.server) stopped by its recorded PID.
-    The rest of the twin keeps running; `start_login` restores it."""
+    """Cut `node`'s SSH: the node (its sshd is its PID 1) stopped by its recorded PID, as a VM
+    powered off. The rest of the twin keeps running; `start_login` boots it again, with the
+    changes it had made."""
     lab = Lab.of(site)
     site.node(node)  # an unknown node is an error, not a no-op
     rec = read_record(lab.paths, lab.login_record(node))
@@ -392,9 +416,8 @@ def start_login(site: Site, node: str) -> None:
     rec = read_record(lab.paths, name)
     if rec is not None and is_alive(rec):
         return
-    argv = ["-m", "lab.ubuntu.server", "--node", node, "--inventory"]
-    proc = _spawn(lab, topology.ns_name(node), [*argv, str(site.inventory_dir.resolve())])
-    record_process(lab.paths, ProcRecord(name, proc.pid, _marker(proc)))
+    proc = real_nodes.Nodes(site, _quiet, publish=False).start(node)
+    record_process(lab.paths, ProcRecord(name, proc.pid, real_nodes.marker(lab.paths, node)))
     address = str(site.node(node).address)
 
     def ready() -> bool:
@@ -415,17 +438,16 @@ def lab_namespaces() -> list[str]:
 
 
 def _reset_guests(lab: Lab) -> None:
-    """The nodes back to fresh VMs: their emulated Ubuntu state and the cluster forgotten
+    """The nodes back to fresh VMs: their changes over the rootfs and the cluster forgotten
     (their SSH host keys stay, so known_hosts keeps trusting them), the kubeconfig removed
-    when it lives in the lab's state directory."""
+    when it lives in the lab's state directory. Only while no node runs."""
     stop_server(lab.paths.k8s_dir)
     shutil.rmtree(lab.paths.k8s_dir, ignore_errors=True)
-    if lab.paths.ubuntu_dir.is_dir():
+    real_nodes.reset(lab.site)
+    if lab.paths.ubuntu_dir.is_dir():  # the former emulator's node states
         for node in lab.site.nodes:
             for suffix in (".json", ".lock", ".tmp"):
                 (lab.paths.ubuntu_dir / f"{node.name}{suffix}").unlink(missing_ok=True)
-        for stale in ("cluster.json", "cluster.lock"):  # the former stand-in cluster
-            (lab.paths.ubuntu_dir / stale).unlink(missing_ok=True)
     kubeconfig = lab.site.kubernetes.kubeconfig.expanduser()
     if kubeconfig.resolve().is_relative_to(lab.paths.root.resolve()):
         kubeconfig.unlink(missing_ok=True)

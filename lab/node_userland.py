@@ -18,6 +18,7 @@ recorded, not done: modprobe, swapon/swapoff, systemctl, and sysctl for keys out
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shlex
 import shutil
@@ -27,7 +28,7 @@ from pathlib import Path
 
 from bgplb.errors import LabError
 from lab import netns
-from lab.apt_repo import hosts_lines
+from lab.apt_repo import DISTRO_BASE, DISTRO_SUITE, hosts_lines
 from lab.node_standins import STANDIN_STATE, STANDINS, standin_files
 from lab.rootfs import LOGIN_USER
 
@@ -43,6 +44,9 @@ class NodeSpec:
     authorized_key: str  # one authorized_keys line for the login user
     repo_address: str | None = None  # the twin's package server (lab/apt_repo.py), if any
     repo_ca: bytes = b""  # the twin CA's certificate (PEM) the node trusts for it
+    # the twin's repositories' public key (binary): with it, the node's sources.list is the
+    # twin's stand-in of its distribution archive (lab/apt_repo.py DISTRO_BASE)
+    apt_key: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,10 @@ def prepare(rootfs: Path, dirs: NodeDirs, spec: NodeSpec) -> None:
         bundle = (rootfs / "etc/ssl/certs/ca-certificates.crt").read_bytes() + spec.repo_ca
         _put(up, "/etc/ssl/certs/ca-certificates.crt", bundle, 0o644)
         _put(up, "/usr/local/share/ca-certificates/bgplab-twin.crt", spec.repo_ca, 0o644)
+    if spec.apt_key:
+        line = f"deb {DISTRO_BASE} {DISTRO_SUITE} main\n"
+        _put(up, "/etc/apt/sources.list", line, 0o644)
+        _put(up, "/etc/apt/trusted.gpg.d/bgplab-twin-archive.gpg", spec.apt_key, 0o644)
     for path, (content, mode) in standin_files(rootfs).items():
         _put(up, path, content, mode)
 
@@ -170,8 +178,58 @@ def start(rootfs: Path, dirs: NodeDirs, spec: NodeSpec, log: Path) -> subprocess
         )
 
 
+def node_pid1(unshare_pid: int) -> int | None:
+    """The node's PID 1 (its sshd), the child of the recorded `unshare` process."""
+    try:
+        children = Path(f"/proc/{unshare_pid}/task/{unshare_pid}/children").read_text().split()
+    except OSError:
+        return None
+    return int(children[0]) if children else None
+
+
+def exec_argv(pid1: int, user: str, command: list[str]) -> list[str]:
+    """Run `command` in the node (all its namespaces and its root) as `user`, through the
+    user's login shell; the words are quoted, so each reaches the command as given."""
+    return [
+        "nsenter",
+        "--target",
+        str(pid1),
+        "--mount",
+        "--uts",
+        "--pid",
+        "--net",
+        "--root",
+        "--wd=/",
+        "--",
+        "/usr/sbin/runuser",
+        "--login",
+        user,
+        "--command",
+        shlex.join(command),
+    ]
+
+
+VOLATILE = ("var/log/", "var/cache/", "var/lib/sudo/", "var/lib/apt/lists/")
+# records a login leaves: bash's history, and sudo's note of its first use (Debian's and
+# Ubuntu's sudo write ~/.sudo_as_admin_successful for a member of group sudo)
+VOLATILE_NAMES = (".bash_history", ".sudo_as_admin_successful")
+
+
+def changed_files(dirs: NodeDirs) -> dict[str, str]:
+    """What the node changed over the rootfs, path -> sha256 (logs, caches, apt's lists, and
+    what logging in and using sudo leave: VOLATILE, VOLATILE_NAMES): equal before and after a
+    run that changed nothing on the node."""
+    out = {}
+    for path in sorted(dirs.upper.rglob("*")):
+        rel = str(path.relative_to(dirs.upper))
+        if rel.startswith(VOLATILE) or path.name in VOLATILE_NAMES or not path.is_file():
+            continue
+        out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
 def check_tools() -> None:
-    for tool in ("unshare", "chroot", "mount"):
+    for tool in ("unshare", "chroot", "mount", "nsenter"):
         if shutil.which(tool) is None:
             raise LabError(f"real-userland nodes need {tool} (util-linux, coreutils)")
 

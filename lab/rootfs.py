@@ -39,6 +39,13 @@ INCLUDE = (
     "curl",
     "gpg",
     "apt-transport-https",
+    # what the real kubelet and kubeadm packages depend on (lab/apt_repo.py DEPENDS), which a
+    # node would fetch from its distribution's archive: the nodes cannot reach Debian's
+    "iptables",
+    "conntrack",
+    "socat",
+    "ebtables",
+    "ethtool",
 )
 LOGIN_USER = "ubuntu"
 BUILD_TIMEOUT = 900.0
@@ -60,6 +67,8 @@ def cached(suite: str = SUITE, cache: Path = CACHE) -> Rootfs | None:
     if not marker.exists():
         return None
     data = json.loads(marker.read_text())
+    if data.get("include") != list(INCLUDE):  # made with other packages: made again
+        return None
     return Rootfs(cache_dir(suite, cache) / "root", float(data["build_seconds"]), False)
 
 
@@ -84,12 +93,21 @@ def _configure(root: Path) -> None:
     (root / "etc/fstab").write_text(
         "LABEL=cloudimg-rootfs\t/\t ext4\tdefaults\t0 1\n/swap.img\tnone\tswap\tsw\t0\t0\n"
     )
-    # a node's namespace cannot reach Debian's archive: no source to fail on
+    _forget_archive(root)
+
+
+def _forget_archive(root: Path) -> None:
+    """A node's namespace cannot reach Debian's archive: no source to fail on, and no index of
+    it (the twin serves its own at the archive's URL, lab/apt_repo.py; apt would refuse that
+    one as the same repository changing hands). Idempotent."""
     (root / "etc/apt/sources.list").write_text(
         "# bgplab: the twin's nodes have no route to Debian's archive (lab/rootfs.py)\n"
     )
     for deb in (root / "var/cache/apt/archives").glob("*.deb"):
         deb.unlink()
+    for index in (root / "var/lib/apt/lists").glob("*"):
+        if index.is_file() and index.name != "lock":
+            index.unlink()
 
 
 def ensure(suite: str = SUITE, cache: Path = CACHE, mirror: str = MIRROR) -> Rootfs:
@@ -99,7 +117,11 @@ def ensure(suite: str = SUITE, cache: Path = CACHE, mirror: str = MIRROR) -> Roo
     with open(cache / f"{suite}.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            return cached(suite, cache) or _build(suite, cache, mirror)
+            found = cached(suite, cache)
+            if found is not None:
+                _forget_archive(found.root)  # a cache made before it forgot the indexes
+                return found
+            return _build(suite, cache, mirror)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
@@ -126,7 +148,14 @@ def _build(suite: str, cache: Path, mirror: str) -> Rootfs:
     work.rename(base / "root")
     seconds = time.monotonic() - start
     (base / "built.json").write_text(
-        json.dumps({"suite": suite, "mirror": mirror, "build_seconds": round(seconds, 1)})
+        json.dumps(
+            {
+                "suite": suite,
+                "mirror": mirror,
+                "include": list(INCLUDE),
+                "build_seconds": round(seconds, 1),
+            }
+        )
     )
     return Rootfs(base / "root", seconds, True)
 

@@ -4,6 +4,7 @@
                               [--bare-router] [--no-wait]]
     python -m runbooks.lab status [--json]
     python -m runbooks.lab exec c01 -- curl -s http://198.18.100.10/
+    python -m runbooks.lab exec worker01 -- dpkg-query -W kubelet   # in the node, as ubuntu
     python -m runbooks.lab down [--purge]
 
 `up` starts the twin like the write-up's freshly created VMs, so that
@@ -38,8 +39,9 @@ from bgplb.cli import (
 )
 from bgplb.errors import LabError
 from bgplb.model import Site
-from lab import lifecycle
+from lab import lifecycle, real_nodes
 from lab.credentials import PASSWORD_ENV
+from lab.node_userland import exec_argv
 from lab.state import LabPaths
 from lab.status import collect, render
 from lab.topology import ns_name
@@ -90,7 +92,11 @@ def parser() -> Parser:
     down = sub.add_parser("down", parents=common, help="remove everything the twin made")
     down.add_argument("--purge", action="store_true", help="also remove credentials and keys")
     sub.add_parser("status", parents=common, help="hosts, processes, BGP sessions, LB routes")
-    ex = sub.add_parser("exec", parents=common, help="run a command inside a host's namespace")
+    ex = sub.add_parser(
+        "exec",
+        parents=common,
+        help="run a command in a host: in a node as its login user, else in the host's namespace",
+    )
     ex.add_argument("host")
     ex.add_argument("command", nargs=argparse.REMAINDER)
     return p
@@ -145,11 +151,14 @@ def _dispatch(args: argparse.Namespace, site: Site, out: Console, err: Console) 
             log=log,
         )
         if args.json:
-            emit_json({"ok": True, "changed": result.changed, "seconds": result.seconds})
+            doc = {"ok": True, "changed": result.changed, "seconds": result.seconds}
+            emit_json(doc | ({"rootfs": result.rootfs} if result.rootfs else {}))
         else:
             verb = f"built in {result.seconds:.2f} s" if result.changed else "already up"
             state = "preconfigured (BGP converged)" if args.preconfigured else "fresh VMs"
             out.print(f"lab {verb}" + (f": {state}" if result.changed else ""))
+            if result.rootfs:
+                out.print(f"nodes' {result.rootfs}", markup=False, highlight=False)
             for line in access_hint(site, result):
                 out.print(line, markup=False, highlight=False)
         return EXIT_OK
@@ -176,7 +185,21 @@ def _exec(site: Site, host: str, command: list[str], err: Console) -> int:
     if host not in names or not command:
         err.print(f"[red]bad input[/]: exec HOST -- CMD with HOST one of {', '.join(names)}")
         return EXIT_BAD_INPUT
+    if host in {n.name for n in site.nodes}:
+        return _exec_node(site, host, command, err)
     return subprocess.call(["ip", "netns", "exec", ns_name(host), *command])
+
+
+def _exec_node(site: Site, host: str, command: list[str], err: Console) -> int:
+    """In the node itself (its namespaces and root) as its login user, through the user's
+    login shell; each word reaches the command as given."""
+    paths = LabPaths.of(site)
+    pid1 = real_nodes.pid1(paths, lifecycle.Lab.of(site).login_record(host))
+    if pid1 is None:
+        err.print(f"[red]lab failed[/]: node {host} is not running (python -m runbooks.lab up)")
+        return EXIT_FAILED
+    user = site.node(host).login.username or "ubuntu"
+    return subprocess.call(exec_argv(pid1, user, command))
 
 
 if __name__ == "__main__":

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from lab.ubuntu.archive import fetch, repo_at, ubuntu_archive
 from lab.ubuntu.cmd_system import install_units
 from lab.ubuntu.context import Ctx, Proc
 from lab.ubuntu.debversion import compare, newest
 from lab.ubuntu.getopt import OptionError, getopt
 from lab.ubuntu.node_state import Package
+from lab.upstream_archive import fetch, repo_at, ubuntu_archive
 
 DEPENDS = {"kubeadm": ("cri-tools",), "kubelet": ("kubernetes-cni",), "containerd": ("runc",)}
 NOT_UNDERSTOOD = (

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from lab.ubuntu.archive import BINARY, fetch
 from lab.ubuntu.context import Ctx, Proc, absolute, write_file
 from lab.ubuntu.getopt import OptionError, getopt
+from lab.upstream_archive import BINARY, fetch
 
 
 def curl(ctx: Ctx, argv: list[str]) -> Proc:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from lab.ubuntu.node_state import NodeState
 
 if TYPE_CHECKING:
-    from lab.ubuntu.kubeadm_cluster import Cluster
+    from lab.k8s.kubeadm_cluster import Cluster
 
 WRITABLE_BY_USER = ("/home/ubuntu", "/tmp", "/dev/null")
 

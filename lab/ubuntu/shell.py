@@ -11,10 +11,10 @@ import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from lab.k8s.kubeadm_cluster import Cluster
 from lab.ubuntu import cmd_apt, cmd_kubeadm, cmd_net, cmd_system, cmd_text
 from lab.ubuntu.context import Ctx, Proc, absolute, write_file
 from lab.ubuntu.getopt import OptionError, getopt
-from lab.ubuntu.kubeadm_cluster import Cluster
 from lab.ubuntu.node_state import SECURE_PATH, NodeStore
 from lab.ubuntu.syntax import AndOr, Command, ShellSyntaxError, expand, parse
 
@@ -115,7 +115,7 @@ class UbuntuShell:
         if line.strip().lower() not in ("y", "yes"):
             self.status = 1
             return Reply(
-                "error execution phase preflight: aborted reset operation\n" + cmd_kubeadm.STACK,
+                cmd_kubeadm.ABORTED + cmd_kubeadm.STACK,
                 status=1,
             )
         with self.store.transaction() as state:

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 from nornir.core import Nornir
 
-from lab.ubuntu.kubeadm_cluster import LocalCluster
+from lab.k8s.kubeadm_cluster import LocalCluster
 from lab.ubuntu.node_state import CLOUD_IMAGE, NodeStore, Variant
 from lab.ubuntu.sftp import NodeFileError, NodeFiles
 from lab.ubuntu.shell import UbuntuShell

@@ -19,7 +19,7 @@ from bgplb.bootstrap.shell_status import (
 from bgplb.errors import ParseError
 from bgplb.model import load_site
 from bgplb.nornir_init import init_nornir
-from lab.ubuntu.kubeadm_cluster import LocalCluster
+from lab.k8s.kubeadm_cluster import LocalCluster
 from lab.ubuntu.node_state import NodeStore
 from lab.ubuntu.shell import UbuntuShell
 from tasks.bootstrap import bootstrap

@@ -13,8 +13,8 @@ import asyncssh
 import pytest
 
 from bgplb.model import Site
-from lab import netns
-from lab.lifecycle import Lab, down, problems, up
+from lab import netns, real_nodes
+from lab.lifecycle import Lab, down, problems, start_login, stop_login, up
 from lab.state import FRR_RUN_ROOT, read_record
 from lab.topology import ns_name
 
@@ -45,7 +45,9 @@ def lab_pids(lab: Lab) -> list[int]:
     running in a network namespace other than this machine's (every twin service runs in a
     `bgplab-*` namespace; an emulated API server a test runs on 127.0.0.1 is not the twin's)."""
     markers = [i.marker for i in lab.instances]
-    services = ["lab.http_backend", "lab.router_ssh", "lab.ubuntu.server", "lab.k8s.apiserver"]
+    markers += [real_nodes.marker(lab.paths, n.name) for n in lab.site.nodes]  # the nodes
+    markers.append("lab.node_services")  # on the machine's own address in the nodes' segment
+    services = ["lab.http_backend", "lab.router_ssh", "lab.k8s.apiserver", "/usr/sbin/sshd -D"]
     host_ns = _netns_inode(os.getpid())  # this test runs in the machine's namespace
     found = []
     for entry in Path("/proc").iterdir():
@@ -73,6 +75,7 @@ def test_up_recovers_from_a_crash(twin: Site) -> None:
     result = up(twin)
     assert result.changed
     assert problems(lab) == []
+    assert result.rootfs is not None and "one-time build took" in result.rootfs  # cached
 
 
 def test_down_leaves_nothing_behind(twin: Site) -> None:
@@ -93,6 +96,9 @@ def test_down_leaves_nothing_behind(twin: Site) -> None:
         assert not lab.paths.frr_confdir.exists()
         assert lab.paths.known_hosts.exists(), "credentials survive a down (purge removes them)"
         assert not lab.paths.k8s_dir.exists(), "the cluster is gone: the next up starts fresh"
+        for node in twin.nodes:  # the nodes are fresh VMs again, nothing left mounted
+            assert not (lab.paths.root / "nodes" / node.name / "upper").exists(), node.name
+        assert str(lab.paths.root / "nodes") not in Path("/proc/mounts").read_text()
     finally:
         if sleeper.poll() is None:
             sleeper.kill()
@@ -110,7 +116,7 @@ def test_node_logins_and_router_share_known_hosts(twin: Site) -> None:
         assert sum(address in n for n in names) == 1, (address, names)
     assert {f"login.{n.name}" for n in twin.nodes} <= set(lab.expected_records)
 
-    async def hostnames() -> list[tuple[str, int | None]]:
+    async def hostnames() -> list[tuple[str, str, int | None]]:
         out = []
         for node in twin.nodes:
             async with asyncssh.connect(
@@ -120,11 +126,13 @@ def test_node_logins_and_router_share_known_hosts(twin: Site) -> None:
                 known_hosts=str(lab.paths.known_hosts),
             ) as conn:
                 done = await conn.run("hostname; nosuchtool")
-                out.append((str(done.stdout), done.exit_status))
+                out.append((str(done.stdout), str(done.stderr), done.exit_status))
         return out
 
     got = asyncio.run(hostnames())
-    assert got == [(f"{n.name}\nnosuchtool: command not found\n", 127) for n in twin.nodes]
+    # the node's real bash: the error on stderr, as bash words it for `bash -c`
+    missing = "bash: line 1: nosuchtool: command not found\n"
+    assert got == [(f"{n.name}\n", missing, 127) for n in twin.nodes]
 
 
 def test_runbook_up_help_documents_the_default() -> None:
@@ -147,3 +155,40 @@ def test_runbook_status_json_and_exec(twin: Site) -> None:
 def test_runbook_refuses_bad_input() -> None:
     assert runbook("--inventory", "inventory", "status").returncode == 2  # not a twin
     assert runbook("exec", "nosuchhost", "--", "true").returncode == 2
+
+
+def test_runbook_exec_in_a_node_runs_as_its_login_user_with_each_word_as_given(
+    twin: Site,
+) -> None:
+    """`exec NODE -- CMD`: inside the node (its root, hostname and processes), as the login
+    user through a login shell; words with spaces, `$`, `;` and quotes arrive unchanged."""
+    ran = runbook("exec", "worker01", "--", "sh", "-c", 'echo "$(id -un)@$(hostname) $PATH"')
+    assert ran.returncode == 0, ran.stderr
+    user_host, path = ran.stdout.split()
+    assert user_host == "ubuntu@worker01"
+    assert "/usr/bin" in path.split(":")
+    words = ["a b", "$HOME", ";id", "it's", "`uname`"]
+    ran = runbook("exec", "worker01", "--", "printf", "%s|", *words)
+    assert (ran.returncode, ran.stdout) == (0, "".join(w + "|" for w in words))
+    ran = runbook("exec", "worker01", "--", "sh", "-c", "exit 7")
+    assert ran.returncode == 7  # the command's own status
+    ran = runbook("exec", "worker01", "--", "cat", "/etc/debian_version")
+    assert ran.returncode == 0 and ran.stdout.strip().startswith("12.")  # the node's own root
+
+
+def test_a_stopped_node_is_refused_by_exec_then_boots_again_with_its_changes(
+    twin: Site,
+) -> None:
+    """`stop_login` powers the node off (one PID); `exec` says so; `start_login` boots it again
+    over the same upper layer: what it wrote is still there, its sshd listens again."""
+    made = runbook("exec", "worker02", "--", "sudo", "-n", "touch", "/etc/bgplab-marker")
+    assert made.returncode == 0, made.stderr
+    stop_login(twin, "worker02")
+    try:
+        refused = runbook("exec", "worker02", "--", "true")
+        assert refused.returncode == 1
+        assert "node worker02 is not running" in " ".join(refused.stderr.split())
+    finally:
+        start_login(twin, "worker02")
+    back = runbook("exec", "worker02", "--", "ls", "/etc/bgplab-marker")
+    assert (back.returncode, back.stdout) == (0, "/etc/bgplab-marker\n"), back.stderr

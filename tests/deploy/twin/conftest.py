@@ -19,13 +19,12 @@ import paramiko
 import yaml
 
 from bgplb.model import Site, load_site
-from lab import frr
+from lab import frr, real_nodes
 from lab.instances import node_instance, router_instance
 from lab.lifecycle import down, up
 from lab.observe import nexthops_of
 from lab.state import LabPaths
 from lab.topology import ns_name
-from lab.ubuntu.node_state import NodeStore
 from tests.model.mutate import absolute_manifests
 
 REPO = Path(__file__).resolve().parents[3]
@@ -91,6 +90,19 @@ def fresh_twin(site: Site) -> Iterator[Site]:
         down(site)
 
 
+def lab_exec(host: str, *command: str) -> subprocess.CompletedProcess[str]:
+    """`python -m runbooks.lab exec HOST -- COMMAND` on the twin of inventory/lab."""
+    argv = [sys.executable, "-m", "runbooks.lab", "--inventory", str(LAB_INVENTORY), "exec"]
+    return subprocess.run(
+        [*argv, host, "--", *command],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def router_exec(site: Site, command: str) -> str:
     """One operational command on the router over SSH (key auth, strict host key: the user's
     known_hosts, as `lab up` filled it)."""
@@ -131,13 +143,8 @@ def snapshot(site: Site) -> dict[str, object]:
     kubeconfig = site.kubernetes.kubeconfig.expanduser()
     boot = paths.vyos_dir / "config.boot"
     return {
-        # a node's state file appears at its first login, holding the fresh VM's state
-        "nodes": {
-            n.name: json.dumps(
-                NodeStore.in_lab(paths.root, n.name, n.os).load().to_json(), sort_keys=True
-            )
-            for n in site.nodes
-        },
+        # the nodes' files changed over the rootfs (logs, caches, histories left out)
+        "nodes": real_nodes.changes(site),
         "k8s": _files(paths.k8s_dir),
         "kubeconfig": kubeconfig.read_text() if kubeconfig.exists() else None,
         "router commands": router_exec(site, "show configuration commands"),

@@ -36,6 +36,7 @@ from .conftest import (
     deploy,
     ecmp_next_hops,
     fresh_twin,
+    lab_exec,
     snapshot,
 )
 
@@ -101,6 +102,20 @@ def test_an_immediate_re_run_changes_nothing(twin: Site, workdir: Path) -> None:
     assert after["router commands"] == before["router commands"]
     assert after["frr"] == before["frr"]
     assert after["kubeconfig"] == before["kubeconfig"]
+    assert after["nodes"] == before["nodes"], "the re-run changed a node's files"
+
+
+def test_the_nodes_hold_the_pinned_packages_in_real_dpkg(twin: Site) -> None:
+    """What the bootstrap installed, read inside a node as its login user (`lab exec`)."""
+    for node in ("master01", "worker01"):
+        shown = lab_exec(node, "dpkg-query", "-W", "kubelet")
+        assert (shown.returncode, shown.stdout) == (0, "kubelet\t1.21.1-00\n"), shown.stderr
+        held = lab_exec(node, "apt-mark", "showhold")
+        assert (held.returncode, held.stdout.split()) == (0, ["kubeadm", "kubectl", "kubelet"])
+    version = lab_exec("master01", "kubeadm", "version", "-o", "short")
+    assert version.stdout == "v1.21.1\n", version.stderr  # the stand-in, over the twin's network
+    status = lab_exec("worker02", "systemctl", "is-active", "crio", "kubelet")
+    assert status.stdout.split() == ["active", "active"], status.stderr
 
 
 def test_a_converged_re_run_reads_once_per_host_and_phase(

@@ -1,6 +1,7 @@
-"""A deploy with one worker's SSH cut (its login server stopped by its recorded PID,
-`lab.lifecycle.stop_login`) fails only that worker's phases and names the host, the phase and
-why; with the login restored, a re-run converges. On a fresh twin, under the twin lock."""
+"""A deploy with one worker's SSH cut (the node, whose PID 1 is its sshd, powered off by its
+recorded PID, `lab.lifecycle.stop_login`) fails only that worker's phases and names the host,
+the phase and why; with the node booted again, a re-run converges. On a fresh twin, under the
+twin lock."""
 
 from __future__ import annotations
 

@@ -14,13 +14,12 @@ from nornir.core.task import AggregatedResult
 
 from bgplb.model import Site, load_site
 from bgplb.nornir_init import init_nornir
-from lab import frr
+from lab import frr, real_nodes
 from lab.instances import node_instance, router_instance
 from lab.lifecycle import down, up
 from lab.observe import bgp_kernel_routes, nexthops_of
 from lab.state import LabPaths
 from lab.topology import ns_name
-from lab.ubuntu.node_state import NodeStore
 from tasks.phases import PHASES as TABLE
 from tests.model.mutate import absolute_manifests, pinned_file
 
@@ -100,9 +99,7 @@ def snapshot(site: Site) -> dict[str, object]:
     """Everything a deploy may change: node states, the cluster's files and objects, the
     local kubeconfig, the router's config.boot and FRR config, every speaker's FRR config."""
     paths = LabPaths.of(site)
-    nodes = {
-        n.name: NodeStore.in_lab(paths.root, n.name, n.os).load().to_json() for n in site.nodes
-    }
+    nodes = real_nodes.changes(site)  # the nodes' files changed over the rootfs
     k8s = sorted(str(p.relative_to(paths.k8s_dir)) for p in paths.k8s_dir.rglob("*"))
     objects = paths.k8s_dir / "objects.json"
     boot = paths.vyos_dir / "config.boot"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from lab.ubuntu.kubeadm_cluster import LocalCluster
+from lab.k8s.kubeadm_cluster import LocalCluster
 from lab.ubuntu.node_state import CLOUD_IMAGE, DEBIAN_PATH, UBUNTU_PATH, NodeStore, Variant
 from lab.ubuntu.shell import UbuntuShell
 

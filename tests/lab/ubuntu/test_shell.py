@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lab.ubuntu.kubeadm_cluster import LocalCluster
+from lab.k8s.kubeadm_cluster import LocalCluster
 from lab.ubuntu.node_state import NodeStore
 from lab.ubuntu.shell import UbuntuShell
 

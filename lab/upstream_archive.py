@@ -1,6 +1,7 @@
 """The package repositories the twin's nodes can reach, as upstream lays them out (data + pure).
 
-No packet leaves the machine: `curl` and `apt-get update` consult this table. A repository
+The twin's signed repositories (lab/apt_repo.py) publish what this table says, and the shell
+emulator's `curl` and `apt-get update` (lab/ubuntu/, offline tests) consult it. A repository
 that upstream does not publish (pkgs.k8s.io before v1.24, CRI-O's isv repositories before
 v1.28, kubic for a release it never built) answers 404 as the real one would. The legacy
 apt.kubernetes.io is served as an archive/mirror of it would serve it (upstream removed it).

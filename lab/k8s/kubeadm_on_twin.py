@@ -15,8 +15,8 @@ from bgplb.errors import LabError
 from bgplb.model import Site
 from lab.k8s import kubeadm_backend as kb
 from lab.k8s.cluster_info import ClusterInfo
+from lab.k8s.kubeadm_cluster import ClusterError, InitParams, Joined, JoinRefused
 from lab.k8s.server_process import server_running
-from lab.ubuntu.kubeadm_cluster import ClusterError, InitParams, Joined, JoinRefused
 
 
 def _refused(endpoint: str, dial: str) -> JoinRefused:

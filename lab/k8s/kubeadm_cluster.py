@@ -1,7 +1,7 @@
 """The cluster side of the emulated `kubeadm`: what init, join, token create and reset do to
 the emulated Kubernetes, behind a small protocol.
 
-The twin's nodes use `lab.ubuntu.kubeadm_on_twin.TwinCluster` (the emulated API server of
+The twin's nodes use `lab.k8s.kubeadm_on_twin.TwinCluster` (the emulated API server of
 lab/k8s). `LocalCluster` is an in-process fake kept in one JSON file, for the shell's and the
 tasks' offline tests only: no API server, no kubeconfig that works.
 """
