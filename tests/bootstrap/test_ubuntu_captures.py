@@ -128,8 +128,7 @@ def _runc_options(dump: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    ("os_name", "major", "version"),
-    [("ubuntu-20.04", "1.7", 2), ("ubuntu-22.04", "2.2", 3), ("ubuntu-24.04", "2.2", 3)],
+    ("os_name", "major", "version"), [("ubuntu-22.04", "2.2", 3), ("ubuntu-24.04", "2.2", 3)]
 )
 def test_containerd_reads_the_plans_config_as_systemd_cgroup(
     os_name: str, major: str, version: int
@@ -153,3 +152,36 @@ def test_minimal_ubuntu_lacks_modules_load_d_and_the_plan_makes_it(os_name: str)
     assert "cannot access '/etc/modules-load.d': No such file or directory" in listing.stderr
     persist = next(s for s in plan_for(os_name).steps if s.name == "modules-persist")
     assert persist.apply[0] == mkdir_for(MODULES_FILE)
+
+
+def test_reference_lab_plan_on_focal_runs_crio_and_legacy_sources() -> None:
+    names = [c.name for c in captures.stage("ubuntu-20.04", "before")]
+    assert "cri-o-packages" in names
+    assert "containerd-packages" not in names
+    assert "containerd-packages" in [c.name for c in captures.stage("ubuntu-24.04", "before")]
+
+
+@pytest.mark.parametrize("os_name", OSES)
+def test_apt_key_commands_write_keyrings_gpg_reads(os_name: str) -> None:
+    # the plan's key commands, their URL a local copy of Ubuntu's archive key: curl, gpg
+    # --dearmor (or the binary key as is) through sudo -n, into /etc/apt/keyrings (which the
+    # plan made on 20.04)
+    post = captures.stage(os_name, "post")
+    keys = [c for c in post if c.name.startswith("apt-source-")]
+    assert keys
+    assert [(c.command, c.rc) for c in keys if c.rc != 0] == []
+    shown = [c for c in post if c.name == "keyring-show"]
+    sources = [s for s in plan_for(os_name).steps if s.name.startswith("apt-source-")]
+    assert len(shown) == len(sources)
+    for c in shown:
+        assert c.rc == 0, c.command
+        assert "F6ECB3762474EDA9D21B7022871920D1991BC93C" in c.stdout
+
+
+@pytest.mark.parametrize("os_name", OSES)
+def test_fstab_and_hosts_as_the_plan_left_them(os_name: str) -> None:
+    fstab = captures.one(os_name, "post", "fstab").stdout
+    assert fstab.endswith("#/swap.img\tnone\tswap\tsw\t0\t0\n")
+    hosts = captures.one(os_name, "post", "hosts").stdout.splitlines()
+    assert hosts[0] == "127.0.1.1 worker01 worker01"
+    assert hosts[-1] == "198.18.30.50 k8s-cluster.example.com"

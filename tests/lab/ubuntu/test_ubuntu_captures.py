@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from lab.k8s.kubeadm_cluster import LocalCluster
+from lab.node_userland import VOLATILE_NAMES
 from lab.ubuntu.node_state import SECURE_PATH, UBUNTU_PATH, NodeStore
 from lab.ubuntu.releases import RELEASES
 from lab.ubuntu.shell import UbuntuShell
@@ -73,3 +74,11 @@ def test_apt_mark_hold_and_showhold_like_ubuntu(tmp_path: Path, os_name: str) ->
         real = captures.fact(os_name, name)
         reply = sh.handle(real.command)
         assert (reply.output, reply.status) == (real.stdout + real.stderr, real.rc), name
+
+
+@pytest.mark.parametrize("os_name", OSES)
+def test_sudo_leaves_a_file_the_node_comparison_ignores(os_name: str) -> None:
+    # Ubuntu's sudo writes it for a member of group sudo (as Debian's does on the twin)
+    home = captures.one(os_name, "post", "home").stdout.splitlines()
+    assert ".sudo_as_admin_successful" in home
+    assert ".sudo_as_admin_successful" in VOLATILE_NAMES
