@@ -40,7 +40,11 @@ SYSCTLS = (
     ("net.ipv4.ip_forward", "1"),
 )
 SYSCTL_FILE = "/etc/sysctl.d/k8s.conf"
-APT_PREREQUISITES = ("apt-transport-https", "ca-certificates", "curl", "gpg")
+# What the source steps run (curl, gpg --dearmor) and need (CA certificates for https), absent
+# from a minimal Ubuntu (tests/fixtures/ubuntu/). Not apt-transport-https, which upstream's
+# guides still list: apt has https built in since 1.5, and on 20.04, 22.04 and 24.04 it is a
+# transitional dummy in universe, which a node with only main enabled cannot install.
+APT_PREREQUISITES = ("ca-certificates", "curl", "gpg")
 K8S_PACKAGES = ("kubelet", "kubeadm", "kubectl")
 # containerd's CRI with the systemd cgroup driver, kubeadm's default from 1.22
 # (bgplb/model/support.py): the one setting kubeadm needs that containerd's defaults lack.
@@ -52,8 +56,9 @@ CONTAINERD_CONFIG_LINES = (
 )
 RESTART_CONTAINERD = "sudo -n systemctl restart containerd"
 # sbin tools the checks run as the login user, by absolute path: a non-root login on Debian has
-# no sbin directory on PATH (Ubuntu's /etc/environment has). The packages install them in /sbin
-# (util-linux, procps); on merged-/usr systems /sbin is /usr/sbin.
+# no sbin directory on PATH (Ubuntu's /etc/environment has). The packages (mount, procps)
+# install them in /sbin up to Ubuntu 22.04 and in /usr/sbin on 24.04; /sbin is a link to usr/sbin
+# on all three (merged /usr; tests/fixtures/ubuntu/), so /sbin/<tool> finds them everywhere.
 SWAPON = "/sbin/swapon"
 SYSCTL = "/sbin/sysctl"
 SWAP_LINE = r"^[^#]\S*\s+\S+\s+swap\s"

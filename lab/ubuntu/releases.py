@@ -82,6 +82,7 @@ RELEASES: dict[str, EmulatedRelease] = {
             "/etc/apt/sources.list": "deb http://archive.ubuntu.com/ubuntu focal main restricted universe\n",  # noqa: E501
         },
         packages=_packages("2.0.5", {}),
+        # focal-updates as recorded in tests/fixtures/ubuntu/focal/facts/*-archive-policy.stdout
         archive={"containerd": "1.7.24-0ubuntu1~20.04.2", "runc": "1.1.12-0ubuntu2~20.04.1"},
         modules=_MODULES,
         sysctls=_SYSCTLS,
@@ -100,7 +101,8 @@ RELEASES: dict[str, EmulatedRelease] = {
             "/etc/apt/sources.list": "deb http://archive.ubuntu.com/ubuntu jammy main restricted universe\n",  # noqa: E501
         },
         packages=_packages("2.4.12", {"sed": "4.8-1ubuntu2", "grep": "3.7-1build1"}),
-        archive={"containerd": "1.7.24-0ubuntu1~22.04.2", "runc": "1.1.12-0ubuntu2~22.04.1"},
+        # jammy-updates as recorded in tests/fixtures/ubuntu/jammy/facts/*-archive-policy.stdout
+        archive={"containerd": "2.2.1-0ubuntu1~22.04.2", "runc": "1.3.4-0ubuntu1~22.04.1"},
         modules=_MODULES,
         sysctls=_SYSCTLS,
         services=_SERVICES,
@@ -132,7 +134,8 @@ RELEASES: dict[str, EmulatedRelease] = {
                 "systemd": "255.4-1ubuntu8.6",
             },
         ),
-        archive={"containerd": "1.7.27-0ubuntu1~24.04.1", "runc": "1.2.5-0ubuntu1~24.04.1"},
+        # noble-updates as recorded in tests/fixtures/ubuntu/noble/facts/*-archive-policy.stdout
+        archive={"containerd": "2.2.1-0ubuntu1~24.04.4", "runc": "1.3.4-0ubuntu1~24.04.1"},
         modules=_MODULES,
         sysctls=_SYSCTLS,
         services=_SERVICES,

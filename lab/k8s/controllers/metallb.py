@@ -44,6 +44,7 @@ from lab.k8s.controllers.base import (
     replace_field,
 )
 from lab.k8s.controllers.workloads import pod_ready
+from lab.k8s.kubelets import read_kubelets
 from lab.k8s.metallb_config import NAMESPACE, MetallbConfig, Peer, asked_timers, read_config
 from lab.k8s.store import JsonObj, meta
 
@@ -77,6 +78,22 @@ def _running_pods(world: World, owner: JsonObj) -> list[JsonObj]:
         p
         for p in world.store.list(PODS, NAMESPACE)
         if owned_by(p, meta(owner)["uid"]) and pod_ready(p)
+    ]
+
+
+def _speaker_pods(world: World, ds: JsonObj) -> list[JsonObj]:
+    """The speaker pods whose process runs: started (phase Running) on a node whose kubelet
+    runs. Not their Ready condition: a node cut from the API server turns Unknown and its pods
+    not Ready, yet its speaker keeps running with the sessions it has (a DaemonSet's pods
+    tolerate the unreachable taint, so nothing evicts them)."""
+    kubelets = read_kubelets(world.state_dir)
+    return [
+        p
+        for p in world.store.list(PODS, NAMESPACE)
+        if owned_by(p, meta(ds)["uid"])
+        and (p.get("status") or {}).get("phase") == "Running"
+        and (k := kubelets.get(str(p["spec"].get("nodeName")))) is not None
+        and k.running
     ]
 
 
@@ -331,7 +348,7 @@ def desired(
     announced: set[Announcement] = set()
     lb_services = [s for s in world.store.list(SERVICES) if s["spec"].get("type") == "LoadBalancer"]
     configs: dict[bool, MetallbConfig] = {}
-    for pod in sorted(_running_pods(world, ds), key=lambda p: str(p["spec"].get("nodeName"))):
+    for pod in sorted(_speaker_pods(world, ds), key=lambda p: str(p["spec"].get("nodeName"))):
         name, uid = str(pod["spec"].get("nodeName")), str(meta(pod)["uid"])
         containers = pod["spec"].get("containers") or []
         version = _image_version(containers)
