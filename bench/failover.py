@@ -14,7 +14,14 @@ The hard failures go through `python -m runbooks.failover`'s own drill (tasks/fa
 `--cut-via lab_netns`: the node's link cut inside its namespace, the session left open). The
 clean stop uses the same client sampling and router polling around `Speaker.stop_bgpd`.
 Prints figures beside the targets (met or not); asserts nothing. Run as root:
-.venv/bin/python bench/failover.py [--only default|short|bfd|clean ...]
+.venv/bin/python bench/failover.py [--only default|short|bfd|clean ...] [--traffic-policy P]
+
+--traffic-policy cluster (default) or local: the demo Service's externalTrafficPolicy, set
+through the inventory's own knob (services[].external_traffic_policy, which the deploy applies)
+in a copy of inventory/lab; each twin is fresh and torn down, inventory/lab is not touched.
+With Local, MetalLB announces only from nodes with a ready pod of the Service: the demo's 2
+replicas land one per worker (the twin's scheduler spreads a Deployment's pods, the control
+plane is tainted), so the cut node (worker02) holds one; the bench checks it and says so.
 """
 
 from __future__ import annotations
@@ -24,7 +31,9 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -44,7 +53,7 @@ from lab.speaker import frr_bfd_peers  # noqa: E402
 from runbooks.failover import target_of  # noqa: E402
 from tasks.failover import router_next_hops  # noqa: E402
 from tasks.failover_drill import DrillOptions, collect_loss, drill_node, start_clients  # noqa: E402
-from tests.audit.twin.twin import AuditTwin, audit_twin, node_addresses, router_commit  # noqa: E402
+from tests.audit.twin.twin import AuditTwin, audit_twin, router_commit  # noqa: E402
 from tests.conftest import twin_lock  # noqa: E402
 from tests.deploy.twin.conftest import copy_inventory  # noqa: E402
 from tests.failover.twin.test_bfd_twin import frr_mode_bfd  # noqa: E402
@@ -53,13 +62,48 @@ INVENTORY = REPO / "inventory" / "lab"
 NODE = "worker02"
 Row = tuple[str, str, float | None, float | None, str]  # mode, target, withdraw, loss, note
 BOUNDS = {"<= 10 s": 10.0, "<= 1.5 s": 1.5, "<= 1 s": 1.0}  # "about the hold": no bound
+POLICIES = {"cluster": "Cluster", "local": "Local"}
+Edit = Callable[[dict[str, Any], dict[str, Any]], None]  # (hosts.yaml, site data) in place
+
+
+def site_edit(policy: str, bfd: bool) -> Edit | None:
+    """How a twin's inventory differs from inventory/lab (None: it is inventory/lab): BFD needs
+    MetalLB 0.16.1 in FRR mode; the policy is every Service's external_traffic_policy."""
+    if not bfd and policy == "cluster":
+        return None
+
+    def edit(hosts: dict[str, Any], site: dict[str, Any]) -> None:
+        if bfd:
+            frr_mode_bfd(hosts, site)
+        for svc in site.get("services") or []:
+            svc["external_traffic_policy"] = POLICIES[policy]
+
+    return edit
+
+
+def twin_site(tmp: Path, policy: str, bfd: bool) -> Site:
+    edit = site_edit(policy, bfd)
+    if edit is None:
+        return load_site(INVENTORY)
+    return load_site(copy_inventory(tmp / ("bfd" if bfd else "timers"), edit))
+
+
+def placement(twin: AuditTwin) -> str | None:
+    """Under Local: where MetalLB announces from (the ready pods' nodes); an error text when
+    the cut node is not among them (nothing to measure there). None under Cluster."""
+    if twin.announcers is None:
+        return None
+    nodes = ", ".join(sorted(twin.announcers)) or "no node"
+    if NODE not in twin.announcers:
+        raise RuntimeError(f"{NODE} holds no ready pod of the Service (pods on: {nodes})")
+    return f"Local: announced from {nodes} (their ready pods)"
 
 
 def hard(twin: AuditTwin, timers: Timers | None, label: str, target: str) -> Row:
     sp = twin.speaker(NODE)
     if timers is not None:
         sp.set_timers(timers)
-        twin.wait_ecmp(node_addresses(twin.site))
+        twin.wait_ecmp(twin.announcing)
     # margin 30 s: the cut and the sampling last the detection bound + 60 s, long enough for the
     # node monitor's grace period (40 s) to take the dead node's pods out of kube-proxy's rules,
     # so the loss window's end is seen, not cut short by the end of sampling
@@ -131,12 +175,19 @@ MODES = ("default", "short", "bfd", "clean")
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", nargs="+", choices=MODES, default=list(MODES))
-    only = set(ap.parse_args(argv).only)
-    site = load_site(INVENTORY)
+    ap.add_argument("--traffic-policy", choices=sorted(POLICIES), default="cluster")
+    args = ap.parse_args(argv)
+    only, policy = set(args.only), args.traffic_policy
     rows: list[Row] = []
-    with twin_lock(), operator_session(site):
+    notes: list[str] = []
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-failover-") as tmp,
+        twin_lock(),
+        operator_session(load_site(INVENTORY)),
+    ):
         if only & {"default", "short", "clean"}:
-            with audit_twin(site) as twin:
+            with audit_twin(twin_site(Path(tmp), policy, bfd=False)) as twin:
+                notes.append(f"timers twin: {placement(twin) or 'Cluster: every node announces'}")
                 if "default" in only:
                     label = "default timers (MetalLB 0.9.6 native)"
                     rows.append(hard(twin, None, label, "about the hold"))
@@ -145,11 +196,15 @@ def main(argv: list[str] | None = None) -> int:
                 if "clean" in only:
                     rows.append(clean_stop(twin))
         if "bfd" in only:
-            with tempfile.TemporaryDirectory(prefix="bench-bfd-") as tmp:
-                bfd_site = load_site(copy_inventory(Path(tmp) / "inv", frr_mode_bfd))
-                with audit_twin(bfd_site) as twin:
-                    rows.append(bfd(twin))
-    table = Table(title=f"failover on the twin ({NODE}): router withdraw and client loss window")
+            with audit_twin(twin_site(Path(tmp), policy, bfd=True)) as twin:
+                notes.append(f"BFD twin: {placement(twin) or 'Cluster: every node announces'}")
+                rows.append(bfd(twin))
+    for note in notes:
+        print(note)
+    table = Table(
+        title=f"failover on the twin ({NODE}, externalTrafficPolicy {POLICIES[policy]}): "
+        "router withdraw and client loss window"
+    )
     cols = ("mode", "target", "router withdraw", "loss window (worst client)", "met", "note")
     for col in cols:
         table.add_column(col)

@@ -28,7 +28,14 @@ from bgplb.cli import (
     role_groups,
 )
 from bgplb.errors import InputError
-from bgplb.failover.drill import NodeLink, cut_command, interface_command, restore_command
+from bgplb.failover.drill import (
+    POLICY_EFFECT,
+    NodeLink,
+    cut_command,
+    interface_command,
+    restore_command,
+    target_service,
+)
 from bgplb.failover.report import NodeDrill, json_document, render
 from bgplb.model import Site
 from bgplb.secrets import secret_values
@@ -71,10 +78,9 @@ def parser() -> Parser:
 
 
 def target_of(site: Site) -> tuple[IPv4Address, int]:
-    for svc in site.services:
-        if svc.lb_ip is not None:
-            return svc.lb_ip, svc.port
-    raise InputError("no Service in the inventory has an lb_ip to measure")
+    svc = target_service(site)
+    assert svc.lb_ip is not None  # target_service picks one with an lb_ip
+    return svc.lb_ip, svc.port
 
 
 # how the plan shows the commands: the interface and its routes are read on the node first
@@ -85,7 +91,13 @@ def plan_lines(
     site: Site, nodes: list[str], target: tuple[IPv4Address, int], o: DrillOptions
 ) -> list[str]:
     clients = ", ".join(c.name for c in site.clients) or "none"
-    lines = [f"target {target[0]}:{target[1]}; clients sampling it: {clients}"]
+    svc = target_service(site)
+    lines = [
+        f"target {target[0]}:{target[1]}; clients sampling it: {clients}",
+        f"Service {svc.namespace}/{svc.name}: externalTrafficPolicy {svc.external_traffic_policy}"
+        f" (inventory services[].external_traffic_policy): "
+        f"{POLICY_EFFECT[svc.external_traffic_policy]}",
+    ]
     for node in nodes:
         addr = site.node(node).address
         lines += [

@@ -15,7 +15,14 @@ from typing import Any
 from nornir.core import Nornir
 from nornir.core.task import AggregatedResult
 
-from bgplb.failover.drill import LossWindow, NodeLink, Sample, loss_window
+from bgplb.failover.drill import (
+    LossWindow,
+    NodeLink,
+    Sample,
+    loss_window,
+    not_a_next_hop,
+    policy_at,
+)
 from bgplb.failover.report import NodeDrill
 from bgplb.model import Site
 from bgplb.nornir_init import init_nornir
@@ -86,7 +93,7 @@ def drill_node(
         mode, bound = protection(live)
         cut_s = min(options.max_cut_s, (bound or options.max_cut_s) + 2 * options.margin_s)
         if address not in next_hops(device, target[0]):
-            raise RuntimeError(f"{node} is not a next hop of {target[0]} before the drill")
+            raise RuntimeError(not_a_next_hop(node, target[0], policy_at(site, target[0])))
         found = nr_node.run(task=node_interface, site=site, via=options.via)
         if found[node].failed:
             raise RuntimeError(_first_failure(found, "finding the node's interface"))
@@ -122,6 +129,7 @@ def drill_node(
         restored=restored,
         route_back_s=back_s,
         error="; ".join(e for e in (error, restore_error) if e),
+        traffic_policy=policy_at(site, target[0]),
     )
 
 

@@ -20,7 +20,9 @@ import re
 from dataclasses import dataclass
 from ipaddress import IPv4Address
 
-from bgplb.errors import ParseError
+from bgplb.errors import InputError, ParseError
+from bgplb.model import Site
+from bgplb.model.specs import ServiceSpec
 
 # root on the node: `sudo -n` (never a password prompt) unless the login is root already
 AS_ROOT = 'if [ "$(id -u)" = 0 ]; then R=; else R="sudo -n"; fi; '
@@ -160,3 +162,43 @@ def loss_window(samples: list[Sample]) -> LossWindow:
     after = next((s for s in samples if s.ok and s.at > last.at), None)
     end = after.at if after else last.at
     return LossWindow(len(samples), len(failed), end - failed[0].at, after is not None)
+
+
+# What the Service's externalTrafficPolicy (the inventory's services[].external_traffic_policy)
+# means for what the drill measures; printed with the plan, recorded with each result.
+POLICY_EFFECT = {
+    "Cluster": (
+        "live nodes keep forwarding part of their flows to the cut node's pods until "
+        "Kubernetes marks the node Unknown (the node monitor's grace period, 40 s by default): "
+        "the clients' loss window can outlast the router's withdraw"
+    ),
+    "Local": (
+        "each node serves only its own pods and announces only while it has a ready one: the "
+        "clients' loss window follows the router's withdraw; a node without a ready pod of the "
+        "Service is no next hop and cannot be drilled"
+    ),
+}
+
+
+def target_service(site: Site) -> ServiceSpec:
+    """The Service the drill's clients sample: the inventory's first with an lb_ip."""
+    for svc in site.services:
+        if svc.lb_ip is not None:
+            return svc
+    raise InputError("no Service in the inventory has an lb_ip to measure")
+
+
+def policy_at(site: Site, lb_ip: IPv4Address) -> str:
+    """The externalTrafficPolicy of the inventory's Service at `lb_ip` ("" when none is)."""
+    return next((s.external_traffic_policy for s in site.services if s.lb_ip == lb_ip), "")
+
+
+def not_a_next_hop(node: str, lb_ip: IPv4Address, policy: str) -> str:
+    """Why a node cannot be drilled: the router does not route the address to it."""
+    why = (
+        " (externalTrafficPolicy Local: a node announces only with a ready pod of the Service "
+        "on it)"
+        if policy == "Local"
+        else ""
+    )
+    return f"{node} is not a next hop of {lb_ip} before the drill{why}"

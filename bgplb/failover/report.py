@@ -21,6 +21,7 @@ class NodeDrill:
     restored: bool = False
     route_back_s: float | None = None  # restore -> the router uses the node again
     error: str = ""
+    traffic_policy: str = ""  # the sampled Service's externalTrafficPolicy ("" when unknown)
 
     @property
     def ok(self) -> bool:
@@ -57,9 +58,10 @@ def render(results: list[NodeDrill], console: Console) -> None:
             if r.restored
             else f"[bold red]NO[/] {r.error}"
         )
+        policy = f"\nexternalTrafficPolicy {r.traffic_policy}" if r.traffic_policy else ""
         table.add_row(
             r.node,
-            r.mode,
+            r.mode + policy,
             _s(r.withdraw_s, f"not within {r.cut_s:g} s"),
             _s(r.worst_loss_s, "no loss"),
             per_client or "-",
@@ -75,6 +77,7 @@ def json_document(results: list[NodeDrill]) -> dict[str, Any]:
             {
                 "node": r.node,
                 "mode": r.mode,
+                "external_traffic_policy": r.traffic_policy or None,
                 "cut_s": r.cut_s,
                 "withdraw_s": r.withdraw_s,
                 "loss_window_s": r.worst_loss_s,

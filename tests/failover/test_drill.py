@@ -8,6 +8,7 @@ from ipaddress import IPv4Address
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from bgplb.errors import ParseError
 from bgplb.failover.drill import (
@@ -16,15 +17,18 @@ from bgplb.failover.drill import (
     Sample,
     cut_command,
     loss_window,
+    not_a_next_hop,
     parse_interface,
     parse_samples,
+    policy_at,
     restore_command,
     sample_command,
 )
-from bgplb.failover.report import NodeDrill
-from bgplb.model import Site
+from bgplb.failover.report import NodeDrill, json_document, render
+from bgplb.model import Site, load_site
 from runbooks.failover import main
 from tasks.failover_drill import DrillOptions, protection
+from tests.model.mutate import Files, mutated
 
 TWIN = Path(__file__).resolve().parents[2] / "inventory" / "lab"
 ADDR = IPv4Address("198.18.30.61")
@@ -165,3 +169,50 @@ def test_a_node_whose_restore_failed_fails_the_drill(capsys: pytest.CaptureFixtu
     assert by_node["worker01"]["loss_window_s"] == 8.9
     assert by_node["worker02"]["restored"] is False
     assert "not a next hop" in by_node["worker02"]["error"]
+
+
+def _local(files: Files) -> None:
+    for svc in files["defaults"]["data"]["site"]["services"]:
+        svc["external_traffic_policy"] = "Local"
+
+
+def test_dry_run_names_the_services_traffic_policy_and_what_it_means(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The policy comes from the inventory's own knob (services[].external_traffic_policy)."""
+    assert main(["--inventory", str(TWIN), "--limit", "worker02", "--dry-run"], drill=_never) == 0
+    cluster = capsys.readouterr().out
+    assert "Service default/my-service: externalTrafficPolicy Cluster" in cluster
+    assert "node monitor's grace period" in cluster
+    local_inv = mutated(tmp_path / "inv", _local, source="inventory/lab")
+    assert (
+        main(["--inventory", str(local_inv), "--limit", "worker02", "--dry-run"], drill=_never) == 0
+    )
+    local = capsys.readouterr().out
+    assert "Service default/my-service: externalTrafficPolicy Local" in local
+    assert "loss window follows the router's withdraw" in local
+    assert "grace period" not in local
+
+
+def test_a_node_without_a_local_endpoint_is_named_as_such(tmp_path: Path) -> None:
+    site = load_site(TWIN)
+    lb_ip = IPv4Address("198.18.100.10")
+    assert policy_at(site, lb_ip) == "Cluster"
+    assert policy_at(site, IPv4Address("198.18.100.99")) == ""
+    assert policy_at(load_site(mutated(tmp_path / "i", _local, "inventory/lab")), lb_ip) == "Local"
+    assert not_a_next_hop("master01", lb_ip, "Cluster") == (
+        "master01 is not a next hop of 198.18.100.10 before the drill"
+    )
+    assert "Local: a node announces only with a ready pod" in not_a_next_hop(
+        "master01", lb_ip, "Local"
+    )
+
+
+def test_each_result_carries_the_policy_it_was_measured_under() -> None:
+    local = NodeDrill("worker02", "BFD up", 9.0, 0.9, restored=True, traffic_policy="Local")
+    unknown = NodeDrill("worker01", "BFD up", 9.0, 0.9, restored=True)
+    doc = json_document([local, unknown])
+    assert [n["external_traffic_policy"] for n in doc["nodes"]] == ["Local", None]
+    console = Console(record=True, width=200)
+    render([local], console)
+    assert "externalTrafficPolicy Local" in console.export_text()

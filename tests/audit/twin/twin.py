@@ -11,6 +11,10 @@ runs the API server in the control plane's namespace on its address (198.18.30.5
 the lab announcer (emulated MetalLB drives the nodes' FRR), then `join_node` per worker.
 The site's kubeconfig (kubernetes.kubeconfig) receives the server's direct kubeconfig
 (server at the listening address, tls-server-name = the endpoint name, TLS verified).
+
+When the site's first Service has `external_traffic_policy: Local`, MetalLB announces its
+address only from the nodes with a ready pod of it: the twin then waits for, and restores,
+the route over those nodes (`AuditTwin.announcers`), not over every node.
 """
 
 from __future__ import annotations
@@ -25,7 +29,10 @@ from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 from typing import Any
 
+from kubernetes import client, config
+
 from bgplb.model import Site
+from bgplb.model.specs import ServiceSpec
 from bgplb.nornir_init import init_nornir
 from lab.k8s import kubeadm_backend as kb
 from lab.k8s.server_process import stop_server
@@ -75,6 +82,13 @@ class AuditTwin:
     state_dir: Path
     token: str
     lb_ip: IPv4Address
+    announcers: frozenset[str] | None = None  # the nodes MetalLB announces from (None: all)
+
+    @property
+    def announcing(self) -> set[IPv4Address]:
+        """The router's next hops for the LB IP when the twin is healthy."""
+        names = self.announcers
+        return {n.address for n in self.site.nodes if names is None or n.name in names}
 
     def speaker(self, node: str) -> Speaker:
         return Speaker(self.site, node)
@@ -91,13 +105,15 @@ class AuditTwin:
         return wait_for(lambda: len(ecmp_hops(self.site, address)) == width, timeout=ECMP_TIMEOUT_S)
 
     def restore(self) -> None:
-        """Every node's bgpd running, link up, announcing its Services; 3-way route back."""
+        """Every node's bgpd running, link up, the announcers announcing; the route back over
+        them (every node unless the Service is Local)."""
         for node in self.site.nodes:
             sp = self.speaker(node.name)
             sp.start_bgpd()
             sp.restore_link()
-            sp.announce(self.lb_ip)
-        self.wait_ecmp(node_addresses(self.site))
+            if self.announcers is None or node.name in self.announcers:
+                sp.announce(self.lb_ip)
+        self.wait_ecmp(self.announcing)
 
 
 def start_cluster(site: Site, state_dir: Path, announcer: str = "lab") -> str:
@@ -160,6 +176,37 @@ def stop_cluster(site: Site, state_dir: Path) -> None:
     site.kubernetes.kubeconfig.expanduser().unlink(missing_ok=True)
 
 
+def ready_pod_nodes(site: Site, svc: ServiceSpec) -> list[str]:
+    """The node of each ready pod of the Service (its `app` label), from the API server."""
+    kubeconfig = site.kubernetes.kubeconfig.expanduser()
+    api = client.CoreV1Api(config.new_client_from_config(str(kubeconfig)))  # type: ignore[no-untyped-call]
+    pods: list[Any] = api.list_namespaced_pod(svc.namespace, label_selector=f"app={svc.app}").items
+    return sorted(
+        str(p.spec.node_name)
+        for p in pods
+        if p.spec.node_name
+        and any(c.type == "Ready" and c.status == "True" for c in p.status.conditions or [])
+    )
+
+
+def local_announcers(site: Site) -> frozenset[str] | None:
+    """With externalTrafficPolicy Local, the nodes MetalLB announces the first Service from:
+    its ready pods' nodes among those allowed to announce (None for Cluster: every node)."""
+    svc = site.services[0]
+    if svc.external_traffic_policy != "Local":
+        return None
+    allowed = {n.name for n in site.expected_announcers}
+    found: list[str] = []
+
+    def all_ready() -> bool:
+        nonlocal found
+        found = ready_pod_nodes(site, svc)
+        return len(found) >= svc.replicas
+
+    wait_for(all_ready, timeout=ECMP_TIMEOUT_S, interval=0.5)
+    return frozenset(found) & allowed
+
+
 @contextmanager
 def audit_twin(
     site: Site, log: Callable[[str], None] = lambda _: None, announcer: str = "lab"
@@ -179,10 +226,10 @@ def audit_twin(
         log(f"{time.monotonic() - start:6.2f}s cluster up ({len(site.nodes)} nodes)")
         deploy(site)
         log(f"{time.monotonic() - start:6.2f}s MetalLB and app applied")
-        twin = AuditTwin(site, state_dir, token, lb_ip)
+        twin = AuditTwin(site, state_dir, token, lb_ip, local_announcers(site))
         if announcer == "lab":
-            twin.wait_ecmp(node_addresses(site))
-            log(f"{time.monotonic() - start:6.2f}s {len(site.nodes)}-way ECMP route installed")
+            twin.wait_ecmp(twin.announcing)
+            log(f"{time.monotonic() - start:6.2f}s {len(twin.announcing)}-way ECMP route installed")
         yield twin
     finally:
         stop_cluster(site, state_dir)
