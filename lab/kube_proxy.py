@@ -187,6 +187,26 @@ def port_rules(services: list[JsonObj], slices: list[JsonObj]) -> list[PortRule]
     return sorted(out)
 
 
+def _terminating_servers(node: str, running: list[JsonObj]) -> set[Endpoint]:
+    """The servers of this node's terminating pods: they answer what was already sent to them
+    (a connection another node's kube-proxy DNATed before it dropped the endpoint) until their
+    preStop hook is over."""
+    return {
+        Endpoint(
+            p["status"]["podIP"],
+            int(port["containerPort"]),
+            node,
+            p["metadata"]["name"],
+            p["metadata"]["namespace"],
+        )
+        for p in running
+        if p["spec"].get("nodeName") == node and _get(p, "metadata", "deletionTimestamp")
+        for c in p["spec"].get("containers") or []
+        for port in c.get("ports") or []
+        if port.get("containerPort") and port.get("protocol", "TCP") == "TCP"
+    }
+
+
 def plan_node(
     node: str,
     nodes: list[JsonObj],
@@ -197,13 +217,14 @@ def plan_node(
     addresses = node_addresses(nodes)
     address = addresses.get(node, "")
     node_ips = set(addresses.values())
+    # a terminating pod still runs (its preStop hook) until the kubelet removes it: it keeps
+    # its address, its route and its server, though no Service sends it anything new
     running = [
         p
         for p in pods
         if _get(p, "status", "podIP")
         and not _get(p, "spec", "hostNetwork")
         and _get(p, "status", "phase") == "Running"
-        and not _get(p, "metadata", "deletionTimestamp")
     ]
     local_pods = tuple(
         sorted(p["status"]["podIP"] for p in running if p["spec"].get("nodeName") == node)
@@ -237,6 +258,7 @@ def plan_node(
                 for e in r.endpoints
                 if e.node == node and e.ip not in node_ips and e.ip in local_pods
             }
+            | _terminating_servers(node, running)
         )
     )
     return NodePlan(
@@ -367,7 +389,7 @@ def _write(path: Path, doc: JsonObj) -> None:
     os.replace(tmp, path)
 
 
-def _sync_addresses(ns: str, wanted: set[str]) -> None:
+def _addresses(ns: str) -> set[str]:
     if not link_exists(POD_LINK, ns):
         run([IP, "-n", ns, "link", "add", POD_LINK, "type", "bridge"])
         run([IP, "-n", ns, "link", "set", POD_LINK, "up"])
@@ -376,33 +398,53 @@ def _sync_addresses(ns: str, wanted: set[str]) -> None:
         infos = link.get("addr_info", [])
         assert isinstance(infos, list)
         have |= {str(info["local"]) for info in infos}
-    for ip in sorted(have - wanted):
-        run([IP, "-n", ns, "addr", "del", f"{ip}/32", "dev", POD_LINK], check=False)
-    for ip in sorted(wanted - have):
-        run([IP, "-n", ns, "addr", "add", f"{ip}/32", "dev", POD_LINK])
+    return have
 
 
-def _sync_routes(ns: str, wanted: dict[str, str]) -> None:
-    have = {
+def _routes(ns: str) -> dict[str, str]:
+    return {
         str(r["dst"]).split("/")[0]: str(r.get("gateway", ""))
         for r in ip_json(ns, ["-4", "route", "show", "proto", ROUTE_PROTO])
     }
-    for ip in sorted(set(have) - set(wanted)):
-        run([IP, "-n", ns, "route", "del", f"{ip}/32", "proto", ROUTE_PROTO], check=False)
-    for ip, via in sorted(wanted.items()):
-        if have.get(ip) != via:
+
+
+def _check(ns: str) -> None:
+    if not ns.startswith("bgplab-"):
+        raise ValueError(f"refusing namespace {ns!r} (not bgplab-*)")
+
+
+def add_pod_network(ns: str, plan: NodePlan) -> None:
+    """The plan's new pod addresses and routes, nothing removed (a CNI ADD: a pod's network is
+    there before its container runs, so before any endpoint names it)."""
+    _check(ns)
+    run([IP, "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.ip_forward=1"])
+    have_addrs, have_routes = _addresses(ns), _routes(ns)
+    for ip in sorted(set(plan.local_pods) - have_addrs):
+        run([IP, "-n", ns, "addr", "add", f"{ip}/32", "dev", POD_LINK])
+    for ip, via in sorted(plan.remote_pods):
+        if have_routes.get(ip) != via:
             run([IP, "-n", ns, "route", "replace", f"{ip}/32", "via", via, "proto", ROUTE_PROTO])
 
 
 def apply_plan(ns: str, plan: NodePlan, pods_path: Path) -> None:
-    """Make node namespace `ns` hold `plan` (idempotent)."""
-    if not ns.startswith("bgplab-"):
-        raise ValueError(f"refusing namespace {ns!r} (not bgplab-*)")
-    run([IP, "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.ip_forward=1"])
-    _sync_addresses(ns, set(plan.local_pods))
-    _sync_routes(ns, dict(plan.remote_pods))
+    """Make node namespace `ns` hold `plan` (idempotent).
+
+    In the order that never sends a packet into nothing: new pods' addresses and routes first
+    (LabDataPath adds them on every node before any node's rules change), then the rules (DNAT
+    to the endpoints of now, new pods served), and only then the addresses and routes of pods
+    that are gone. Rules updated after a route was removed would, for that instant, DNAT a new
+    connection to a pod the node no longer routes to: its default route takes it to the
+    router, which answers "network unreachable" (seen on the twin, a failed request during a
+    drain)."""
+    add_pod_network(ns, plan)
+    have_addrs, want_addrs = _addresses(ns), set(plan.local_pods)
+    have_routes, want_routes = _routes(ns), dict(plan.remote_pods)
     run([IP, "netns", "exec", ns, NFT, "-f", "-"], stdin=render_ruleset(plan))
     _write(pods_path, pods_document(plan))
+    for ip in sorted(set(have_routes) - set(want_routes)):
+        run([IP, "-n", ns, "route", "del", f"{ip}/32", "proto", ROUTE_PROTO], check=False)
+    for ip in sorted(have_addrs - want_addrs):
+        run([IP, "-n", ns, "addr", "del", f"{ip}/32", "dev", POD_LINK], check=False)
 
 
 def ruleset(ns: str) -> str:

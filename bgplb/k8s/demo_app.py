@@ -16,8 +16,20 @@ def deployment_name(svc: ServiceSpec) -> str:
 
 
 def render_deployment(svc: ServiceSpec) -> Doc:
+    """The write-up's Deployment, plus (stop_delay_seconds > 0) a preStop hook that sleeps:
+    a pod being deleted leaves its Service's endpoints at once, but each node's kube-proxy drops
+    it only at its next sync, while the container (nginx: SIGTERM is a fast shutdown) would stop
+    at once. Without the pause, a connection DNATed to it in between fails; with it, the pod
+    serves until every node stopped sending to it (Kubernetes docs, "Pod termination")."""
+
     def labels() -> dict[str, str]:
         return {"app": svc.app}
+
+    container: Doc = {"name": svc.app, "image": svc.image, "ports": [{"containerPort": svc.port}]}
+    if svc.stop_delay_seconds:
+        container["lifecycle"] = {
+            "preStop": {"exec": {"command": ["sleep", str(svc.stop_delay_seconds)]}}
+        }
 
     return {
         "apiVersion": "apps/v1",
@@ -28,15 +40,7 @@ def render_deployment(svc: ServiceSpec) -> Doc:
             "selector": {"matchLabels": labels()},
             "template": {
                 "metadata": {"labels": labels()},
-                "spec": {
-                    "containers": [
-                        {
-                            "name": svc.app,
-                            "image": svc.image,
-                            "ports": [{"containerPort": svc.port}],
-                        }
-                    ]
-                },
+                "spec": {"containers": [container]},
             },
         },
     }

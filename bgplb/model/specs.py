@@ -270,6 +270,9 @@ class ServiceSpec(Strict):
     lb_ip: IPv4Address | None = None
     pool: DNS1123Label | None = None
     external_traffic_policy: Literal["Cluster", "Local"] = "Cluster"
+    # seconds a pod asked to stop keeps serving (a preStop `sleep`) so that every node's
+    # kube-proxy has dropped it before it stops: a drain or a rollout then fails no request
+    stop_delay_seconds: Int = Field(default=5, ge=0, le=300)
 
 
 class LabSpec(Strict):

@@ -18,6 +18,7 @@ from lab.k8s.cluster_info import ClusterInfo
 from lab.k8s.crd_schema import validate_custom
 from lab.k8s.status import invalid
 from lab.k8s.store import JsonObj, Store
+from lab.k8s.termination import unsupported_hooks
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -160,6 +161,8 @@ def _pod_spec(spec: Any, field: str) -> list[Cause]:
         c.setdefault("terminationMessagePath", "/dev/termination-log")
         c.setdefault("terminationMessagePolicy", "File")
         c.setdefault("resources", {})
+    for i, why in unsupported_hooks(spec):
+        causes.append(_bad(f"{field}.containers[{i}].lifecycle.preStop", "preStop", why))
     spec.setdefault("restartPolicy", "Always")
     spec.setdefault("terminationGracePeriodSeconds", 30)
     spec.setdefault("dnsPolicy", "ClusterFirst")

@@ -29,6 +29,7 @@ from lab.k8s.status import (
     unsupported_media_type,
 )
 from lab.k8s.store import JsonObj, Store, meta, now_rfc3339
+from lab.k8s.termination import delete_pod
 from lab.k8s.webhooks import check_webhooks
 
 NAMESPACES = ("", "namespaces")
@@ -237,7 +238,7 @@ class Api:
         check_webhooks(self.store, rt, "UPDATE", new)
         if dry_run:
             return self.present(rt, new)
-        if om.get("deletionTimestamp") and not nm.get("finalizers"):
+        if om.get("deletionTimestamp") and not nm.get("finalizers") and rt.kind != "Pod":
             self.store.delete(self.key(rt), req.namespace, req.name)
             return self.present(rt, new)
         return self.present(rt, self.store.update(self.key(rt), new))
@@ -334,10 +335,13 @@ class Api:
             return self._store_new(req, merged, dry_run)
         return self._store_update(req, current, merged, dry_run)
 
-    def delete(self, req: Request, dry_run: bool = False) -> JsonObj:
+    def delete(self, req: Request, dry_run: bool = False, grace: int | None = None) -> JsonObj:
+        """grace: the request's gracePeriodSeconds (pods: lab.k8s.termination)."""
         with self.store.lock:
             obj = self._load(req)
             m = meta(obj)
+            if req.rt.kind == "Pod" and req.rt.group == "" and not dry_run:
+                return self.present(req.rt, delete_pod(self.store, obj, grace) or obj)
             if req.rt.kind == "Namespace" or m.get("finalizers"):
                 if not m.get("deletionTimestamp"):
                     m["deletionTimestamp"] = now_rfc3339()

@@ -18,7 +18,7 @@ from typing import Protocol
 
 from bgplb.errors import BgplbError
 from bgplb.model import Site
-from lab.kube_proxy import NodePlan, apply_plan, pods_file
+from lab.kube_proxy import NodePlan, add_pod_network, apply_plan, pods_file
 
 log = logging.getLogger("lab.k8s.kube-proxy")
 RETRY_S = 2.0
@@ -99,13 +99,23 @@ class LabDataPath:
         return ok
 
     def sync(self, plans: dict[str, NodePlan]) -> None:
+        """Every changed node's new pod addresses and routes first, then node by node its rules
+        and what is gone: no node DNATs to a new pod before the pod's own node holds it."""
         names = {n.name for n in self.site.nodes}
         now = time.monotonic()
-        for node, plan in sorted(plans.items()):
-            if node not in names or self._last.get(node) == plan:
-                continue
-            if now - self._failed.get(node, -RETRY_S) < RETRY_S:
-                continue
+        changed = [
+            (node, plan)
+            for node, plan in sorted(plans.items())
+            if node in names
+            and self._last.get(node) != plan
+            and now - self._failed.get(node, -RETRY_S) >= RETRY_S
+        ]
+        for node, plan in changed:
+            try:
+                add_pod_network(self.ns_name(node), plan)
+            except (BgplbError, OSError) as exc:
+                log.warning("%s: pod network not added (retried): %s", node, exc)
+        for node, plan in changed:
             try:
                 apply_plan(self.ns_name(node), plan, pods_file(self.root, node))
             except (BgplbError, OSError) as exc:

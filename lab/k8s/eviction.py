@@ -23,6 +23,7 @@ from typing import Any
 from lab.k8s.selectors import selector_object_matcher
 from lab.k8s.status import ApiError, bad_request, internal, not_found
 from lab.k8s.store import JsonObj, Store, meta, now_rfc3339
+from lab.k8s.termination import delete_pod, requested_grace
 
 PODS = ("", "pods")
 PDBS = ("policy", "poddisruptionbudgets")
@@ -152,7 +153,7 @@ def evict(store: Store, namespace: str, name: str, body: Any) -> JsonObj:
                 )
             if budgets:
                 _take_disruption(store, budgets[0], name)
-        store.delete(PODS, namespace, name)
+        delete_pod(store, pod, requested_grace(body, {}))
     return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
 
 

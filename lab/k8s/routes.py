@@ -22,6 +22,7 @@ from lab.k8s.status import (
     unsupported_media_type,
 )
 from lab.k8s.store import JsonObj, Store
+from lab.k8s.termination import requested_grace
 from lab.k8s.watch import watch_events
 
 ANONYMOUS_PATHS = {"/version", "/healthz", "/livez", "/readyz"}
@@ -216,7 +217,7 @@ class App:
             )
             return Reply(200 if existed else 201, obj, warnings=tuple(warnings))
         if call.method == "DELETE" and not t.subresource:
-            return Reply(200, api.delete(req, dry))
+            return Reply(200, api.delete(req, dry, requested_grace(_json(call.body), q)))
         raise method_not_allowed(call.method)
 
 

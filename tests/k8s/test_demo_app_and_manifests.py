@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bgplb.errors import InputError
-from bgplb.k8s.demo_app import LB_IPS_ANNOTATION, render_demo_app
+from bgplb.k8s.demo_app import LB_IPS_ANNOTATION, render_demo_app, render_deployment
 from bgplb.k8s.manifests import (
     crd_names,
     deployments,
@@ -30,8 +30,10 @@ from tests.write_up import write_up_file
 from .conftest import GOLDEN, INVENTORY, LAB_INVENTORY
 
 
-def test_demo_app_is_the_write_ups_plus_namespace_annotation_and_policy() -> None:
+def test_demo_app_is_the_write_ups_plus_namespace_annotation_policy_and_stop_delay() -> None:
     deployment, service = render_demo_app(load_site(INVENTORY))
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert container.pop("lifecycle") == {"preStop": {"exec": {"command": ["sleep", "5"]}}}
     seed_dep = write_up_file("deployment-nginx.yaml")
     seed_svc = write_up_file("service-nginx.yaml")
     seed_dep["metadata"]["namespace"] = "default"
@@ -142,3 +144,10 @@ def test_sha256_mismatch_names_the_manifest(tmp_path: Path) -> None:
     path.write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: b}\n")
     with pytest.raises(InputError, match=f"manifest {path}: sha256 .* does not match"):
         load_manifest(Manifest(source=str(path), sha256=good))
+
+
+def test_a_stop_delay_of_zero_renders_the_write_ups_container(tmp_path: Path) -> None:
+    site = load_site(INVENTORY)
+    svc = site.services[0].model_copy(update={"stop_delay_seconds": 0})
+    (container,) = render_deployment(svc)["spec"]["template"]["spec"]["containers"]
+    assert "lifecycle" not in container

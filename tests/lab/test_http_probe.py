@@ -8,6 +8,7 @@ import socket
 import struct
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -50,3 +51,21 @@ def test_a_reset_is_an_error_by_default(resets_first: str) -> None:
 
 def test_a_reset_is_retried_once_when_asked(resets_first: str) -> None:
     assert probe(resets_first, 2, 2.0, retry_reset=True) == {"retried": 1, "n1": 2}
+
+
+def test_each_failure_is_logged_with_what_failed(resets_first: str, tmp_path: Path) -> None:
+    log = tmp_path / "errors.jsonl"
+    assert probe(resets_first, 2, 2.0, error_log=log) == {"error": 1, "n1": 1}
+    (line,) = [json.loads(x) for x in log.read_text().splitlines()]
+    assert line["what"].startswith("reset: ") and line["retry"] is False
+    assert line["at"] >= 0
+
+
+def test_a_refused_connection_is_named(tmp_path: Path) -> None:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()  # nothing listens there now
+    log = tmp_path / "errors.jsonl"
+    assert probe(f"http://127.0.0.1:{port}/", 1, 2.0, error_log=log) == {"error": 1}
+    assert json.loads(log.read_text())["what"].startswith("refused: ")

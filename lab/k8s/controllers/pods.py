@@ -7,10 +7,13 @@ Pod addresses come from the pod CIDR (hostNetwork pods take their node's address
 
 from __future__ import annotations
 
+import datetime as dt
+
 from lab.k8s.controllers.base import CONFIGMAPS, NODES, PODS, SECRETS, World, condition, set_status
 from lab.k8s.controllers.housekeeping import node_ready
 from lab.k8s.controllers.scheduling import fits
 from lab.k8s.store import JsonObj, meta, now_rfc3339
+from lab.k8s.termination import finish
 
 
 def _owner_uid(pod: JsonObj) -> str:
@@ -142,10 +145,15 @@ def kubelets(world: World) -> None:
     nodes = {n["metadata"]["name"]: n for n in world.store.list(NODES)}
     pods = world.store.list(PODS)
     used = _used_pod_ips(pods)
+    now = dt.datetime.now(dt.UTC)
     for pod in pods:
         node_name = pod["spec"].get("nodeName")
         node = nodes.get(node_name or "")
         if node is None:
+            continue
+        if meta(pod).get("deletionTimestamp"):  # its hook runs; then the kubelet removes it
+            if node_ready(node):
+                finish(world.store, pod, now)
             continue
         status = dict(pod.get("status") or {})
         host_ip = next(

@@ -23,6 +23,7 @@ from lab.k8s.controllers.base import (
 from lab.k8s.controllers.scheduling import fits
 from lab.k8s.selectors import selector_object_matcher
 from lab.k8s.store import JsonObj, meta
+from lab.k8s.termination import delete_pod
 
 MANAGER = "kube-controller-manager"
 HASH_CHARS = "bcdfghjklmnpqrstvwxz2456789"
@@ -96,7 +97,7 @@ def replicasets(world: World) -> None:
         for pod in sorted(pods, key=lambda p: (pod_ready(p), p["metadata"]["name"]))[
             : max(0, len(pods) - want)
         ]:
-            world.store.delete(PODS, pod["metadata"]["namespace"], pod["metadata"]["name"])
+            delete_pod(world.store, pod)
         pods = _owned_pods(world, rs)
         ready = sum(1 for p in pods if pod_ready(p))
         status = {
@@ -272,10 +273,10 @@ def daemonsets(world: World) -> None:
                 )
         for node, pod in by_node.items():
             if node not in eligible:
-                world.store.delete(PODS, m["namespace"], pod["metadata"]["name"])
+                delete_pod(world.store, pod)
         kept = [p for n, p in by_node.items() if n in eligible]
         for pod in _outdated_to_replace(ds, kept, len(eligible), h):
-            world.store.delete(PODS, m["namespace"], pod["metadata"]["name"])
+            delete_pod(world.store, pod)
         pods = _owned_pods(world, ds)
         ready = sum(1 for p in pods if pod_ready(p))
         updated = sum(1 for p in pods if _revision(p) == h)

@@ -46,6 +46,7 @@ class RequestLoop:
         self.url = f"http://{address}/"
         self.max_seconds = max_seconds
         self.by_client: dict[str, Counter[str]] = {}
+        self.errors: list[str] = []  # "client +seconds: what failed", one per failed request
         self._dir = tempfile.TemporaryDirectory(prefix="bgplb-load-")
         self.stop_file = Path(self._dir.name) / "stop"
         self._procs: dict[str, subprocess.Popen[str]] = {}
@@ -57,6 +58,7 @@ class RequestLoop:
                 "lab.http_probe", "--url", self.url, "--timeout", "2",
                 "--seconds", str(self.max_seconds), "--stop-file", str(self.stop_file),
                 "--interval", str(self.interval), "--retry-reset",
+                "--error-log", str(self._error_log(client.name)),
             ]  # fmt: skip
             self._procs[client.name] = subprocess.Popen(
                 argv, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -76,7 +78,19 @@ class RequestLoop:
             if proc.returncode != 0:
                 raise AssertionError(f"request loop on {name} failed: {err.strip()[-400:]}")
             self.by_client[name] = Counter(json.loads(out))
+            log = self._error_log(name)
+            for line in log.read_text().splitlines() if log.exists() else []:
+                e = json.loads(line)
+                retry = " (the retry of a reset)" if e["retry"] else ""
+                self.errors.append(f"{name} +{e['at']:.2f}s: {e['what']}{retry}")
         self._dir.cleanup()
+
+    def _error_log(self, client: str) -> Path:
+        return Path(self._dir.name) / f"{client}.errors"
+
+    def report(self) -> str:
+        """'F of N requests failed' and what each failure was."""
+        return "; ".join([f"{self.failed} of {self.total} requests failed", *self.errors])
 
     @property
     def failed(self) -> int:

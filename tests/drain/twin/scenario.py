@@ -42,6 +42,10 @@ class Step:
     failed: int
     requests: int
     hops: set[IPv4Address]
+    errors: list[str]
+
+    def report(self) -> str:
+        return "; ".join([f"{self.failed} of {self.requests} requests failed", *self.errors])
 
 
 def drain_step(
@@ -51,7 +55,7 @@ def drain_step(
     address = lb_ip or twin.lb_ip
     with RequestLoop(twin.site, address) as loop:
         code, doc = run_json(drain_runbook.main, read, ["--inventory", str(inventory), *args])
-    return Step(code, doc, loop.failed, loop.total, ecmp_hops(twin.site, address))
+    return Step(code, doc, loop.failed, loop.total, ecmp_hops(twin.site, address), loop.errors)
 
 
 def audit_json(inventory: Path, read: Capture) -> tuple[int, Any]:

@@ -45,7 +45,7 @@ def test_drain_and_undo_with_the_exclude_label(
 
     step = drain_step(twin, inventory, read, "worker02")
     assert step.code == 0, step.doc
-    assert step.failed == 0, f"{step.failed} of {step.requests} requests failed"
+    assert step.failed == 0, step.report()
     assert step.requests > 30
     assert step.hops == workers - {w2.address}
     (node,) = step.doc["nodes"]
@@ -67,7 +67,7 @@ def test_drain_and_undo_with_the_exclude_label(
 
     back = drain_step(twin, inventory, read, "--undo", "worker02")
     assert back.code == 0, back.doc
-    assert back.failed == 0, f"{back.failed} of {back.requests} requests failed"
+    assert back.failed == 0, back.report()
     assert back.hops == workers
     cordoned, labels = node_state(site)["worker02"]
     assert not cordoned and EXCLUDE not in labels
