@@ -13,11 +13,15 @@
   leaves out nodes labelled `bgplb.io/drained`. Upstream: `metallb-v0.9.6/config.go`,
   `peer.NodeSelectors` (`match-labels`/`match-expressions`; several selectors are ORed, none
   means every node). 0.9 has no per-advertisement node selector, so the node's session to the
-  router closes and every route through the node goes with it.
+  router closes and every route through the node goes with it. The deploy renders the
+  requirement into every peer (bgplb/k8s/metallb_config.py), because these speakers reset a
+  changed peer's session on every node (speaker/bgp_controller.go SetConfig,
+  reflect.DeepEqual): the drain then only sets the label and the undo only removes it.
 
 A selector is edited by adding the requirement `bgplb.io/drained DoesNotExist` to each of its
 selectors (they are ORed, so each must carry it), or by adding one selector holding only it
-when there was none. The undo removes exactly that requirement, and a selector left empty.
+when there was none. The undo of a BGPAdvertisement edit removes exactly that requirement, and
+a selector left empty.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from bgplb.audit.observations import (
     Route,
     SelectorRequirement,
 )
+from bgplb.audit.selectors import any_selector_matches
 from bgplb.audit.semantics import DRAIN_LABEL
 from bgplb.drain.mechanism import DRAIN_VALUE, Mechanism, mechanism_for
 from bgplb.k8s.metallb_config import announcer_plan
@@ -207,6 +208,27 @@ def _speakers_ignore_label(cluster: ClusterObservation) -> bool:
     return any(p.ignores_exclude_label for p in cluster.speakers)
 
 
+def session_resets(cluster: ClusterObservation, node: str, mechanism: Mechanism) -> list[str]:
+    """Other nodes whose BGP session a drain's ConfigMap edit would reset: a 0.9-0.12 speaker
+    compares each peer's whole entry (speaker/bgp_controller.go SetConfig, reflect.DeepEqual)
+    and closes a changed peer's session on every node, so adding the requirement to a peer that
+    lacks it resets every node that peer selects. A peer that already carries it (the deploy
+    renders it) is not changed: the label alone takes the node out."""
+    if mechanism.name != "peer-node-selectors" or cluster.config is None:
+        return []
+    changed = [
+        p for p in cluster.config.peers if _with_exclusion(p.node_selectors) != p.node_selectors
+    ]
+    return sorted(
+        {
+            n.name
+            for p in changed
+            for n in cluster.nodes
+            if n.name != node and any_selector_matches(p.node_selectors, n.labels)
+        }
+    )
+
+
 def _node(site: Site, cluster: ClusterObservation, node: str) -> tuple[IPv4Address, list[str]]:
     refusals = []
     known = next((n for n in site.nodes if n.name == node), None)
@@ -240,6 +262,15 @@ def plan_drain(
                     f"{c.address} ({c.service}): {node} is its last announcer "
                     f"({', '.join(c.before)}); draining it drops the address (--force to do so)"
                 )
+    resets = session_resets(cluster, node, mechanism)
+    if resets and not force:
+        refusals.append(
+            f"MetalLB's ConfigMap peers lack the selector {DRAIN_LABEL} DoesNotExist: adding it "
+            f"changes each peer, and MetalLB {site.metallb.version} then resets that peer's "
+            f"session on every node (speaker SetConfig), so {', '.join(resets)} would lose "
+            "their routes until their sessions are back; run the deploy, which renders the "
+            "selector, in a maintenance window first (one reset), or --force"
+        )
     actions = pod_actions(pods, node)
     if not force:
         for p in actions:
@@ -272,7 +303,11 @@ def plan_undo(site: Site, cluster: ClusterObservation, node: str) -> NodePlan:
         else False
     )
     others = [n.name for n in cluster.nodes if n.name != node and DRAIN_LABEL in n.labels]
-    selector_edit = "remove" if mechanism.needs_selector and not others else "none"
+    # A ConfigMap peer keeps the selector: removing it would change the peer and reset every
+    # node's session (session_resets); with the label gone, the node is selected again.
+    selector_edit = (
+        "remove" if mechanism.name == "advertisement-node-selectors" and not others else "none"
+    )
     after = _after(cluster, node, mechanism, keep, False, selector_edit)
     before_e = expectations(site, cluster) if cluster.config else ()
     after_e = expectations(site, after) if after.config else ()

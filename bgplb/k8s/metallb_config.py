@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from bgplb.drain.mechanism import exclude_drained
 from bgplb.errors import InputError
 from bgplb.model import Site
 from bgplb.model.site import NODE_SEGMENT
@@ -112,8 +113,11 @@ def _configmap_config(site: Site, env: Mapping[str, str]) -> Doc:
         nodes = _peer_nodes(site, names, plan, per_peer=len(groups) > 1)
         if nodes == []:
             continue
-        if nodes is not None:
-            peer["node-selectors"] = [_hostname_expression(nodes, camel=False)]
+        selectors = [_hostname_expression(nodes, camel=False)] if nodes is not None else None
+        # Rendered from the start, not added by a drain: a 0.9-0.12 speaker resets a peer's
+        # session on every node when the peer's entry changes (bgplb/drain/mechanism.py), while
+        # a node label the entry already leaves out closes that node's session only.
+        peer["node-selectors"] = exclude_drained(selectors, camel=False)
         peers.append(peer)
     pools = []
     for pool in site.metallb.pools:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -65,6 +66,10 @@ class Peer:
     hold_s: int | None = None  # ConfigMap `hold-time`, BGPPeer `holdTime`
     keepalive_s: int | None = None  # BGPPeer `keepaliveTime`
     bfd_profile: str | None = None  # BGPPeer `bfdProfile` (CRDs)
+    # the whole entry (ConfigMap peer, BGPPeer spec) as canonical JSON: what a native speaker
+    # compares to decide whether a session is still the same one (speaker/bgp_controller.go
+    # SetConfig, reflect.DeepEqual on config.Peer, v0.9.6 to v0.14.9); selectors are in it
+    config: str = ""
 
     def selects(self, labels: Mapping[str, str]) -> bool:
         return not self.node_selectors or any(m(labels) for m in self.node_selectors)
@@ -112,6 +117,10 @@ class MetallbConfig:
         return any(a.covers(pool, labels) and a.selects(node_labels) for a in self.advertisements)
 
 
+def _canonical(entry: Any) -> str:
+    return json.dumps(entry, sort_keys=True, default=str)
+
+
 def _kebab_selector(sel: Mapping[str, Any]) -> Matcher:
     return selector_object_matcher(
         {"matchLabels": sel.get("match-labels"), "matchExpressions": sel.get("match-expressions")}
@@ -146,6 +155,7 @@ def from_configmap(store: Store) -> MetallbConfig:
                 my_asn=int(p["my-asn"]),
                 node_selectors=tuple(_kebab_selector(s) for s in p.get("node-selectors") or []),
                 hold_s=go_duration_s(p.get("hold-time")),
+                config=_canonical(p),
             )
             for i, p in enumerate(data.get("peers") or [])
         ]
@@ -266,6 +276,7 @@ def from_crds(store: Store) -> MetallbConfig:
                     hold_s=go_duration_s(spec.get("holdTime")),
                     keepalive_s=go_duration_s(spec.get("keepaliveTime")),
                     bfd_profile=str(spec["bfdProfile"]) if spec.get("bfdProfile") else None,
+                    config=_canonical(spec),
                 )
             )
         except (KeyError, ValueError) as exc:

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from bgplb.audit.semantics import DRAIN_LABEL, EXCLUDE_LABEL
+from bgplb.drain.mechanism import configmap_config
 from tasks.drain_k8s import Apis
 from tests.audit.replay import read
 
@@ -30,8 +31,18 @@ def app_pod(name: str, node: str, owner: str | None = "ReplicaSet") -> dict[str,
 
 
 class FakeKube:
-    def __init__(self, scenario: str = "healthy", app_pods: list[dict[str, Any]] | None = None):
+    def __init__(
+        self,
+        scenario: str = "healthy",
+        app_pods: list[dict[str, Any]] | None = None,
+        drain_selector: bool = True,
+    ):
+        """drain_selector: the ConfigMap's peers carry `bgplb.io/drained DoesNotExist`, as the
+        deploy renders them now (False: the recorded ConfigMap as it is, from before)."""
         self.doc = copy.deepcopy(read(scenario, "cluster.json"))
+        cm = self.doc.get("configmap")
+        if drain_selector and cm is not None:
+            cm["data"]["config"] = configmap_config(cm["data"]["config"], exclude=True)
         self.app = app_pods if app_pods is not None else [app_pod("web-1", "worker01")]
         self.calls: list[str] = []
         self.refuse: set[str] = set()  # pods whose eviction a budget refuses (429)

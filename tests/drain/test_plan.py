@@ -9,7 +9,13 @@ from typing import Any
 
 import pytest
 
-from bgplb.audit.observations import ClusterObservation, Route, RoutePath
+from bgplb.audit.observations import (
+    ClusterObservation,
+    LabelSelector,
+    Route,
+    RoutePath,
+    SelectorRequirement,
+)
 from bgplb.audit.semantics import DRAIN_LABEL, EXCLUDE_LABEL, semantics_for
 from bgplb.drain.mechanism import mechanism_for
 from bgplb.drain.plan import (
@@ -31,10 +37,28 @@ ADDR = {
 }
 
 
-def observed(name: str) -> tuple[Site, ClusterObservation]:
+def observed(name: str, drain_selector: bool = True) -> tuple[Site, ClusterObservation]:
+    """A recorded scenario; drain_selector: its ConfigMap peers (if any) carry
+    `bgplb.io/drained DoesNotExist`, as the deploy renders them now."""
     site = site_for(name)
     cluster = cluster_of(name, site)
     assert isinstance(cluster, ClusterObservation)
+    if drain_selector and cluster.config is not None and cluster.config.dialect == "configmap":
+        req = SelectorRequirement(DRAIN_LABEL, "DoesNotExist")
+        peers = tuple(
+            dataclasses.replace(
+                p,
+                node_selectors=tuple(
+                    dataclasses.replace(s, match_expressions=(*s.match_expressions, req))
+                    for s in p.node_selectors
+                )
+                or (LabelSelector(match_expressions=(req,)),),
+            )
+            for p in cluster.config.peers
+        )
+        cluster = dataclasses.replace(
+            cluster, config=dataclasses.replace(cluster.config, peers=peers)
+        )
     return site, cluster
 
 
@@ -71,7 +95,8 @@ def test_drain_096_worker_plan_names_the_ip_and_the_hops_that_remain() -> None:
     plan = plan_drain(site, cluster, "worker01")
     assert plan.refusals == ()
     assert plan.mechanism.name == "peer-node-selectors"
-    assert plan.selector_edit == "add"
+    assert plan.selector_edit == "add"  # a no-op: the peers already carry it
+    assert apply_plan(cluster, plan).config == cluster.config
     (change,) = plan.changes
     assert change.address == LB
     assert change.before == ("master01", "worker01", "worker02")
@@ -125,7 +150,8 @@ def test_speakers_ignoring_the_label_fall_back_to_selectors() -> None:
     assert plan_drain(site, cluster, "worker01").mechanism.name == "advertisement-node-selectors"
 
 
-def test_undo_brings_the_node_back_and_removes_the_selector_when_last() -> None:
+def test_undo_brings_the_node_back_and_keeps_the_peers_selector() -> None:
+    """Removing the selector would change each peer: a reset of every node's session."""
     site, cluster = observed("healthy")
     w1 = plan_drain(site, cluster, "worker01")
     drained = apply_plan(cluster, w1)
@@ -133,11 +159,28 @@ def test_undo_brings_the_node_back_and_removes_the_selector_when_last() -> None:
     assert undo.refusals == ()
     assert undo.carries_after == (LB,)
     assert undo.label_set is False
-    assert undo.selector_edit == "remove"
+    assert undo.selector_edit == "none"
     assert [(c.before, c.after) for c in undo.changes] == [
         (("master01", "worker02"), ("master01", "worker01", "worker02"))
     ]
-    # with worker02 still drained, the selector stays
+
+
+def test_peers_without_the_selector_refuse_a_drain_that_resets_other_sessions() -> None:
+    site, cluster = observed("healthy", drain_selector=False)
+    plan = plan_drain(site, cluster, "worker01")
+    (refusal,) = plan.refusals
+    assert "master01, worker02 would lose their routes" in refusal
+    assert "SetConfig" in refusal
+    forced = plan_drain(site, cluster, "worker01", force=True)
+    assert forced.refusals == () and forced.selector_edit == "add"
+    assert apply_plan(cluster, forced).config != cluster.config
+
+
+def test_crd_undo_removes_the_advertisement_selector_when_last() -> None:
+    site, cluster = observed("master_excluded_0_14")
+    cluster = with_speaker_version(cluster, "0.13.12")
+    drained = apply_plan(cluster, plan_drain(site, cluster, "worker01"))
+    assert plan_undo(site, drained, "worker01").selector_edit == "remove"
     both = apply_plan(drained, plan_drain(site, drained, "worker02"))
     assert plan_undo(site, both, "worker01").selector_edit == "none"
 

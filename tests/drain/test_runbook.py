@@ -68,8 +68,7 @@ def test_drain_runs_the_phases_in_order(capsys: pytest.CaptureFixture[str]) -> N
     (node,) = doc["nodes"]
     assert [p["name"] for p in node["phases"]] == ["exclude", "withdraw", "cordon", "evict"]
     assert node["mechanism"] == "peer-node-selectors"
-    assert kube.calls == [
-        "patch configmap metallb-system/config",
+    assert kube.calls == [  # the peers already leave drained nodes out: the label is enough
         f"patch node worker01 {json.dumps(LABEL, sort_keys=True)}",
         f"patch node worker01 {json.dumps(CORDON, sort_keys=True)}",
         "evict default/web-1",
@@ -179,10 +178,31 @@ def test_undo_reverses_and_waits_for_the_node(capsys: pytest.CaptureFixture[str]
     (node,) = doc["nodes"]
     assert [p["name"] for p in node["phases"]] == ["include", "return"]
     assert node["carries_after"] == ["198.18.100.10"]
-    assert kube.calls == [
+    assert kube.calls == [  # the peers keep the selector: changing them resets every session
         'patch node worker01 {"metadata": {"labels": {"bgplb.io/drained": null}}, '
         '"spec": {"unschedulable": null}}',
-        "patch configmap metallb-system/config",
     ]
-    assert "bgplb.io/drained" not in kube.doc["configmap"]["data"]["config"]
+    assert "bgplb.io/drained" in kube.doc["configmap"]["data"]["config"]
     assert node["router_after"]["198.18.100.10"] == ["198.18.30.50", "198.18.30.60", "198.18.30.61"]
+
+
+def test_peers_without_the_selector_are_refused_as_a_reset_of_every_session(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A ConfigMap from before the deploy rendered the selector: adding it changes the peer,
+    and a 0.9-0.12 speaker then resets the peer's session on every node."""
+    kube = FakeKube(drain_selector=False)
+    code, doc = run(capsys, connector(kube, FakeRouter(kube)), "worker01")
+    assert code == 2 and doc["error"] == "refused"
+    (refusal,) = [r for p in doc["plans"] for r in p["refusals"]]
+    assert "master01, worker02 would lose their routes" in refusal
+    assert "SetConfig" in refusal and "--force" in refusal
+    assert kube.calls == []
+
+
+def test_force_adds_the_selector_to_peers_without_it(capsys: pytest.CaptureFixture[str]) -> None:
+    kube = FakeKube(drain_selector=False)
+    code, doc = run(capsys, connector(kube, FakeRouter(kube)), "worker01", "--force")
+    assert code == 0, doc
+    assert kube.calls[0] == "patch configmap metallb-system/config"
+    assert "bgplb.io/drained" in kube.doc["configmap"]["data"]["config"]

@@ -28,11 +28,18 @@ MakeSite = Callable[[Callable[[Files], None]], Site]
 ENV = {"TEST_METALLB_PASSWORD": "bgp-pw-from-env", "BGPLB_METALLB_MEMBERLIST_KEY": "ml-key"}
 
 
-def test_reference_configmap_is_the_write_ups_metallb_cm() -> None:
-    """Semantically the write-up's metallb-cm.yaml: same object, same parsed `config`."""
+def test_reference_configmap_is_the_write_ups_metallb_cm_plus_the_drain_selector() -> None:
+    """Semantically the write-up's metallb-cm.yaml: same object, same parsed `config`, but for
+    the selector that lets a drain take one node out without changing the peer (a changed peer
+    is a reset session on every node, speaker SetConfig)."""
     (rendered,) = render_metallb_config(load_site(INVENTORY), {})
     expected = write_up_file("metallb-cm.yaml")
-    assert yaml.safe_load(rendered["data"]["config"]) == yaml.safe_load(expected["data"]["config"])
+    config = yaml.safe_load(rendered["data"]["config"])
+    for peer in config["peers"]:
+        assert peer.pop("node-selectors") == [
+            {"match-expressions": [{"key": "bgplb.io/drained", "operator": "DoesNotExist"}]}
+        ]
+    assert config == yaml.safe_load(expected["data"]["config"])
     assert {k: v for k, v in rendered.items() if k != "data"} == {
         k: v for k, v in expected.items() if k != "data"
     }
@@ -131,8 +138,11 @@ def _selected(selectors: list[dict[str, Any]], labels: dict[str, str]) -> bool:
         plain = sel.get("matchLabels") or sel.get("match-labels") or {}
         ok = all(labels.get(k) == v for k, v in plain.items())
         for e in exprs:
-            assert e["operator"] == "In"
-            ok = ok and labels.get(e["key"]) in e["values"]
+            assert e["operator"] in ("In", "DoesNotExist")
+            if e["operator"] == "DoesNotExist":
+                ok = ok and e["key"] not in labels
+            else:
+                ok = ok and labels.get(e["key"]) in e["values"]
         if ok:
             return True
     return False

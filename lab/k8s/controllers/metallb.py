@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import hashlib
 import json
 import logging
 import re
@@ -239,8 +240,9 @@ def run_controller(world: World, version: Version, cfg: MetallbConfig) -> None:
 # ---- speakers ----------------------------------------------------------------------------
 
 
-# node, peer address, peer ASN, my ASN, uid of the speaker pod that holds the session
-PeerKey = tuple[str, str, int, int, str]
+# node, peer address, peer ASN, my ASN, uid of the speaker pod that holds the session, and for
+# a native speaker a digest of the peer's whole configuration (a change is a new session)
+PeerKey = tuple[str, str, int, int, str, str]
 Announcement = tuple[str, str, str]  # node, address, uid of the speaker pod announcing it
 Timers = tuple[int, int] | None
 Session = tuple[Timers, BfdProfile | None]  # what a session is configured with
@@ -266,9 +268,9 @@ class SpeakerState:
         return cls(
             path,
             {
-                (str(r[0]), str(r[1]), int(r[2]), int(r[3]), str(r[4]))
+                (str(r[0]), str(r[1]), int(r[2]), int(r[3]), str(r[4]), str(r[5]))
                 for r in data.get("peers", [])
-                if len(r) == 5
+                if len(r) == 6
             },
             {(str(r[0]), str(r[1]), str(r[2])) for r in data.get("announced", []) if len(r) == 3},
             {str(k): str(v) for k, v in (data.get("settings") or {}).items()},
@@ -328,6 +330,17 @@ def _bfd(cfg: MetallbConfig, key: PeerKey, frr_mode: bool) -> BfdProfile | None:
     return cfg.bfd_profiles.get(peer.bfd_profile)
 
 
+def _session_identity(peer: Peer, frr_mode: bool) -> str:
+    """A native speaker keeps a session only while its peer's configuration is exactly the same
+    (speaker/bgp_controller.go SetConfig: `reflect.DeepEqual(p, ep.cfg)`, else the old session
+    is closed and a new one opened; v0.9.6 at metallb 2233271f, through v0.14.9). The peer's
+    node selectors are part of it, so editing them resets the session on every node the peer
+    selects. FRR mode re-renders FRR's configuration and reloads it: the session stays."""
+    if frr_mode:
+        return ""
+    return hashlib.sha256(peer.config.encode()).hexdigest()[:12]
+
+
 def _settings(timers: Timers, bfd: BfdProfile | None) -> str:
     """What the session was configured with (re-applied when it changes, as MetalLB
     re-renders FRR's configuration)."""
@@ -367,7 +380,9 @@ def desired(
         labels = nodes[name]["metadata"].get("labels") or {}
         frr_mode = _frr_containers(containers)
         mine = [
-            (name, str(p.address), p.asn, p.my_asn, uid) for p in cfg.peers if p.selects(labels)
+            (name, str(p.address), p.asn, p.my_asn, uid, _session_identity(p, frr_mode))
+            for p in cfg.peers
+            if p.selects(labels)
         ]
         peers.update({k: (_timers(cfg, k, frr_mode), _bfd(cfg, k, frr_mode)) for k in mine})
         if not mine or (honour_exclude and EXCLUDE_LB in labels):

@@ -13,6 +13,8 @@ from typing import Any
 from kubernetes import client, config
 
 from bgplb.model import Site
+from lab.frr import vtysh_json
+from lab.instances import router_instance
 from lab.lifecycle import down, up
 from runbooks import audit as audit_runbook
 from runbooks import drain as drain_runbook
@@ -60,6 +62,14 @@ def drain_step(
 
 def audit_json(inventory: Path, read: Capture) -> tuple[int, Any]:
     return run_json(audit_runbook.main, read, ["--inventory", str(inventory)])
+
+
+def router_drops(site: Site) -> dict[str, int]:
+    """Node address -> how many times the router's session with it went down (FRR's
+    connectionsDropped): a session reset shows here however quickly it came back."""
+    summary = vtysh_json(router_instance(site), "show bgp ipv4 unicast summary json")
+    af: Any = summary.get("ipv4Unicast", summary)
+    return {str(a): int(p.get("connectionsDropped", 0)) for a, p in af["peers"].items()}
 
 
 def core_api(site: Site) -> client.CoreV1Api:

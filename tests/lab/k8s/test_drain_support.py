@@ -12,6 +12,7 @@ import pytest
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
+from lab.k8s.announcer import read_events
 from lab.k8s.server_process import stop_server
 from tests.lab.k8s.conftest import MANIFESTS, Cluster, load_docs, start_cluster, wait_until
 from tests.lab.k8s.test_metallb import ALL, CM_096, CRS_0149, NGINX, service, speakers_running
@@ -82,11 +83,47 @@ def test_096_peer_node_selector_on_the_drain_label_unpeers_the_node(fresh: Clust
     )
     _install_096(c, cm)
     assert wait_until(lambda: c.announced() == {(n, IP) for n in ALL})
+    assert wait_until(lambda: {p[0] for p in c.peers()} == set(ALL))
+    seen = len(_session_events(c))
     c.core.patch_node(
         "worker02", {"metadata": {"labels": {"bgplb.io/drained": "true"}}}, _content_type=MERGE
     )
     assert wait_until(lambda: c.announced() == {("master01", IP), ("worker01", IP)})
     assert {p[0] for p in c.peers()} == {"master01", "worker01"}
+    # the peer's configuration did not change: only worker02's session closed
+    assert [e for e in _session_events(c)[seen:] if e[1] != "worker02"] == []
+
+
+def _session_events(c: Cluster) -> list[tuple[str, str, str]]:
+    return [e for e in read_events(c.state / "announcements.json") if e[0] in ("peer", "unpeer")]
+
+
+def test_096_editing_a_peer_resets_its_session_on_every_node_it_selects(fresh: Cluster) -> None:
+    """speaker/bgp_controller.go SetConfig (v0.9.6): a peer whose configuration changed in any
+    way, node-selectors included, is a new peer: the old session is closed on every node."""
+    c = fresh
+    _install_096(c)
+    assert wait_until(lambda: c.announced() == {(n, IP) for n in ALL})
+    assert wait_until(lambda: {p[0] for p in c.peers()} == set(ALL))
+    seen = len(_session_events(c))
+    cm = copy.deepcopy(CM_096)
+    data = cm["data"]
+    assert isinstance(data, dict)
+    data["config"] = data["config"].replace(
+        "  my-asn: 64500\n",
+        "  my-asn: 64500\n  node-selectors:\n  - match-expressions:\n"
+        "    - {key: bgplb.io/drained, operator: DoesNotExist}\n",
+    )
+    c.apply([cm])
+
+    def reset_everywhere() -> bool:
+        events = _session_events(c)[seen:]
+        return all(("unpeer", n, "198.18.30.254") in events for n in ALL) and all(
+            ("peer", n, "198.18.30.254") in events for n in ALL
+        )
+
+    assert wait_until(reset_everywhere), _session_events(c)[seen:]
+    assert wait_until(lambda: {p[0] for p in c.peers()} == set(ALL))
 
 
 def _pdb(min_available: int) -> dict[str, object]:
