@@ -95,3 +95,13 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         yield c
     finally:
         stop_server(state)
+
+
+@pytest.fixture
+def fresh(tmp_path: Path) -> Iterator[Cluster]:
+    """A cluster of its own for one test."""
+    c = start_cluster(tmp_path)
+    try:
+        yield c
+    finally:
+        stop_server(tmp_path)

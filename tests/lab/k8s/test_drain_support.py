@@ -5,31 +5,19 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from lab.k8s.announcer import read_events
-from lab.k8s.server_process import stop_server
-from tests.lab.k8s.conftest import MANIFESTS, Cluster, load_docs, start_cluster, wait_until
+from tests.lab.k8s.conftest import MANIFESTS, Cluster, load_docs, wait_until
 from tests.lab.k8s.test_metallb import ALL, CM_096, CRS_0149, NGINX, service, speakers_running
 
 pytestmark = pytest.mark.twin  # the emulated Kubernetes API server
 
 IP = "198.18.100.10"
 MERGE = "application/merge-patch+json"
-
-
-@pytest.fixture
-def fresh(tmp_path: Path) -> Iterator[Cluster]:
-    c = start_cluster(tmp_path)
-    try:
-        yield c
-    finally:
-        stop_server(tmp_path)
 
 
 def _install_096(c: Cluster, config: dict[str, object] = CM_096) -> None:
@@ -73,15 +61,7 @@ def test_096_keeps_announcing_from_a_cordoned_node(fresh: Cluster) -> None:
 
 def test_096_peer_node_selector_on_the_drain_label_unpeers_the_node(fresh: Cluster) -> None:
     c = fresh
-    cm = copy.deepcopy(CM_096)
-    data = cm["data"]
-    assert isinstance(data, dict)
-    data["config"] = data["config"].replace(
-        "  my-asn: 64500\n",
-        "  my-asn: 64500\n  node-selectors:\n  - match-expressions:\n"
-        "    - {key: bgplb.io/drained, operator: DoesNotExist}\n",
-    )
-    _install_096(c, cm)
+    _install_096(c, _cm_with_drain_selector())
     assert wait_until(lambda: c.announced() == {(n, IP) for n in ALL})
     assert wait_until(lambda: {p[0] for p in c.peers()} == set(ALL))
     seen = len(_session_events(c))
@@ -92,6 +72,19 @@ def test_096_peer_node_selector_on_the_drain_label_unpeers_the_node(fresh: Clust
     assert {p[0] for p in c.peers()} == {"master01", "worker01"}
     # the peer's configuration did not change: only worker02's session closed
     assert [e for e in _session_events(c)[seen:] if e[1] != "worker02"] == []
+
+
+def _cm_with_drain_selector() -> dict[str, object]:
+    """CM_096 whose peer leaves out nodes labelled bgplb.io/drained."""
+    cm = copy.deepcopy(CM_096)
+    data = cm["data"]
+    assert isinstance(data, dict)
+    data["config"] = data["config"].replace(
+        "  my-asn: 64500\n",
+        "  my-asn: 64500\n  node-selectors:\n  - match-expressions:\n"
+        "    - {key: bgplb.io/drained, operator: DoesNotExist}\n",
+    )
+    return cm
 
 
 def _session_events(c: Cluster) -> list[tuple[str, str, str]]:
@@ -106,15 +99,7 @@ def test_096_editing_a_peer_resets_its_session_on_every_node_it_selects(fresh: C
     assert wait_until(lambda: c.announced() == {(n, IP) for n in ALL})
     assert wait_until(lambda: {p[0] for p in c.peers()} == set(ALL))
     seen = len(_session_events(c))
-    cm = copy.deepcopy(CM_096)
-    data = cm["data"]
-    assert isinstance(data, dict)
-    data["config"] = data["config"].replace(
-        "  my-asn: 64500\n",
-        "  my-asn: 64500\n  node-selectors:\n  - match-expressions:\n"
-        "    - {key: bgplb.io/drained, operator: DoesNotExist}\n",
-    )
-    c.apply([cm])
+    c.apply([_cm_with_drain_selector()])
 
     def reset_everywhere() -> bool:
         events = _session_events(c)[seen:]

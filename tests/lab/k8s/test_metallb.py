@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from lab.k8s.server_process import stop_server
-from tests.lab.k8s.conftest import MANIFESTS, Cluster, load_docs, start_cluster, wait_until
+from tests.lab.k8s.conftest import MANIFESTS, Cluster, load_docs, wait_until
 
 pytestmark = pytest.mark.twin  # the emulated Kubernetes API server
 
@@ -87,15 +84,6 @@ CRS_0149 = [
     },
 ]
 ALL = {"master01", "worker01", "worker02"}
-
-
-@pytest.fixture
-def fresh(tmp_path: Path) -> Iterator[Cluster]:
-    c = start_cluster(tmp_path)
-    try:
-        yield c
-    finally:
-        stop_server(tmp_path)
 
 
 def lb_ip(c: Cluster) -> str | None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,8 +14,7 @@ from kubernetes.client.exceptions import ApiException
 
 from lab.k8s.apiserver import DATAPATH_FILE
 from lab.k8s.datapath import read_plans
-from lab.k8s.server_process import stop_server
-from tests.lab.k8s.conftest import Cluster, start_cluster, wait_until
+from tests.lab.k8s.conftest import Cluster, wait_until
 from tests.lab.k8s.test_metallb import NGINX, service
 
 pytestmark = pytest.mark.twin  # the emulated Kubernetes API server
@@ -31,15 +28,6 @@ def _nginx(hook: dict[str, Any] | None) -> list[dict[str, object]]:
     if hook is not None:
         spec["template"]["spec"]["containers"][0]["lifecycle"] = {"preStop": hook}
     return docs
-
-
-@pytest.fixture
-def fresh(tmp_path: Path) -> Iterator[Cluster]:
-    c = start_cluster(tmp_path)
-    try:
-        yield c
-    finally:
-        stop_server(tmp_path)
 
 
 def _pods(c: Cluster) -> dict[str, Any]:
