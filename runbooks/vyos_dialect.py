@@ -6,8 +6,11 @@ commands`, and prints: the version the router reports and the inventory's `vyos_
 their dialects; the form the BGP configuration is written in; vyos-1x's BGP migration scripts
 between them (what an image upgrade did or will do); the set/delete lines still needed on the
 router as it runs. --dry-run (or no --yes) changes nothing. --yes commits the lines, only when
-the inventory already names the router's version. Exit 0 nothing left to do or done, 1 the
-router failed, 2 bad input or a refusal (nothing was changed).
+the inventory already names the router's version, as the deploy commits (tasks/router_bgp.py
+commit_confirmed): commit-confirm, every session that was up must be up again, then confirm
+and save, else roll back. A commit-confirm a killed deploy left is a refusal. Exit 0 nothing
+left to do or done, 1 the router failed or the commit was rolled back, 2 bad input or a
+refusal (nothing was changed).
 """
 
 from __future__ import annotations
@@ -30,11 +33,15 @@ from bgplb.cli import (
 from bgplb.errors import BgplbError
 from bgplb.model import Site
 from bgplb.nornir_init import init_nornir
+from bgplb.pending_confirm import load_record
 from bgplb.secrets import secret_values
 from bgplb.terminal import markup_safe as escape
 from bgplb.vyos.dialect_upgrade import DialectPlan, masked, plan_dialect_change
 from bgplb.vyos.dialects import UnknownVyosVersion, dialect_for
 from bgplb.vyos.paths import SHOW_COMMANDS
+from tasks.router_bgp import commit_confirmed
+
+COMMIT_MESSAGE = "bgplb: BGP configuration moved to the router's VyOS dialect"
 
 Connect = Callable[[Site], tuple[Any, Callable[[], None]]]
 
@@ -115,6 +122,12 @@ def main(argv: Sequence[str] | None = None, connect: Connect = connect) -> int:
             and plan.declared_dialect != reported_dialect
         ):
             refusals.append(f"{key}: set it to {reported} first, then commit the lines")
+        left = load_record(site, site.router.name)
+        if args.yes and not args.dry_run and plan.lines and left is not None:
+            refusals.append(
+                f"{left.describe()}: resolve it first (python -m runbooks.deploy "
+                "--pending-confirm confirm|rollback)"
+            )
         if args.json:
             emit_json(
                 {
@@ -136,8 +149,11 @@ def main(argv: Sequence[str] | None = None, connect: Connect = connect) -> int:
         device.load_merge_candidate(config="\n".join(plan.lines))
         diff = str(device.compare_config())
         err.print(escape("\n".join(masked(line) for line in diff.splitlines())), highlight=False)
-        device.commit_config()
-        err.print(f"[green]committed and saved[/]: {len(plan.lines)} line(s)")
+        outcome = commit_confirmed(device, site, site.router.name, running, set(), COMMIT_MESSAGE)
+        if not outcome.committed:
+            err.print(f"[bold red]router failed[/]: {escape(outcome.text)}")
+            return EXIT_FAILED
+        err.print(f"[green]{escape(outcome.text)}[/]: {len(plan.lines)} line(s)")
         return EXIT_OK
     except BgplbError as exc:
         err.print(f"[bold red]router failed[/]: {escape(str(exc))}")

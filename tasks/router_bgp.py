@@ -18,6 +18,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -111,36 +112,63 @@ def router_bgp(
         changed = bool(diff) or bool(notes)
         return Result(host=task.host, diff=diff, changed=changed, result="\n".join(notes))
 
-    # A router without BGP (a first deploy) has no session to keep: FRR has no summary to ask.
-    bgp_running = any(line.startswith("set protocols bgp ") for line in running.splitlines())
-    before = established(device.get_bgp_neighbors()) if bgp_running else set()
-    before -= set(plan.removed_neighbors)
-    minutes = max(1, math.ceil(revert_in / 60))
-    now = datetime.now().astimezone()
-    save_record(site, new_record(task.host.name, os.getpid(), now, minutes, running))
-    device.commit_config(message=COMMIT_MESSAGE, revert_in=revert_in)
-    dropped = wait_for_sessions(device.get_bgp_neighbors, before, settle_timeout)
-    if dropped:
-        device.rollback()
-        clear_record(site, task.host.name)
-        return Result(
-            host=task.host,
-            diff=diff,
-            changed=False,
-            failed=True,
-            result="\n".join(
-                [
-                    f"rolled back: session(s) {', '.join(sorted(dropped))} did not come back "
-                    f"within {settle_timeout:.0f} s after the commit",
-                    *notes,
-                ]
-            ),
-        )
-    device.confirm_commit()
-    clear_record(site, task.host.name)
+    outcome = commit_confirmed(
+        device,
+        site,
+        task.host.name,
+        running,
+        set(plan.removed_neighbors),
+        COMMIT_MESSAGE,
+        revert_in,
+        settle_timeout,
+    )
     return Result(
         host=task.host,
         diff=diff,
-        changed=True,
-        result="\n".join([*notes, "committed, confirmed, saved"]),
+        changed=outcome.committed,
+        failed=not outcome.committed,
+        result="\n".join(
+            [outcome.text, *notes] if not outcome.committed else [*notes, outcome.text]
+        ),
     )
+
+
+@dataclass(frozen=True)
+class CommitOutcome:
+    committed: bool
+    text: str
+
+
+def commit_confirmed(
+    device: Any,
+    site: Site,
+    host: str,
+    running: str,
+    leaving: set[str],
+    message: str,
+    revert_in: int = 300,
+    settle_timeout: float = 30.0,
+) -> CommitOutcome:
+    """The loaded candidate committed with commit-confirm: a local record first (the config from
+    before), then every session Established before (but those in `leaving`) must be up again
+    within `settle_timeout`: confirmed (and saved), else rolled back. A router without BGP (a
+    first deploy) has no session to keep: FRR has no summary to ask."""
+    bgp_running = any(line.startswith("set protocols bgp ") for line in running.splitlines())
+    before = established(device.get_bgp_neighbors()) if bgp_running else set()
+    before -= leaving
+    minutes = max(1, math.ceil(revert_in / 60))
+    now = datetime.now().astimezone()
+    save_record(site, new_record(host, os.getpid(), now, minutes, running))
+    device.commit_config(message=message, revert_in=revert_in)
+    dropped = wait_for_sessions(device.get_bgp_neighbors, before, settle_timeout)
+    if dropped:
+        device.rollback()
+        clear_record(site, host)
+        return CommitOutcome(
+            False,
+            f"rolled back: session(s) {', '.join(sorted(dropped))} did not come back "
+            f"within {settle_timeout:.0f} s after the commit",
+        )
+    device.confirm_commit()
+    clear_record(site, host)
+    return CommitOutcome(True, "committed, confirmed, saved")

@@ -19,11 +19,31 @@ PASSWORD = "router-only-password-77"
 
 
 class Router:
-    """What the runbook asks of the bgplb_vyos driver, answered from text."""
+    """What the runbook asks of the bgplb_vyos driver, answered from text. Its BGP sessions:
+    `up` before a commit, `up_after` once committed (None: the same)."""
 
-    def __init__(self, version: str, commands: str) -> None:
+    def __init__(
+        self,
+        version: str,
+        commands: str,
+        up: tuple[str, ...] = ("10.0.0.1",),
+        up_after: tuple[str, ...] | None = None,
+    ) -> None:
         self.version, self.commands = version, commands
         self.loaded: list[str] = []
+        self.committed = False
+        self.calls: list[str] = []
+        self.up, self.up_after = up, up_after
+
+    def get_bgp_neighbors(self) -> dict[str, Any]:
+        up = self.up_after if self.committed and self.up_after is not None else self.up
+        return {"global": {"peers": {a: {"is_up": True} for a in up}}}
+
+    def confirm_commit(self) -> None:
+        self.calls.append("confirm")
+
+    def rollback(self) -> None:
+        self.calls.append("rollback")
         self.committed = False
 
     def get_facts(self) -> dict[str, Any]:
@@ -39,8 +59,17 @@ class Router:
     def compare_config(self) -> str:
         return "\n".join(f"+ {line}" for line in self.loaded[-1].splitlines())
 
-    def commit_config(self) -> None:
+    def commit_config(self, message: str = "", revert_in: int | None = None) -> None:
+        self.calls.append(f"commit-confirm {revert_in}")
         self.committed = True
+
+
+@pytest.fixture(autouse=True)
+def records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The commit-confirm records (bgplb/pending_confirm.py) go to tmp_path, not the twin's."""
+    where = tmp_path / "state"
+    monkeypatch.setattr("bgplb.pending_confirm.state_dir", lambda _site: where)
+    return where
 
 
 def connect_to(router: Router) -> Callable[[Any], tuple[Any, Callable[[], None]]]:
@@ -107,6 +136,50 @@ def test_yes_commits_the_planned_lines_and_masks_the_password(
     code, doc = run(["--inventory", str(inventory), "--yes"], router, capsys)
     assert code == 0 and router.committed
     assert router.loaded == ["\n".join(lines)]
+    assert router.calls == ["commit-confirm 300", "confirm"]  # as the deploy commits
+    assert not list(tmp_path.glob("state/pending-confirm.*"))
+
+
+V143_LOCAL_AS = (
+    "set protocols bgp local-as '64501'\n"
+    "set protocols bgp neighbor 10.0.0.1 address-family ipv4-unicast\n"
+    "set protocols bgp neighbor 10.0.0.1 remote-as '1'\n"
+)
+
+
+def test_a_session_that_does_not_come_back_rolls_the_change_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("tasks.router_bgp.time.sleep", lambda _s: None)
+    router = Router("1.4.3", V143_LOCAL_AS, up_after=())
+    inventory = lab_at(tmp_path, "1.4.3")
+    monkeypatch.setattr(
+        "tasks.router_bgp.time.monotonic", iter(float(i) for i in range(0, 1000, 10)).__next__
+    )
+    code = vyos_dialect.main(["--inventory", str(inventory), "--yes"], connect=connect_to(router))
+    err = capsys.readouterr().err
+    assert code == 1
+    assert router.calls == ["commit-confirm 300", "rollback"]
+    assert "rolled back: session(s) 10.0.0.1 did not come back" in err
+    assert not list(tmp_path.glob("state/pending-confirm.*"))
+
+
+def test_a_commit_confirm_a_killed_deploy_left_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import datetime
+
+    from bgplb.model import load_site
+    from bgplb.pending_confirm import new_record, save_record
+
+    inventory = lab_at(tmp_path, "1.4.3")
+    site = load_site(inventory)
+    save_record(site, new_record("vyos", 4242, datetime.now().astimezone(), 5, "set x"))
+    router = Router("1.4.3", V143_LOCAL_AS)
+    code, doc = run(["--inventory", str(inventory), "--yes"], router, capsys)
+    assert code == 2 and not doc["ok"]
+    assert "pid 4242" in doc["refusals"][-1] and "--pending-confirm" in doc["refusals"][-1]
+    assert router.loaded == [] and router.calls == []
 
 
 def test_the_preview_of_an_upgrade_masks_passwords(
