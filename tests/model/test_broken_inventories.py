@@ -66,6 +66,20 @@ CASES = [
         "outside every MetalLB pool",
     ),
     Case(
+        "stop-delay-hostile-string",
+        lambda f: _set(site(f)["services"][0], "stop_delay_seconds", "5; reboot"),
+        "defaults.yaml",
+        "data.site.services[0].stop_delay_seconds",
+        "integer",
+    ),
+    Case(
+        "stop-delay-beyond-five-minutes",
+        lambda f: _set(site(f)["services"][0], "stop_delay_seconds", 301),
+        "defaults.yaml",
+        "data.site.services[0].stop_delay_seconds",
+        "less than or equal to 300",
+    ),
+    Case(
         "asn-zero",
         lambda f: _set(router(f)["bgp"], "asn", 0),
         "hosts.yaml",
