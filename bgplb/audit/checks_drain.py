@@ -1,14 +1,18 @@
 """A node drained on purpose (`runbooks.drain`): cordoned and excluded, it carries nothing.
 
 One finding per drained node: a pass when the router routes no LB IP through it (the node is
-named in the report's summary), an error when some LB route still points at it.
+named in the report's summary), an error when some LB route still points at it. On MetalLB 0.9
+to 0.12, a warning per ConfigMap peer that does not leave out drained nodes yet: a drain would
+have to change it, and those speakers reset a changed peer's session on every node
+(bgplb/drain/plan.py session_resets; the deploy renders the selector).
 """
 
 from __future__ import annotations
 
-from bgplb.audit.expect import drained_nodes
-from bgplb.audit.findings import Finding, error, passed
+from bgplb.audit.expect import drained_nodes, effective_semantics
+from bgplb.audit.findings import Finding, error, passed, warning
 from bgplb.audit.observations import ClusterObservation, GatherFailure, RouterObservation
+from bgplb.audit.semantics import DRAIN_LABEL
 from bgplb.model import Site
 
 
@@ -19,7 +23,7 @@ def check_drained(
 ) -> list[Finding]:
     if not isinstance(cluster, ClusterObservation) or not isinstance(router, RouterObservation):
         return []  # the announcers check reports the missing source
-    out = []
+    out = _drain_ready(site, cluster)
     for name in drained_nodes(site, cluster):
         seen = cluster.node(name)
         known = next((n for n in site.nodes if n.name == name), None)
@@ -45,3 +49,26 @@ def check_drained(
         else:
             out.append(passed("drain", obj, expected, "drained: cordoned, excluded, no route"))
     return out
+
+
+def _drain_ready(site: Site, cluster: ClusterObservation) -> list[Finding]:
+    from bgplb.drain.mechanism import leaves_out_drained, mechanism_for
+
+    if cluster.config is None:
+        return []
+    ignoring = any(p.ignores_exclude_label for p in cluster.speakers)
+    if mechanism_for(effective_semantics(site, cluster), ignoring).name != "peer-node-selectors":
+        return []
+    return [
+        warning(
+            "drain",
+            f"MetalLB peer {p.peer_address} AS{p.peer_asn} (ConfigMap metallb-system/config)",
+            f"node-selectors that leave out nodes labelled {DRAIN_LABEL} (the deploy renders it)",
+            "no such requirement: a drain would have to change the peer, and MetalLB "
+            f"{site.metallb.version} resets a changed peer's session on every node it selects",
+            "run the deploy in a maintenance window (one reset of every session); drains then "
+            "take one node out alone",
+        )
+        for p in cluster.config.peers
+        if not leaves_out_drained(p.node_selectors)
+    ]

@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 import yaml
 
+from bgplb.audit.observations import LabelSelector, SelectorRequirement
 from bgplb.audit.semantics import DRAIN_LABEL, EXCLUDE_LABEL, MetallbSemantics
 
 MechanismName = Literal["exclude-label", "advertisement-node-selectors", "peer-node-selectors"]
@@ -81,6 +82,13 @@ def mechanism_for(sem: MetallbSemantics, speakers_ignore_label: bool = False) ->
     if sem.dialect == "crds":
         return ADVERTISEMENT_MECHANISM
     return PEER_MECHANISM
+
+
+def leaves_out_drained(selectors: tuple[LabelSelector, ...]) -> bool:
+    """Whether node selectors (ORed) already leave out nodes labelled DRAIN_LABEL: each one
+    carries `DRAIN_LABEL DoesNotExist` (none at all selects every node)."""
+    req = SelectorRequirement(DRAIN_LABEL, "DoesNotExist")
+    return bool(selectors) and all(req in s.match_expressions for s in selectors)
 
 
 # ---------------------------------------------------------------- selector edits

@@ -24,7 +24,7 @@ from bgplb.audit.observations import (
 )
 from bgplb.audit.selectors import any_selector_matches
 from bgplb.audit.semantics import DRAIN_LABEL
-from bgplb.drain.mechanism import DRAIN_VALUE, Mechanism, mechanism_for
+from bgplb.drain.mechanism import DRAIN_VALUE, Mechanism, leaves_out_drained, mechanism_for
 from bgplb.k8s.metallb_config import announcer_plan
 from bgplb.model import Site
 
@@ -216,9 +216,7 @@ def session_resets(cluster: ClusterObservation, node: str, mechanism: Mechanism)
     renders it) is not changed: the label alone takes the node out."""
     if mechanism.name != "peer-node-selectors" or cluster.config is None:
         return []
-    changed = [
-        p for p in cluster.config.peers if _with_exclusion(p.node_selectors) != p.node_selectors
-    ]
+    changed = [p for p in cluster.config.peers if not leaves_out_drained(p.node_selectors)]
     return sorted(
         {
             n.name

@@ -9,6 +9,7 @@ from ipaddress import IPv4Address
 from rich.console import Console
 
 from bgplb.audit.expect import drained_nodes, expectations
+from bgplb.audit.findings import Finding
 from bgplb.audit.observations import ClusterObservation, Observations, RouterObservation
 from bgplb.audit.outcome import evaluate
 from bgplb.audit.report import json_document, summary_line
@@ -121,3 +122,32 @@ def test_096_drain_by_peer_selector_reports_the_session_as_drained() -> None:
     assert [(f.severity.value, f.expected) for f in sessions] == [
         ("pass", "any state: the node is drained (runbooks.drain)")
     ]
+
+
+def _drain_warnings(
+    site: Site, cluster: ClusterObservation, router: RouterObservation
+) -> list[Finding]:
+    outcome = evaluate(site, Observations(router, cluster))
+    return [f for f in outcome.findings if f.check == "drain" and f.severity == "warning"]
+
+
+def test_096_peers_without_the_drain_selector_are_a_warning_naming_the_peer() -> None:
+    """The recorded 0.9.6 ConfigMap (from before the deploy rendered the selector)."""
+    site, cluster, router = observed("healthy")
+    (w,) = _drain_warnings(site, cluster, router)
+    assert w.object == "MetalLB peer 198.18.30.254 AS64501 (ConfigMap metallb-system/config)"
+    assert DRAIN_LABEL in w.expected
+    assert "resets a changed peer's session on every node" in w.actual
+    assert "maintenance window" in w.hint
+
+
+def test_096_peers_with_the_drain_selector_give_no_warning() -> None:
+    site, cluster, router = observed("healthy")
+    forced = plan_drain(site, cluster, "worker01", force=True)  # adds the selector
+    ready = dataclasses.replace(cluster, config=apply_plan(cluster, forced).config)
+    assert _drain_warnings(site, ready, router) == []
+
+
+def test_crd_versions_get_no_such_warning() -> None:
+    site, cluster, router = observed("master_excluded_0_14")
+    assert _drain_warnings(site, cluster, router) == []

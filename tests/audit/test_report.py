@@ -28,7 +28,7 @@ def test_healthy_report() -> None:
     lines = out.splitlines()
     assert lines[-1].startswith("audit passed: ")
     # the recorded sessions negotiated FRR's default 180 s hold, no BFD: the failover exposure
-    assert "0 error(s), 3 warning(s), 0 skipped" in lines[-1]
+    assert "0 error(s), 4 warning(s), 0 skipped" in lines[-1]  # 3 failover, 1 drain
     assert out.count("up to 180 s (hold 180 s / keepalive 60 s, no BFD)") == 3
     assert "198.18.100.10 default/my-service (pool default)" in out
     for node in ("master01 (198.18.30.50)", "worker01 (198.18.30.60)", "worker02 (198.18.30.61)"):
