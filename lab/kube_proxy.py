@@ -413,9 +413,10 @@ def _check(ns: str) -> None:
         raise ValueError(f"refusing namespace {ns!r} (not bgplab-*)")
 
 
-def add_pod_network(ns: str, plan: NodePlan) -> None:
+def add_pod_network(ns: str, plan: NodePlan) -> tuple[set[str], set[str]]:
     """The plan's new pod addresses and routes, nothing removed (a CNI ADD: a pod's network is
-    there before its container runs, so before any endpoint names it)."""
+    there before its container runs, so before any endpoint names it). Returns the pod
+    addresses and the routed pod IPs the node held before, read once."""
     _check(ns)
     run([IP, "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.ip_forward=1"])
     have_addrs, have_routes = _addresses(ns), _routes(ns)
@@ -424,6 +425,7 @@ def add_pod_network(ns: str, plan: NodePlan) -> None:
     for ip, via in sorted(plan.remote_pods):
         if have_routes.get(ip) != via:
             run([IP, "-n", ns, "route", "replace", f"{ip}/32", "via", via, "proto", ROUTE_PROTO])
+    return have_addrs, set(have_routes)
 
 
 def apply_plan(ns: str, plan: NodePlan, pods_path: Path) -> None:
@@ -436,14 +438,12 @@ def apply_plan(ns: str, plan: NodePlan, pods_path: Path) -> None:
     connection to a pod the node no longer routes to: its default route takes it to the
     router, which answers "network unreachable" (seen on the twin, a failed request during a
     drain)."""
-    add_pod_network(ns, plan)
-    have_addrs, want_addrs = _addresses(ns), set(plan.local_pods)
-    have_routes, want_routes = _routes(ns), dict(plan.remote_pods)
+    have_addrs, have_routes = add_pod_network(ns, plan)
     run([IP, "netns", "exec", ns, NFT, "-f", "-"], stdin=render_ruleset(plan))
     _write(pods_path, pods_document(plan))
-    for ip in sorted(set(have_routes) - set(want_routes)):
+    for ip in sorted(have_routes - {ip for ip, _ in plan.remote_pods}):
         run([IP, "-n", ns, "route", "del", f"{ip}/32", "proto", ROUTE_PROTO], check=False)
-    for ip in sorted(have_addrs - want_addrs):
+    for ip in sorted(have_addrs - set(plan.local_pods)):
         run([IP, "-n", ns, "addr", "del", f"{ip}/32", "dev", POD_LINK], check=False)
 
 

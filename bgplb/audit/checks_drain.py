@@ -9,10 +9,11 @@ have to change it, and those speakers reset a changed peer's session on every no
 
 from __future__ import annotations
 
-from bgplb.audit.expect import drained_nodes, effective_semantics
+from bgplb.audit.expect import drained_nodes
 from bgplb.audit.findings import Finding, error, passed, warning
 from bgplb.audit.observations import ClusterObservation, GatherFailure, RouterObservation
 from bgplb.audit.semantics import DRAIN_LABEL
+from bgplb.drain.mechanism import cluster_mechanism, leaves_out_drained
 from bgplb.model import Site
 
 
@@ -52,12 +53,7 @@ def check_drained(
 
 
 def _drain_ready(site: Site, cluster: ClusterObservation) -> list[Finding]:
-    from bgplb.drain.mechanism import leaves_out_drained, mechanism_for
-
-    if cluster.config is None:
-        return []
-    ignoring = any(p.ignores_exclude_label for p in cluster.speakers)
-    if mechanism_for(effective_semantics(site, cluster), ignoring).name != "peer-node-selectors":
+    if cluster.config is None or cluster_mechanism(site, cluster).name != "peer-node-selectors":
         return []
     return [
         warning(

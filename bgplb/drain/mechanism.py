@@ -32,8 +32,10 @@ from typing import Any, Literal
 
 import yaml
 
-from bgplb.audit.observations import LabelSelector, SelectorRequirement
+from bgplb.audit.expect import effective_semantics
+from bgplb.audit.observations import ClusterObservation, LabelSelector, SelectorRequirement
 from bgplb.audit.semantics import DRAIN_LABEL, EXCLUDE_LABEL, MetallbSemantics
+from bgplb.model import Site
 
 MechanismName = Literal["exclude-label", "advertisement-node-selectors", "peer-node-selectors"]
 DRAIN_VALUE = "true"
@@ -82,6 +84,12 @@ def mechanism_for(sem: MetallbSemantics, speakers_ignore_label: bool = False) ->
     if sem.dialect == "crds":
         return ADVERTISEMENT_MECHANISM
     return PEER_MECHANISM
+
+
+def cluster_mechanism(site: Site, cluster: ClusterObservation) -> Mechanism:
+    """The mechanism for the MetalLB the cluster runs (its speakers' version and flags)."""
+    ignoring = any(p.ignores_exclude_label for p in cluster.speakers)
+    return mechanism_for(effective_semantics(site, cluster), ignoring)
 
 
 def leaves_out_drained(selectors: tuple[LabelSelector, ...]) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from ipaddress import IPv4Address
 from typing import Any, Literal
 
-from bgplb.audit.expect import Expectation, effective_semantics, expectations
+from bgplb.audit.expect import Expectation, expectations
 from bgplb.audit.observations import (
     ClusterObservation,
     LabelSelector,
@@ -24,7 +24,7 @@ from bgplb.audit.observations import (
 )
 from bgplb.audit.selectors import any_selector_matches
 from bgplb.audit.semantics import DRAIN_LABEL
-from bgplb.drain.mechanism import DRAIN_VALUE, Mechanism, leaves_out_drained, mechanism_for
+from bgplb.drain.mechanism import DRAIN_VALUE, Mechanism, cluster_mechanism, leaves_out_drained
 from bgplb.k8s.metallb_config import announcer_plan
 from bgplb.model import Site
 
@@ -204,10 +204,6 @@ def pod_actions(pods: Sequence[Mapping[str, Any]], node: str) -> tuple[PodAction
 # ---------------------------------------------------------------- plans
 
 
-def _speakers_ignore_label(cluster: ClusterObservation) -> bool:
-    return any(p.ignores_exclude_label for p in cluster.speakers)
-
-
 def session_resets(cluster: ClusterObservation, node: str, mechanism: Mechanism) -> list[str]:
     """Other nodes whose BGP session a drain's ConfigMap edit would reset: a 0.9-0.12 speaker
     compares each peer's whole entry (speaker/bgp_controller.go SetConfig, reflect.DeepEqual)
@@ -247,7 +243,7 @@ def plan_drain(
     force: bool = False,
 ) -> NodePlan:
     address, refusals = _node(site, cluster, node)
-    mechanism = mechanism_for(effective_semantics(site, cluster), _speakers_ignore_label(cluster))
+    mechanism = cluster_mechanism(site, cluster)
     selector_edit = "add" if mechanism.needs_selector else "none"
     after = _after(cluster, node, mechanism, True, True, selector_edit)
     before_e = expectations(site, cluster) if cluster.config else ()
@@ -293,7 +289,7 @@ def plan_drain(
 
 def plan_undo(site: Site, cluster: ClusterObservation, node: str) -> NodePlan:
     address, refusals = _node(site, cluster, node)
-    mechanism = mechanism_for(effective_semantics(site, cluster), _speakers_ignore_label(cluster))
+    mechanism = cluster_mechanism(site, cluster)
     # The label stays where the site means the node to be excluded (the deploy's plan).
     keep = (
         announcer_plan(site).exclude_label.get(node, False)
